@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every system package Chitin builds, tests or runs with, and nothing else.
+# This file is the only list of dependencies (see DESIGN.md "Dependencies").
+# Idempotent: packages already present are skipped, and apt is not touched when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config clang-format git
+  # libraries (DESIGN.md)
+  libboost-dev libcurl4-openssl-dev libssl-dev libsodium-dev libseccomp-dev
+  libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev
+  nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libfmt-dev libexpected-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # tools the tests drive for real
+  minisign
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  sudo=sudo
+else
+  sudo=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,45 @@
+#pragma once
+// Shared plumbing of the `chitin` subcommands. The CLI is thin (STYLE.md): each command parses
+// its arguments with CLI11, calls a module, prints, and returns an exit code.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace chitin::cli {
+
+// Exit codes of every command (README "Exit codes").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitProblem = 1;  // the operation ran and found a problem
+inline constexpr int kExitUsage = 2;    // bad usage or bad input; nothing was done
+
+// Options every command shares, filled in by the top-level parser.
+struct GlobalOptions {
+  std::optional<std::string> home;  // --home
+  std::string log_level;            // --log-level
+};
+
+// Where a command stores its exit code; read by main after parsing.
+struct CommandContext {
+  GlobalOptions global;
+  int exit_code = kExitOk;
+};
+
+// Prints "chitin: <line>" to stderr for each line of the error's message.
+void print_error(const Error& error);
+void print_error(std::string_view message);
+
+// kExitUsage for errors caused by the user's input, kExitProblem otherwise.
+int exit_code_for(const Error& error);
+
+void add_init_command(CLI::App& app, CommandContext& context);
+void add_config_command(CLI::App& app, CommandContext& context);
+void add_planned_commands(CLI::App& app, CommandContext& context);
+
+}  // namespace chitin::cli

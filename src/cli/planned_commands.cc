@@ -1,0 +1,50 @@
+// Commands whose issues have not landed yet. Each is listed in --help and answers with one
+// clear line and exit code 2, so scripts and users can tell "not built yet" from a failure.
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+
+namespace chitin::cli {
+
+namespace {
+
+struct PlannedCommand {
+  const char* name;
+  const char* summary;
+  const char* issue;
+};
+
+constexpr PlannedCommand kPlanned[] = {
+    {"gateway", "Run the local-only, authenticated gateway and web console", "#7"},
+    {"token", "Create, list and revoke scoped gateway tokens", "#7"},
+    {"agent", "Run one agent turn from the command line", "#8"},
+    {"chat", "Chat with the agent in the terminal", "#8"},
+    {"sandbox", "Run a command in the sandbox; sandbox selftest", "#4"},
+    {"skill", "Install, verify, sign and scan skills", "#5"},
+    {"privacy", "Anonymize and restore text; list entity types", "#6"},
+    {"secrets", "Manage the encrypted secrets store", "#9"},
+    {"audit", "Verify, tail and export the audit log", "#3"},
+    {"doctor", "Audit this installation (or an OpenClaw one) for security problems", "#10"},
+    {"import-openclaw", "Import an OpenClaw installation", "#10"},
+    {"demo", "Walk through Chitin's protections on a sample workspace", "a later issue"},
+};
+
+}  // namespace
+
+void add_planned_commands(CLI::App& app, CommandContext& context) {
+  for (const PlannedCommand& planned : kPlanned) {
+    CLI::App* command =
+        app.add_subcommand(planned.name, std::string(planned.summary) + " (not yet available)");
+    command->group("Planned");
+    command->allow_extras();
+    command->callback([&context, planned] {
+      print_error(std::string("'") + planned.name +
+                  "' is not available in this build yet (it arrives with issue " + planned.issue +
+                  "); nothing was done");
+      context.exit_code = kExitUsage;
+    });
+  }
+}
+
+}  // namespace chitin::cli

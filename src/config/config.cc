@@ -1,0 +1,398 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+// toml++ is used header-only and in its no-exceptions mode: parse errors come back as values,
+// as project code requires (STYLE.md "Errors"). Debian's packaged shared library is built with
+// exceptions, so we do not link it. Only this file includes toml++.
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include "config/schema.h"
+#include "sys/file.h"
+
+namespace chitin::config {
+
+namespace {
+
+std::string_view type_name(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+    case toml::node_type::time:
+    case toml::node_type::date_time:
+      return "a date/time";
+    case toml::node_type::none:
+      break;
+  }
+  return "nothing";
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean 'x'?)" for the closest known name within distance 2, or "".
+template <class Names>
+std::string suggestion(std::string_view unknown, const Names& names) {
+  std::string_view best;
+  std::size_t best_distance = 3;
+  for (std::string_view name : names) {
+    const std::size_t d = edit_distance(unknown, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", best);
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view source) : source_(source) {}
+
+  void problem(const toml::source_region& where, std::string_view key, std::string_view what) {
+    if (problems_.size() < kMaxReportedProblems) {
+      problems_.push_back(fmt::format("{}:{}:{}: key '{}': {}", source_, where.begin.line,
+                                      where.begin.column, key, what));
+    } else {
+      truncated_ = true;
+    }
+  }
+
+  void walk(const toml::table& root) {
+    std::vector<std::string_view> section_names;
+    for (const SectionSpec& s : section_specs()) {
+      section_names.push_back(s.name);
+    }
+    for (auto&& [key, node] : root) {
+      const std::string_view name = key.str();
+      const bool known =
+          std::find(section_names.begin(), section_names.end(), name) != section_names.end();
+      if (!known) {
+        problem(key.source(), name,
+                fmt::format("unknown section or key{}; see docs/config.md for the keys",
+                            suggestion(name, section_names)));
+        continue;
+      }
+      const toml::table* table = node.as_table();
+      if (table == nullptr) {
+        problem(node.source(), name,
+                fmt::format("expected a table ([{}]), got {}", name, type_name(node.type())));
+        continue;
+      }
+      walk_section(name, *table);
+    }
+  }
+
+  void walk_section(std::string_view section, const toml::table& table) {
+    std::vector<std::string_view> names;
+    for (const KeySpec& spec : key_specs()) {
+      if (spec.section() == section) {
+        names.push_back(spec.name());
+      }
+    }
+    for (auto&& [key, node] : table) {
+      const std::string full = fmt::format("{}.{}", section, key.str());
+      const KeySpec* spec = find_key(full);
+      if (spec == nullptr) {
+        problem(key.source(), full,
+                fmt::format("unknown key{}; see docs/config.md for the keys of [{}]",
+                            suggestion(key.str(), names), section));
+        continue;
+      }
+      apply(*spec, node);
+    }
+  }
+
+  void apply(const KeySpec& spec, const toml::node& node) {
+    std::visit([&](auto ref) { apply_to(spec, ref, node); }, spec.field);
+  }
+
+  void type_mismatch(const KeySpec& spec, const toml::node& node) {
+    problem(node.source(), spec.key,
+            fmt::format("expected {}, got {}", describe_type(spec), type_name(node.type())));
+  }
+
+  void apply_to(const KeySpec& spec, BoolRef ref, const toml::node& node) {
+    if (!node.is_boolean()) {
+      return type_mismatch(spec, node);
+    }
+    ref(config_) = *node.value<bool>();
+  }
+
+  void apply_to(const KeySpec& spec, IntegerRef ref, const toml::node& node) {
+    if (!node.is_integer()) {
+      return type_mismatch(spec, node);
+    }
+    const std::int64_t value = *node.value<std::int64_t>();
+    if (value < spec.min || value > spec.max) {
+      return problem(node.source(), spec.key,
+                     fmt::format("{} is out of range; use {}..{}", value, spec.min, spec.max));
+    }
+    ref(config_) = value;
+  }
+
+  bool check_string(const KeySpec& spec, const toml::node& node, std::string_view value) {
+    if (value.size() > spec.max_length) {
+      problem(
+          node.source(), spec.key,
+          fmt::format("value is {} bytes long; the limit is {}", value.size(), spec.max_length));
+      return false;
+    }
+    if (!spec.choices.empty()) {
+      bool allowed = false;
+      std::string_view rest = spec.choices;
+      while (!rest.empty()) {
+        const auto bar = std::min(rest.find('|'), rest.size());
+        allowed = allowed || rest.substr(0, bar) == value;
+        rest.remove_prefix(std::min(bar + 1, rest.size()));
+      }
+      if (!allowed) {
+        problem(node.source(), spec.key,
+                fmt::format("'{}' is not allowed; use one of {}", value, spec.choices));
+        return false;
+      }
+    }
+    if (spec.check != nullptr) {
+      if (auto ok = spec.check(value); !ok) {
+        problem(node.source(), spec.key, ok.error().message);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void apply_to(const KeySpec& spec, StringRef ref, const toml::node& node) {
+    if (!node.is_string()) {
+      return type_mismatch(spec, node);
+    }
+    const std::string& value = node.as_string()->get();
+    if (check_string(spec, node, value)) {
+      ref(config_) = value;
+    }
+  }
+
+  void apply_to(const KeySpec& spec, StringListRef ref, const toml::node& node) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+      return type_mismatch(spec, node);
+    }
+    if (array->size() > spec.max_items) {
+      return problem(node.source(), spec.key,
+                     fmt::format("has {} items; the limit is {}", array->size(), spec.max_items));
+    }
+    std::vector<std::string> values;
+    bool ok = true;
+    for (const toml::node& item : *array) {
+      if (!item.is_string()) {
+        problem(item.source(), spec.key,
+                fmt::format("every item must be a string, got {}", type_name(item.type())));
+        ok = false;
+        continue;
+      }
+      const std::string& value = item.as_string()->get();
+      if (std::find(values.begin(), values.end(), value) != values.end()) {
+        problem(item.source(), spec.key, fmt::format("'{}' is listed twice", value));
+        ok = false;
+        continue;
+      }
+      ok = check_string(spec, item, value) && ok;
+      values.push_back(value);
+    }
+    if (ok) {
+      ref(config_) = std::move(values);
+    }
+  }
+
+  // Rules that involve more than one key.
+  void cross_check(const toml::table& root) {
+    const GatewayConfig& g = config_.gateway;
+    const toml::source_region where = [&] {
+      if (const toml::node* bind = root.at_path("gateway.bind").node()) {
+        return bind->source();
+      }
+      if (const toml::node* gateway = root.get("gateway")) {
+        return gateway->source();
+      }
+      return toml::source_region{};
+    }();
+    if (g.tls_cert.empty() != g.tls_key.empty()) {
+      problem(where, "gateway.tls_cert",
+              "gateway.tls_cert and gateway.tls_key must be set together (or both left empty)");
+    }
+    if (!is_loopback_literal(g.bind) && (g.tls_cert.empty() || g.tls_key.empty())) {
+      problem(where, "gateway.bind",
+              fmt::format("'{}' is not a loopback address, and TLS is required off loopback: "
+                          "set gateway.tls_cert and gateway.tls_key, or bind 127.0.0.1",
+                          g.bind));
+    }
+  }
+
+  Result<Config> finish() {
+    if (problems_.empty()) {
+      return std::move(config_);
+    }
+    std::string message = fmt::format("{}", fmt::join(problems_, "\n"));
+    if (truncated_) {
+      message += fmt::format("\n{}: more problems not shown (first {} reported)", source_,
+                             kMaxReportedProblems);
+    }
+    return fail(ErrorCode::kInvalidInput, std::move(message));
+  }
+
+ private:
+  std::string source_;
+  Config config_;
+  std::vector<std::string> problems_;
+  bool truncated_ = false;
+};
+
+void append_toml_string(std::string& out, std::string_view value) {
+  out.push_back('"');
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7F) {
+      out += fmt::format("\\u{:04X}", u);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+}
+
+std::string render_value(const KeySpec& spec, Config& config) {
+  return std::visit(
+      [&](auto ref) -> std::string {
+        using T = decltype(ref);
+        std::string out;
+        if constexpr (std::is_same_v<T, BoolRef>) {
+          out = ref(config) ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, IntegerRef>) {
+          out = fmt::format("{}", ref(config));
+        } else if constexpr (std::is_same_v<T, StringRef>) {
+          append_toml_string(out, ref(config));
+        } else {
+          out = "[";
+          bool first = true;
+          for (const std::string& item : ref(config)) {
+            out += first ? "" : ", ";
+            first = false;
+            append_toml_string(out, item);
+          }
+          out += "]";
+        }
+        return out;
+      },
+      spec.field);
+}
+
+void append_comment(std::string& out, std::string_view text) {
+  // Wrap at ~96 columns so the written file stays readable.
+  std::string line = "#";
+  std::istringstream words{std::string(text)};
+  std::string word;
+  while (words >> word) {
+    if (line.size() + 1 + word.size() > 96) {
+      out += line + "\n";
+      line = "#";
+    }
+    line += " " + word;
+  }
+  out += line + "\n";
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, std::string_view source) {
+  toml::parse_result parsed = toml::parse(text, source);
+  if (!parsed) {
+    const toml::parse_error& error = parsed.error();
+    return fail(ErrorCode::kInvalidInput, "{}:{}:{}: TOML syntax error: {}", source,
+                error.source().begin.line, error.source().begin.column, error.description());
+  }
+  Parser parser(source);
+  parser.walk(parsed.table());
+  parser.cross_check(parsed.table());
+  return parser.finish();
+}
+
+Result<Config> load_config(const std::string& path) {
+  const std::string text = CHITIN_TRY(sys::read_file(path, kMaxConfigBytes));
+  return parse_config(text, path);
+}
+
+std::string render_config(const Config& config, bool with_comments) {
+  Config copy = config;  // the accessors take a mutable Config
+  const Config defaults;
+  std::string out;
+  for (const SectionSpec& section : section_specs()) {
+    if (!out.empty()) {
+      out += "\n";
+    }
+    if (with_comments) {
+      append_comment(out, section.doc);
+    }
+    out += fmt::format("[{}]\n", section.name);
+    for (const KeySpec& spec : key_specs()) {
+      if (spec.section() != section.name) {
+        continue;
+      }
+      if (with_comments) {
+        Config default_copy = defaults;
+        append_comment(out, spec.doc);
+        append_comment(out, fmt::format("Type: {}. Default: {}.", describe_type(spec),
+                                        render_value(spec, default_copy)));
+      }
+      out += fmt::format("{} = {}\n", spec.name(), render_value(spec, copy));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> dangerous_settings(const Config& config) {
+  Config copy = config;
+  std::vector<std::string> out;
+  for (const KeySpec& spec : key_specs()) {
+    if (!spec.dangerous()) {
+      continue;
+    }
+    if (const auto* ref = std::get_if<BoolRef>(&spec.field); ref != nullptr && (*ref)(copy)) {
+      out.emplace_back(spec.key);
+    }
+  }
+  return out;
+}
+
+}  // namespace chitin::config

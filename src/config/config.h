@@ -1,0 +1,80 @@
+#pragma once
+// Chitin's typed configuration (chitin.toml). One immutable Config, validated once when it is
+// loaded and passed by const& afterwards (aesthetics.md C20). Defaults live in the member
+// initialisers below and are the secure ones; ranges, documentation and the TOML key of every
+// field live in schema.cc. No secret is ever stored in a Config: tokens and keys live in their
+// own 0600 files in the state directory, and model API keys in the secrets store.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chitin::config {
+
+inline constexpr std::size_t kMaxConfigBytes = 1 << 20;
+
+struct GatewayConfig {
+  std::string bind = "127.0.0.1";
+  std::int64_t port = 18790;
+  std::string tls_cert;  // PEM path; empty: no TLS (allowed on loopback only)
+  std::string tls_key;   // PEM path; both or neither
+};
+
+struct LogConfig {
+  std::string level = "info";
+};
+
+struct AuditConfig {
+  std::int64_t flush_interval_ms = 50;
+  std::int64_t segment_max_mb = 64;
+  std::int64_t checkpoint_every = 1000;
+  std::int64_t checkpoint_interval_s = 10;
+};
+
+struct SandboxConfig {
+  std::int64_t timeout_s = 120;
+  std::int64_t memory_mb = 1024;
+  std::int64_t tmp_mb = 64;
+  std::int64_t pids_max = 256;
+  bool dangerously_allow_degraded = false;
+};
+
+struct EgressConfig {
+  std::vector<std::string> allow;  // host[:port] or *.domain[:port]; empty: deny everything
+  bool dangerously_allow_private_addresses = false;
+};
+
+struct PrivacyConfig {
+  bool dangerously_disable_model_filter = false;
+};
+
+struct Config {
+  GatewayConfig gateway;
+  LogConfig log;
+  AuditConfig audit;
+  SandboxConfig sandbox;
+  EgressConfig egress;
+  PrivacyConfig privacy;
+};
+
+// Parses and validates TOML text. `source` names the file in error messages. On failure the
+// error's message has one line per problem found, each "source:line:column: key 'a.b': what
+// is wrong; how to fix it", at most kMaxReportedProblems of them.
+inline constexpr std::size_t kMaxReportedProblems = 20;
+Result<Config> parse_config(std::string_view text, std::string_view source);
+
+// Reads (bounded by kMaxConfigBytes) and parses a file.
+Result<Config> load_config(const std::string& path);
+
+// The effective config as TOML, every key with its value, in schema order. With
+// `with_comments`, each key is preceded by its documentation (used for the file `init` writes).
+std::string render_config(const Config& config, bool with_comments);
+
+// The `dangerously_*` options that are switched on, as "section.key" names. Each must be
+// logged when a component starts with this config.
+std::vector<std::string> dangerous_settings(const Config& config);
+
+}  // namespace chitin::config

@@ -1,0 +1,193 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+#include "config/schema.h"
+#include "support/temp_dir.h"
+
+namespace chitin::config {
+namespace {
+
+std::string error_of(std::string_view text) {
+  auto config = parse_config(text, "test.toml");
+  EXPECT_FALSE(config.has_value()) << "expected an error for:\n" << text;
+  return config ? std::string() : config.error().message;
+}
+
+TEST(ConfigTest, EmptyFileGivesSecureDefaults) {
+  auto config = parse_config("", "empty.toml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->gateway.bind, "127.0.0.1");
+  EXPECT_EQ(config->gateway.port, 18790);
+  EXPECT_TRUE(config->egress.allow.empty());
+  EXPECT_TRUE(dangerous_settings(*config).empty());
+}
+
+TEST(ConfigTest, ReadsEveryTypeOfValue) {
+  auto config = parse_config(R"(
+[gateway]
+port = 9000
+[log]
+level = "debug"
+[egress]
+allow = ["api.github.com", "*.githubusercontent.com:443"]
+[sandbox]
+dangerously_allow_degraded = true
+)",
+                             "t.toml");
+  ASSERT_TRUE(config.has_value()) << config.error().message;
+  EXPECT_EQ(config->gateway.port, 9000);
+  EXPECT_EQ(config->log.level, "debug");
+  EXPECT_EQ(config->egress.allow,
+            (std::vector<std::string>{"api.github.com", "*.githubusercontent.com:443"}));
+  EXPECT_EQ(dangerous_settings(*config),
+            std::vector<std::string>{"sandbox.dangerously_allow_degraded"});
+}
+
+TEST(ConfigTest, UnknownKeyNamesFileLineKeyAndSuggestsTheRightOne) {
+  EXPECT_EQ(error_of("[gateway]\n\nprot = 80\n"),
+            "test.toml:3:1: key 'gateway.prot': unknown key (did you mean 'port'?); see "
+            "docs/config.md for the keys of [gateway]");
+}
+
+TEST(ConfigTest, UnknownSectionAndTopLevelKeyAreErrors) {
+  EXPECT_NE(error_of("[gatway]\nport = 1\n")
+                .find("test.toml:1:2: key 'gatway': unknown section "
+                      "or key (did you mean 'gateway'?)"),
+            std::string::npos);
+  EXPECT_NE(error_of("enabled = false\n").find("test.toml:1:1: key 'enabled': unknown"),
+            std::string::npos);
+  // There is no switch to turn auditing off.
+  EXPECT_NE(error_of("[audit]\nenabled = false\n").find("key 'audit.enabled': unknown key"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, BadTypeNamesFileLineAndExpectedType) {
+  EXPECT_EQ(error_of("[gateway]\nport = \"80\"\n"),
+            "test.toml:2:8: key 'gateway.port': expected integer 1..65535, got a string");
+  EXPECT_EQ(error_of("[sandbox]\ndangerously_allow_degraded = 1\n"),
+            "test.toml:2:30: key 'sandbox.dangerously_allow_degraded': expected boolean, got an "
+            "integer");
+  EXPECT_EQ(error_of("[gateway]\nport = 1.5\n"),
+            "test.toml:2:8: key 'gateway.port': expected integer 1..65535, got a floating-point "
+            "number");
+  EXPECT_EQ(error_of("gateway = 3\n"),
+            "test.toml:1:11: key 'gateway': expected a table ([gateway]), got an integer");
+  EXPECT_NE(error_of("[egress]\nallow = [\"a.com\", 3]\n").find("every item must be a string"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, OutOfRangeValuesAreErrors) {
+  EXPECT_EQ(error_of("[gateway]\nport = 70000\n"),
+            "test.toml:2:8: key 'gateway.port': 70000 is out of range; use 1..65535");
+  EXPECT_NE(error_of("[gateway]\nport = 0\n").find("out of range"), std::string::npos);
+  EXPECT_NE(error_of("[audit]\nflush_interval_ms = 0\n").find("out of range"), std::string::npos);
+  EXPECT_NE(error_of("[log]\nlevel = \"verbose\"\n")
+                .find("'verbose' is not allowed; use one of debug|info|warn|error"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, SyntaxErrorsCarryLineAndColumn) {
+  const std::string error = error_of("[gateway]\nport = = 1\n");
+  EXPECT_EQ(error.rfind("test.toml:2:", 0), 0u) << error;
+  EXPECT_NE(error.find("TOML syntax error"), std::string::npos);
+  EXPECT_EQ(error_of("[gateway]\nport = 1\nport = 2\n").rfind("test.toml:3:", 0), 0u);
+}
+
+TEST(ConfigTest, ReportsEveryProblemOnItsOwnLine) {
+  const std::string error = error_of("[gateway]\nport = 0\nprot = 1\n[log]\nlevel = 3\n");
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 2) << error;
+  EXPECT_NE(error.find("test.toml:2:"), std::string::npos);
+  EXPECT_NE(error.find("test.toml:3:"), std::string::npos);
+  EXPECT_NE(error.find("test.toml:5:"), std::string::npos);
+}
+
+TEST(ConfigTest, CapsTheNumberOfReportedProblems) {
+  std::string text = "[gateway]\n";
+  for (int i = 0; i < 50; ++i) {
+    text += "unknown" + std::to_string(i) + " = 1\n";
+  }
+  const std::string error = error_of(text);
+  EXPECT_EQ(static_cast<std::size_t>(std::count(error.begin(), error.end(), '\n')),
+            kMaxReportedProblems);
+  EXPECT_NE(error.find("more problems not shown"), std::string::npos);
+}
+
+TEST(ConfigTest, NonLoopbackBindRequiresTls) {
+  const std::string error = error_of("[gateway]\nbind = \"0.0.0.0\"\n");
+  EXPECT_NE(error.find("test.toml:2:8: key 'gateway.bind': '0.0.0.0' is not a loopback address"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("set gateway.tls_cert and gateway.tls_key"), std::string::npos);
+  EXPECT_NE(error_of("[gateway]\ntls_cert = \"/etc/c.pem\"\n").find("must be set together"),
+            std::string::npos);
+  auto with_tls = parse_config(
+      "[gateway]\nbind = \"0.0.0.0\"\ntls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"\n", "t.toml");
+  EXPECT_TRUE(with_tls.has_value());
+  EXPECT_TRUE(parse_config("[gateway]\nbind = \"::1\"\n", "t.toml").has_value());
+  EXPECT_TRUE(parse_config("[gateway]\nbind = \"127.0.0.2\"\n", "t.toml").has_value());
+}
+
+TEST(ConfigTest, BindMustBeAnIpLiteral) {
+  EXPECT_NE(error_of("[gateway]\nbind = \"localhost\"\n").find("is not an IP address"),
+            std::string::npos);
+  EXPECT_NE(error_of("[gateway]\ntls_cert = \"cert.pem\"\ntls_key = \"/k\"\n")
+                .find("is not an absolute path"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, EgressPatternsAreStrict) {
+  for (const char* good : {"api.github.com", "*.example.com", "example.com:443", "10.0.0.1:80",
+                           "[::1]:8080", "a-b.c0m"}) {
+    EXPECT_TRUE(check_host_pattern(good).has_value()) << good;
+  }
+  for (const char* bad :
+       {"*", "*:443", "", "a.*.com", "ex ample.com", "Example.com", "-a.com", "a..com",
+        "a.com:", "a.com:0", "a.com:99999", "[::1", "[nope]:1", "http://a.com"}) {
+    EXPECT_FALSE(check_host_pattern(bad).has_value()) << bad;
+  }
+  EXPECT_NE(error_of("[egress]\nallow = [\"a.com\", \"a.com\"]\n").find("listed twice"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, RenderedConfigParsesBackToTheSameValues) {
+  auto config = parse_config(R"([gateway]
+port = 1234
+[egress]
+allow = ["a.example.com", "*.b.example.com:8443"]
+[privacy]
+dangerously_disable_model_filter = true
+)",
+                             "t.toml");
+  ASSERT_TRUE(config.has_value());
+  for (bool comments : {false, true}) {
+    const std::string text = render_config(*config, comments);
+    auto again = parse_config(text, "rendered.toml");
+    ASSERT_TRUE(again.has_value()) << again.error().message << "\n" << text;
+    EXPECT_EQ(render_config(*again, false), render_config(*config, false));
+  }
+}
+
+TEST(ConfigTest, LoadConfigBoundsFileSizeAndReportsMissingFiles) {
+  chitin::testing::TempDir dir;
+  chitin::testing::write_text(dir.file("big.toml"), std::string(kMaxConfigBytes + 1, '#'));
+  auto big = load_config(dir.file("big.toml"));
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().code, ErrorCode::kLimitExceeded);
+  auto missing = load_config(dir.file("none.toml"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST(ConfigSchemaTest, EveryKeyIsDocumentedInDocsConfigMd) {
+  const std::string doc = chitin::testing::read_text(CHITIN_SOURCE_DIR "/docs/config.md");
+  ASSERT_FALSE(doc.empty());
+  for (const KeySpec& spec : key_specs()) {
+    EXPECT_NE(doc.find("`" + std::string(spec.key) + "`"), std::string::npos)
+        << spec.key << " is missing from docs/config.md";
+    EXPECT_FALSE(spec.doc.empty()) << spec.key;
+  }
+}
+
+}  // namespace
+}  // namespace chitin::config

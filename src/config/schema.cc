@@ -1,0 +1,267 @@
+#include "config/schema.h"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+
+#include <array>
+
+#include "base/parse.h"
+
+namespace chitin::config {
+
+namespace {
+
+constexpr SectionSpec kSections[] = {
+    {"gateway",
+     "The local control plane. Loopback only unless TLS is configured; a token is "
+     "always required (it lives in gateway.token, never here)."},
+    {"log",
+     "Diagnostic log (stderr). Security events go to the audit log, which cannot be "
+     "switched off."},
+    {"audit",
+     "The tamper-evident audit log in $CHITIN_HOME/audit. There is no key to disable "
+     "it."},
+    {"sandbox", "Limits for every sandboxed tool run. Every tool runs sandboxed."},
+    {"egress", "Outbound network policy for tools: deny by default, allow-listed hosts only."},
+    {"privacy", "The anonymizer applied to everything sent to a model."},
+};
+
+// The table of every key. Order is the order of `config show` and of the file `init` writes.
+const KeySpec kKeys[] = {
+    {.key = "gateway.bind",
+     .doc = "IP address to listen on. Anything but loopback (127.0.0.0/8, ::1) requires "
+            "gateway.tls_cert and gateway.tls_key.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.gateway.bind; }},
+     .check = check_ip_literal,
+     .max_length = 64},
+    {.key = "gateway.port",
+     .doc = "TCP port to listen on.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.gateway.port; }},
+     .min = 1,
+     .max = 65535},
+    {.key = "gateway.tls_cert",
+     .doc = "Absolute path of the TLS certificate chain (PEM). Empty: no TLS.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.gateway.tls_cert; }},
+     .check = check_absolute_path_or_empty},
+    {.key = "gateway.tls_key",
+     .doc = "Absolute path of the TLS private key (PEM, mode 0600). Empty: no TLS.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.gateway.tls_key; }},
+     .check = check_absolute_path_or_empty},
+    {.key = "log.level",
+     .doc = "Least severe diagnostic level written to stderr.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.log.level; }},
+     .choices = "debug|info|warn|error"},
+    {.key = "audit.flush_interval_ms",
+     .doc = "Longest time an audit record waits for its batched fsync (group commit). "
+            "Security-critical events are always fsynced before the action proceeds.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.audit.flush_interval_ms; }},
+     .min = 1,
+     .max = 1000},
+    {.key = "audit.segment_max_mb",
+     .doc = "Size at which the audit log starts a new segment file (MiB).",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.audit.segment_max_mb; }},
+     .min = 1,
+     .max = 4096},
+    {.key = "audit.checkpoint_every",
+     .doc = "Records between two signed checkpoints.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.audit.checkpoint_every; }},
+     .min = 1,
+     .max = 1000000},
+    {.key = "audit.checkpoint_interval_s",
+     .doc = "Longest time between two signed checkpoints while records arrive (seconds).",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.audit.checkpoint_interval_s; }},
+     .min = 1,
+     .max = 3600},
+    {.key = "sandbox.timeout_s",
+     .doc = "Wall-clock limit of one tool run (seconds).",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.sandbox.timeout_s; }},
+     .min = 1,
+     .max = 86400},
+    {.key = "sandbox.memory_mb",
+     .doc = "Memory limit of one tool run (MiB).",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.sandbox.memory_mb; }},
+     .min = 16,
+     .max = 1048576},
+    {.key = "sandbox.tmp_mb",
+     .doc = "Size of the private /tmp of one tool run (MiB).",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.sandbox.tmp_mb; }},
+     .min = 1,
+     .max = 65536},
+    {.key = "sandbox.pids_max",
+     .doc = "Most processes one tool run may have at once.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.sandbox.pids_max; }},
+     .min = 1,
+     .max = 65536},
+    {.key = "sandbox.dangerously_allow_degraded",
+     .doc = "Run tools even when a sandbox layer (user namespaces, Landlock, seccomp) is "
+            "unavailable on this kernel. Weakens isolation; logged at every start.",
+     .field = BoolRef{[](Config& c) -> bool& { return c.sandbox.dangerously_allow_degraded; }}},
+    {.key = "egress.allow",
+     .doc = "Hosts tools may reach through the egress proxy: \"host\", \"host:port\", "
+            "\"*.domain\" or \"*.domain:port\". Empty: no network at all.",
+     .field = StringListRef{[](Config& c) -> std::vector<std::string>& { return c.egress.allow; }},
+     .check = check_host_pattern,
+     .max_length = 253 + 6,
+     .max_items = 1024},
+    {.key = "egress.dangerously_allow_private_addresses",
+     .doc = "Let allow-listed names resolve to loopback, private, link-local or metadata "
+            "addresses (disables SSRF protection). Logged at every start.",
+     .field =
+         BoolRef{[](Config& c) -> bool& { return c.egress.dangerously_allow_private_addresses; }}},
+    {.key = "privacy.dangerously_disable_model_filter",
+     .doc = "Send text to models without anonymizing it. Logged at every start.",
+     .field =
+         BoolRef{[](Config& c) -> bool& { return c.privacy.dangerously_disable_model_filter; }}},
+};
+
+bool is_label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+// RFC 1123 host name, lower case: labels of 1..63 [a-z0-9-], not starting or ending in '-'.
+Result<void> check_host_name(std::string_view host, std::string_view original) {
+  if (host.empty() || host.size() > 253) {
+    return fail(ErrorCode::kInvalidInput, "'{}' has an empty or over-long host name", original);
+  }
+  std::size_t start = 0;
+  while (start <= host.size()) {
+    const std::size_t dot = std::min(host.find('.', start), host.size());
+    const std::string_view label = host.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return fail(ErrorCode::kInvalidInput,
+                  "'{}' is not a valid host name (empty, over-long or hyphen-edged label)",
+                  original);
+    }
+    for (char c : label) {
+      if (!is_label_char(c)) {
+        return fail(ErrorCode::kInvalidInput,
+                    "'{}' contains '{}'; host names use lower-case letters, digits, '-' and '.'",
+                    original, c);
+      }
+    }
+    start = dot + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::span<const KeySpec> key_specs() { return kKeys; }
+std::span<const SectionSpec> section_specs() { return kSections; }
+
+const KeySpec* find_key(std::string_view key) {
+  for (const KeySpec& spec : kKeys) {
+    if (spec.key == key) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+std::string describe_type(const KeySpec& spec) {
+  return std::visit(
+      [&](auto ref) -> std::string {
+        using T = decltype(ref);
+        if constexpr (std::is_same_v<T, BoolRef>) {
+          return "boolean";
+        } else if constexpr (std::is_same_v<T, IntegerRef>) {
+          return fmt::format("integer {}..{}", spec.min, spec.max);
+        } else if constexpr (std::is_same_v<T, StringRef>) {
+          if (!spec.choices.empty()) {
+            return fmt::format("one of {}", spec.choices);
+          }
+          return "string";
+        } else {
+          return fmt::format("array of at most {} strings", spec.max_items);
+        }
+      },
+      spec.field);
+}
+
+bool is_loopback_literal(std::string_view ip) {
+  const std::string text(ip);
+  in_addr v4{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
+
+Result<void> check_ip_literal(std::string_view value) {
+  const std::string text(value);
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, text.c_str(), &v4) == 1 || inet_pton(AF_INET6, text.c_str(), &v6) == 1) {
+    return {};
+  }
+  return fail(ErrorCode::kInvalidInput,
+              "'{}' is not an IP address; use a literal such as 127.0.0.1 or ::1 (a name could "
+              "resolve somewhere public)",
+              value);
+}
+
+Result<void> check_absolute_path_or_empty(std::string_view value) {
+  if (value.empty() || value.front() == '/') {
+    if (value.find('\0') == std::string_view::npos) {
+      return {};
+    }
+  }
+  return fail(ErrorCode::kInvalidInput, "'{}' is not an absolute path; write it from /", value);
+}
+
+Result<void> check_host_pattern(std::string_view value) {
+  std::string_view host = value;
+  // Optional ":port" suffix (IPv6 literals are written [addr]:port).
+  std::string_view port;
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    if (close == std::string_view::npos) {
+      return fail(ErrorCode::kInvalidInput, "'{}' has '[' without ']'", value);
+    }
+    const std::string_view rest = host.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return fail(ErrorCode::kInvalidInput, "'{}' has text after ']' that is not :port", value);
+      }
+      port = rest.substr(1);
+    }
+    host = host.substr(1, close - 1);
+    in6_addr v6{};
+    if (inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) {
+      return fail(ErrorCode::kInvalidInput, "'{}' is not a valid IPv6 address", value);
+    }
+  } else {
+    const auto colon = host.find(':');
+    if (colon != std::string_view::npos) {
+      port = host.substr(colon + 1);
+      host = host.substr(0, colon);
+      if (port.empty()) {
+        return fail(ErrorCode::kInvalidInput, "'{}' ends in ':' without a port", value);
+      }
+    }
+    if (host == "*" || host.empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  "'{}' would allow every host; list the hosts tools need (e.g. api.github.com "
+                  "or *.githubusercontent.com)",
+                  value);
+    }
+    if (host.starts_with("*.")) {
+      host.remove_prefix(2);
+    }
+    if (host.find('*') != std::string_view::npos) {
+      return fail(ErrorCode::kInvalidInput,
+                  "'{}': a wildcard is only allowed as a whole leading label, as in *.example.com",
+                  value);
+    }
+    CHITIN_RETURN_IF_ERROR(check_host_name(host, value));
+  }
+  if (!port.empty() && !parse_integer<int>(port, 1, 65535)) {
+    return fail(ErrorCode::kInvalidInput, "'{}' has port '{}'; use 1..65535", value, port);
+  }
+  return {};
+}
+
+}  // namespace chitin::config

@@ -1,0 +1,62 @@
+#pragma once
+// File-system calls that return Result and hand out UniqueFd. Every fd is O_CLOEXEC; every
+// write that replaces a file is atomic (temp file, fsync, rename, fsync of the directory), so a
+// crash leaves either the old or the new content, never a mix.
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+
+namespace chitin::sys {
+
+// open(2) with O_CLOEXEC always added.
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
+
+// Reads a whole file; more than `max_bytes` is a kLimitExceeded error naming the path.
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes);
+Result<std::string> read_all(int fd, std::size_t max_bytes, std::string_view what);
+
+// Writes all of `data`, retrying short writes and EINTR.
+Result<void> write_all(int fd, std::string_view data);
+
+enum class WriteMode : std::uint8_t {
+  kReplace,     // atomically replace whatever is there
+  kCreateOnly,  // never replace: if the path exists, leave it untouched
+};
+
+// Writes `data` to `path` with permission bits `mode` (not subject to the umask).
+// Returns true if the file was written, false if kCreateOnly found it already present.
+Result<bool> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               WriteMode write_mode = WriteMode::kReplace);
+
+// Creates a directory with exactly `mode`. Returns true if created, false if a directory
+// already existed there (its mode is left alone). A non-directory there is an error.
+Result<bool> ensure_directory(const std::string& path, mode_t mode);
+
+struct FileStatus {
+  mode_t mode = 0;  // permission bits only (07777)
+  uid_t owner = 0;
+  bool is_directory = false;
+  bool is_regular = false;
+  bool is_symlink = false;
+  off_t size = 0;
+};
+// lstat(2): symlinks are reported, not followed.
+Result<FileStatus> status_of(const std::string& path);
+// nullopt when the path does not exist.
+Result<std::optional<FileStatus>> status_if_exists(const std::string& path);
+
+Result<void> fsync_directory(const std::string& path);
+
+// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: `relative` cannot leave `dir_fd`
+// through "..", an absolute path or a symlink. `no_symlinks` also refuses every symlink.
+Result<UniqueFd> open_beneath(int dir_fd, const std::string& relative, int flags, mode_t mode = 0,
+                              bool no_symlinks = false);
+
+}  // namespace chitin::sys

@@ -1,0 +1,123 @@
+// End-to-end tests of the `chitin` binary: exit codes, one-line errors, init and config.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include "base/child_process.h"
+#include "support/temp_dir.h"
+#include "sys/file.h"
+
+namespace chitin {
+namespace {
+
+using chitin::testing::TempDir;
+using chitin::testing::write_text;
+
+class CliTest : public ::testing::Test {
+ protected:
+  CapturedRun chitin(std::vector<std::string> args) {
+    SpawnOptions options;
+    options.argv = {CHITIN_BINARY};
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
+                                           "PATH=/usr/bin:/bin"};
+    auto run = run_captured(options);
+    EXPECT_TRUE(run.has_value()) << run.error().describe();
+    return run ? *run : CapturedRun{};
+  }
+  std::string home() const { return dir_.file("state"); }
+
+  TempDir dir_;
+};
+
+int count_lines(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+TEST_F(CliTest, VersionAndHelpSucceed) {
+  auto version = chitin({"--version"});
+  EXPECT_EQ(version.status.code, 0);
+  EXPECT_EQ(version.out.rfind("chitin 0.", 0), 0u) << version.out;
+  auto help = chitin({"--help"});
+  EXPECT_EQ(help.status.code, 0);
+  for (const char* command : {"init", "config", "gateway", "agent", "chat", "sandbox", "skill",
+                              "privacy", "secrets", "audit", "doctor", "import-openclaw", "demo"}) {
+    EXPECT_NE(help.out.find(command), std::string::npos) << command;
+  }
+}
+
+TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"frobnicate"}, {"init", "--bogus"}, {"config"}, {"config", "check"}}) {
+    auto run = chitin(args);
+    EXPECT_EQ(run.status.code, 2) << (args.empty() ? "" : args[0]) << ": " << run.err;
+    EXPECT_EQ(count_lines(run.err), 1) << run.err;
+    EXPECT_EQ(run.err.rfind("chitin: ", 0), 0u) << run.err;
+  }
+}
+
+TEST_F(CliTest, PlannedCommandsSayTheyAreNotAvailable) {
+  auto run = chitin({"gateway", "--port", "1"});
+  EXPECT_EQ(run.status.code, 2);
+  EXPECT_EQ(run.err,
+            "chitin: 'gateway' is not available in this build yet (it arrives with issue #7); "
+            "nothing was done\n");
+}
+
+TEST_F(CliTest, InitCreatesStateOnceThenReportsNothingChanged) {
+  auto first = chitin({"init"});
+  EXPECT_EQ(first.status.code, 0) << first.err;
+  EXPECT_NE(first.out.find("created    " + home() + "/chitin.toml"), std::string::npos);
+  EXPECT_EQ(sys::status_of(home())->mode, 0700u);
+  auto second = chitin({"init"});
+  EXPECT_EQ(second.status.code, 0);
+  EXPECT_EQ(second.out, home() + " is already initialised; nothing changed.\n");
+}
+
+TEST_F(CliTest, HomeFlagOverridesTheEnvironment) {
+  const std::string other = dir_.file("other");
+  auto run = chitin({"--home", other, "init"});
+  EXPECT_EQ(run.status.code, 0) << run.err;
+  EXPECT_TRUE(sys::status_of(other + "/chitin.toml").has_value());
+  EXPECT_FALSE(sys::status_of(home()).has_value());
+}
+
+TEST_F(CliTest, ConfigShowNeedsInitThenPrintsEffectiveConfig) {
+  auto before = chitin({"config", "show"});
+  EXPECT_EQ(before.status.code, 2);
+  EXPECT_NE(before.err.find("run 'chitin init' first"), std::string::npos) << before.err;
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto show = chitin({"config", "show"});
+  EXPECT_EQ(show.status.code, 0) << show.err;
+  EXPECT_NE(show.out.find("bind = \"127.0.0.1\""), std::string::npos);
+  EXPECT_NE(show.out.find("port = 18790"), std::string::npos);
+  EXPECT_EQ(show.out.find("chtn_gw_"), std::string::npos);  // never the token
+}
+
+TEST_F(CliTest, ConfigCheckReportsFileLineKeyAndExitsOne) {
+  write_text(dir_.file("bad.toml"), "[gateway]\nport = \"x\"\nprot = 1\n");
+  auto bad = chitin({"config", "check", dir_.file("bad.toml")});
+  EXPECT_EQ(bad.status.code, 1);
+  EXPECT_NE(bad.err.find("chitin: " + dir_.file("bad.toml") +
+                         ":2:8: key 'gateway.port': "
+                         "expected integer 1..65535, got a "
+                         "string\n"),
+            std::string::npos)
+      << bad.err;
+  EXPECT_NE(bad.err.find(dir_.file("bad.toml") + ":3:1: key 'gateway.prot': unknown key"),
+            std::string::npos)
+      << bad.err;
+
+  write_text(dir_.file("good.toml"), "[sandbox]\ndangerously_allow_degraded = true\n");
+  auto good = chitin({"config", "check", dir_.file("good.toml")});
+  EXPECT_EQ(good.status.code, 0) << good.err;
+  EXPECT_EQ(good.out, dir_.file("good.toml") + ": ok\n");
+  EXPECT_NE(good.err.find("sandbox.dangerously_allow_degraded is on"), std::string::npos);
+
+  auto missing = chitin({"config", "check", dir_.file("none.toml")});
+  EXPECT_EQ(missing.status.code, 2);
+  EXPECT_EQ(count_lines(missing.err), 1);
+}
+
+}  // namespace
+}  // namespace chitin
