@@ -12,6 +12,7 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include "base/encoding.h"
 #include "config/schema.h"
 #include "sys/file.h"
 
@@ -333,9 +334,41 @@ void append_comment(std::string& out, std::string_view text) {
   out += line + "\n";
 }
 
+// TOML 1.0 forbids control characters other than tab, LF and CR, and requires UTF-8. Checking
+// this before toml++ sees the text also keeps NUL bytes away from toml++ 3.3, which asserts on
+// them in parse_key (found by fuzz/config_fuzz; regression input in the corpus).
+Result<void> check_characters(std::string_view text, std::string_view source) {
+  std::size_t line = 1;
+  std::size_t column = 1;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
+      return fail(ErrorCode::kInvalidInput,
+                  "{}:{}:{}: control character 0x{:02x} is not allowed in TOML; remove it", source,
+                  line, column, c);
+    }
+    const std::size_t length = utf8_sequence_length(text.substr(i));
+    if (length == 0) {
+      return fail(ErrorCode::kInvalidInput,
+                  "{}:{}:{}: invalid UTF-8 (byte 0x{:02x}); save the file as UTF-8", source, line,
+                  column, c);
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, std::string_view source) {
+  CHITIN_RETURN_IF_ERROR(check_characters(text, source));
   toml::parse_result parsed = toml::parse(text, source);
   if (!parsed) {
     const toml::parse_error& error = parsed.error();

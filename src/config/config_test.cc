@@ -94,6 +94,14 @@ TEST(ConfigTest, SyntaxErrorsCarryLineAndColumn) {
   EXPECT_EQ(error_of("[gateway]\nport = 1\nport = 2\n").rfind("test.toml:3:", 0), 0u);
 }
 
+TEST(ConfigTest, RejectsControlCharactersAndInvalidUtf8WithPosition) {
+  EXPECT_EQ(error_of(std::string("[\0\0\0\x06y", 6)),
+            "test.toml:1:2: control character 0x00 is not allowed in TOML; remove it");
+  EXPECT_EQ(error_of("[log]\nlevel = \"\xff\"\n"),
+            "test.toml:2:10: invalid UTF-8 (byte 0xff); save the file as UTF-8");
+  EXPECT_TRUE(parse_config("# \xe4\xb8\xad\xe6\x96\x87\r\n[log]\n\tlevel = \"info\"\n", "t.toml"));
+}
+
 TEST(ConfigTest, ReportsEveryProblemOnItsOwnLine) {
   const std::string error = error_of("[gateway]\nport = 0\nprot = 1\n[log]\nlevel = 3\n");
   EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 2) << error;
