@@ -5,7 +5,7 @@
 
 #include "base/child_process.h"
 #include "support/temp_dir.h"
-#include "sys/file.h"
+#include "sys/file_ops.h"
 
 namespace chitin {
 namespace {

@@ -34,5 +34,17 @@ for dir in src/*/; do
     fi
   done < <(grep -nH -E '^[[:space:]]*#[[:space:]]*include[[:space:]]*"[^"/]+/' -r "$dir" --include='*.cc' --include='*.h' || true)
 done
+# src/ is on the include path, so a header src/sys/X.h would shadow the C library's <sys/X.h>.
+for header in src/sys/*.h; do
+  [ -e "$header" ] || continue
+  name=$(basename "$header")
+  for libc_dir in /usr/include/sys /usr/include/*-linux-gnu/sys; do
+    if [ -e "$libc_dir/$name" ]; then
+      echo "$header: shadows <sys/$name> of the C library; rename it" >&2
+      status=1
+      break
+    fi
+  done
+done
 [ $status -eq 0 ] && echo "check_deps: ok"
 exit $status

@@ -45,15 +45,18 @@ for my $file (@ARGV) {
     }
   }
   # open()/openat()/socket() must ask for close-on-exec; the whole call is checked, so an
-  # argument list spanning lines is fine.
-  while ($src =~ /(?<![\w.])(?:::)?(open|openat|socket|accept4?|dup|pipe)\s*(\((?:[^()]++|(?2))*\))/g) {
+  # argument list spanning lines is fine. A call is taken to be the POSIX one when its
+  # arguments carry O_*/SOCK_* flags (methods named open() carry none); accept(), dup() and
+  # pipe() have no close-on-exec form at all.
+  while ($src =~ /(?<![\w.:>])(?:::)?(open|openat|socket|accept|accept4|dup|pipe)\s*(\((?:[^()]++|(?2))*\))/g) {
     my ($call, $args) = ($1, $2);
     my $line = 1 + (substr($src, 0, $-[0]) =~ tr/\n//);
-    my $ok = ($call =~ /^(open|openat)$/ && $args =~ /O_CLOEXEC/)
-          || ($call eq "socket" && $args =~ /SOCK_CLOEXEC/)
-          || ($call eq "accept4" && $args =~ /SOCK_CLOEXEC/);
-    next if $ok;
-    print "$file:$line: banned: $call() without close-on-exec (use O_CLOEXEC/SOCK_CLOEXEC, accept4, pipe2, fcntl F_DUPFD_CLOEXEC)\n";
+    my $bad;
+    if ($call =~ /^(open|openat)$/) { $bad = $args =~ /\bO_[A-Z]+/ && $args !~ /O_CLOEXEC/; }
+    elsif ($call =~ /^(socket|accept4)$/) { $bad = $args =~ /\bSOCK_[A-Z]+|,/ && $args !~ /SOCK_CLOEXEC/; }
+    else { $bad = 1; }
+    next unless $bad;
+    print "$file:$line: banned: $call() without close-on-exec (instead: O_CLOEXEC/SOCK_CLOEXEC, accept4, pipe2, fcntl F_DUPFD_CLOEXEC)\n";
     $hits++;
   }
 }

@@ -14,7 +14,7 @@
 
 #include "base/encoding.h"
 #include "config/schema.h"
-#include "sys/file.h"
+#include "sys/file_ops.h"
 
 namespace chitin::config {
 

@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "config/config.h"
-#include "sys/file.h"
+#include "sys/file_ops.h"
 
 namespace chitin::config {
 

@@ -8,7 +8,7 @@
 
 #include "config/config.h"
 #include "support/temp_dir.h"
-#include "sys/file.h"
+#include "sys/file_ops.h"
 
 namespace chitin::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "sys/file.h"
+#include "sys/file_ops.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,0 +1,417 @@
+#include "audit/log.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/check.h"
+#include "base/log.h"
+#include "sys/file_ops.h"
+
+namespace chitin::audit {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The last intact record of one segment, and what follows it.
+struct TailScan {
+  std::optional<Frame> last;
+  std::uint64_t good_bytes = 0;  // up to and including the last intact record's '\n'
+  std::uint64_t torn_bytes = 0;  // bytes after it
+  std::string torn_fingerprint;
+};
+
+Result<TailScan> scan_tail(const std::string& path) {
+  const std::string data = CHITIN_TRY(sys::read_file(path, std::uint64_t{16} << 30));
+  TailScan scan;
+  std::size_t start = 0;
+  while (start < data.size()) {
+    const std::size_t newline = data.find('\n', start);
+    if (newline == std::string::npos) {
+      break;  // an unterminated final piece: torn
+    }
+    auto frame = parse_frame(std::string_view(data).substr(start, newline - start));
+    if (!frame || !frame->hash_matches()) {
+      // Only the final line may be damaged by a crash (e.g. blocks zero-filled after a power
+      // cut), and only into something that is not a record at all. A well-formed record whose
+      // hash is wrong was edited: refuse, and keep the evidence.
+      if (data.find('\n', newline + 1) != std::string::npos || frame) {
+        return fail(ErrorCode::kIntegrity,
+                    "{} has a damaged record before its end; run 'chitin audit verify' and move "
+                    "the audit directory aside (keep it as evidence) to start a new log",
+                    path);
+      }
+      break;
+    }
+    scan.last = *frame;
+    start = newline + 1;
+    scan.good_bytes = start;
+  }
+  scan.torn_bytes = data.size() - scan.good_bytes;
+  if (scan.torn_bytes > 0) {
+    scan.torn_fingerprint = fingerprint(std::string_view(data).substr(scan.good_bytes));
+  }
+  return scan;
+}
+
+// flock with a deadline, so a short-lived CLI command can wait for another one.
+Result<UniqueFd> lock_directory(const std::string& dir, std::chrono::milliseconds timeout) {
+  UniqueFd fd = CHITIN_TRY(sys::open_file(dir + "/lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
+  const auto deadline = Clock::now() + timeout;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      return errno_fail(fmt::format("cannot lock {}/lock", dir));
+    }
+    if (Clock::now() >= deadline) {
+      return fail(ErrorCode::kUnavailable,
+                  "the audit log in {} is held by another Chitin process; stop it or wait", dir);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fd;
+}
+
+}  // namespace
+
+LogOptions log_options(const config::AuditConfig& config, std::string dir) {
+  LogOptions options;
+  options.dir = std::move(dir);
+  options.flush_interval = std::chrono::milliseconds(config.flush_interval_ms);
+  options.segment_max_bytes = static_cast<std::uint64_t>(config.segment_max_mb) << 20;
+  options.checkpoint_every = static_cast<std::uint64_t>(config.checkpoint_every);
+  options.checkpoint_interval = std::chrono::seconds(config.checkpoint_interval_s);
+  return options;
+}
+
+AuditLog::AuditLog(PrivateTag /*only open() constructs*/, LogOptions options,
+                   crypto::Ed25519SecretKey key)
+    : options_(std::move(options)), key_(std::move(key)) {}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open(LogOptions options, crypto::Ed25519SecretKey key) {
+  CHITIN_TRY(sys::ensure_directory(options.dir, 0700));
+  auto log = std::make_unique<AuditLog>(PrivateTag{}, std::move(options), std::move(key));
+  log->lock_fd_ = CHITIN_TRY(lock_directory(log->options_.dir, log->options_.lock_timeout));
+  CHITIN_RETURN_IF_ERROR(log->recover_or_create());
+  log->last_checkpoint_ = Clock::now();
+  log->flusher_ = std::thread([raw = log.get()] { raw->flusher_main(); });
+  return log;
+}
+
+Result<void> AuditLog::open_segment(std::uint64_t number, bool create) {
+  const std::string path = segment_path(options_.dir, number);
+  const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0);
+  segment_fd_ = CHITIN_TRY(sys::open_file(path, flags, 0600));
+  if (create) {
+    CHITIN_RETURN_IF_ERROR(sys::fsync_directory(options_.dir));
+  }
+  segment_number_ = number;
+  segment_bytes_ = static_cast<std::uint64_t>(CHITIN_TRY(sys::status_of(path)).size);
+  return {};
+}
+
+Result<void> AuditLog::recover_or_create() {
+  const std::vector<Segment> segments = CHITIN_TRY(list_segments(options_.dir));
+  const std::optional<Head> head = CHITIN_TRY(read_head(options_.dir));
+  if (head) {
+    if (auto valid = verify_head(key_.public_key(), *head); !valid) {
+      return fail(ErrorCode::kIntegrity,
+                  "the signed head of the audit log in {} does not verify with this "
+                  "installation's audit key; run 'chitin audit verify'",
+                  options_.dir);
+    }
+  }
+
+  // Find the last intact record, walking back over empty segments (a crash can leave a fresh,
+  // empty segment behind a rotation).
+  std::optional<Frame> last;
+  std::optional<nlohmann::json> repair;
+  for (auto it = segments.rbegin(); it != segments.rend() && !last; ++it) {
+    const TailScan scan = CHITIN_TRY(scan_tail(it->path));
+    if (scan.torn_bytes > 0) {
+      if (it != segments.rbegin()) {
+        return fail(ErrorCode::kIntegrity,
+                    "{} ends in the middle of a record but is not the last segment; run "
+                    "'chitin audit verify'",
+                    it->path);
+      }
+      // A crash cut the last write short. Cut the partial record off, so the chain goes on
+      // from the last intact one, and record what was removed.
+      UniqueFd fd = CHITIN_TRY(sys::open_file(it->path, O_WRONLY | O_NOFOLLOW));
+      if (::ftruncate(fd.get(), static_cast<off_t>(scan.good_bytes)) != 0 ||
+          ::fsync(fd.get()) != 0) {
+        return errno_fail(fmt::format("cannot remove the torn record at the end of {}", it->path));
+      }
+      repair = nlohmann::json{{"segment", it->path.substr(it->path.rfind('/') + 1)},
+                              {"torn_bytes", scan.torn_bytes},
+                              {"torn_fingerprint", scan.torn_fingerprint}};
+    }
+    last = scan.last;
+  }
+
+  if (!last) {
+    if (head) {
+      return fail(ErrorCode::kIntegrity,
+                  "the audit log in {} has no records but its signed head is at seq {}: the "
+                  "records were removed; run 'chitin audit verify'",
+                  options_.dir, head->seq);
+    }
+    // A new log (or one whose creation crashed before its first record).
+    CHITIN_RETURN_IF_ERROR(segments.empty() ? open_segment(1, true)
+                                            : open_segment(segments.front().number, false));
+    std::unique_lock lock(mu_);
+    append_checkpoint_locked("genesis");
+    // Written synchronously: the flusher thread is not running yet.
+    std::string batch = std::move(pending_);
+    pending_.clear();
+    std::optional<Head> genesis_head = std::move(pending_head_);
+    pending_head_.reset();
+    flush_requested_ = false;
+    CHITIN_RETURN_IF_ERROR(write_batch(batch, genesis_head));
+    durable_seq_ = next_seq_ - 1;
+    return {};
+  }
+
+  if (!head) {
+    return fail(ErrorCode::kIntegrity,
+                "the audit log in {} has records but no signed head (audit/head was deleted?); "
+                "run 'chitin audit verify', then move the directory aside (keep it as evidence) "
+                "to start a new log",
+                options_.dir);
+  }
+  if (head->seq > last->seq) {
+    return fail(ErrorCode::kIntegrity,
+                "the audit log in {} ends at seq {} but its signed head is at seq {}: records "
+                "were cut off; run 'chitin audit verify', then move the directory aside (keep it "
+                "as evidence) to start a new log",
+                options_.dir, last->seq, head->seq);
+  }
+  CHITIN_RETURN_IF_ERROR(open_segment(segments.back().number, false));
+  std::unique_lock lock(mu_);
+  next_seq_ = last->seq + 1;
+  last_hash_ = last->stored_hash;
+  durable_seq_ = last->seq;
+  if (repair) {
+    CHITIN_TRY(append_locked(Event{"audit.repair", options_.actor, "", *repair}, lock));
+  }
+  CHITIN_TRY(append_locked(
+      Event{"audit.open", options_.actor, "", nlohmann::json{{"pid", ::getpid()}}}, lock));
+  return {};
+}
+
+Result<std::uint64_t> AuditLog::append(const Event& event) {
+  if (event.type.starts_with("audit.")) {
+    return fail(ErrorCode::kInvalidInput,
+                "audit event type '{}' is reserved for the audit log itself", event.type);
+  }
+  Event redacted{event.type, event.actor, event.session, redact_for_audit(event.details)};
+  std::unique_lock lock(mu_);
+  const std::uint64_t seq = CHITIN_TRY(append_locked(redacted, lock));
+  if (is_critical_type(event.type)) {
+    CHITIN_RETURN_IF_ERROR(wait_durable_locked(seq, lock));
+  }
+  return seq;
+}
+
+Result<std::uint64_t> AuditLog::append_locked(const Event& event,
+                                              std::unique_lock<std::mutex>& lock) {
+  (void)lock;  // REQUIRES: holds mu_
+  if (fault_) {
+    return fail(ErrorCode::kUnavailable,
+                "the audit log cannot be written ({}); the action is refused until it can",
+                fault_->describe());
+  }
+  if (closed_ || stopping_) {
+    return fail(ErrorCode::kUnavailable, "the audit log is closed; the action is refused");
+  }
+  const std::uint64_t seq = next_seq_;
+  const EncodedRecord record = CHITIN_TRY(encode_record(seq, now_rfc3339(), event, last_hash_));
+  if (pending_.empty()) {
+    pending_since_ = Clock::now();
+    flusher_wake_.notify_one();
+  }
+  pending_ += record.line;
+  last_hash_ = record.hash;
+  ++next_seq_;
+  if (++records_since_checkpoint_ >= options_.checkpoint_every) {
+    append_checkpoint_locked("count");
+  }
+  return seq;
+}
+
+void AuditLog::append_checkpoint_locked(std::string_view reason) {
+  const std::uint64_t seq = next_seq_;
+  const Event event{"audit.checkpoint", options_.actor, "",
+                    checkpoint_details(key_, seq, last_hash_, reason)};
+  auto record = encode_record(seq, now_rfc3339(), event, last_hash_);
+  CHITIN_CHECK(record.has_value(), "a checkpoint record failed to encode");
+  if (pending_.empty()) {
+    pending_since_ = Clock::now();
+  }
+  pending_ += record->line;
+  last_hash_ = record->hash;
+  ++next_seq_;
+  records_since_checkpoint_ = 0;
+  last_checkpoint_ = Clock::now();
+  pending_head_ = sign_head(key_, seq, record->hash);
+  flush_requested_ = true;  // checkpoints are critical: sync now, but nobody waits here
+  flusher_wake_.notify_one();
+}
+
+Result<void> AuditLog::wait_durable_locked(std::uint64_t seq, std::unique_lock<std::mutex>& lock) {
+  flush_requested_ = true;
+  flusher_wake_.notify_one();
+  durable_.wait(lock, [&] { return durable_seq_ >= seq || fault_.has_value(); });
+  if (durable_seq_ < seq) {
+    return fail(ErrorCode::kUnavailable,
+                "the audit log cannot be written ({}); the action is refused until it can",
+                fault_->describe());
+  }
+  return {};
+}
+
+Result<void> AuditLog::flush() {
+  std::unique_lock lock(mu_);
+  return wait_durable_locked(next_seq_ - 1, lock);
+}
+
+Result<void> AuditLog::close() {
+  {
+    std::unique_lock lock(mu_);
+    if (closed_) {
+      return fault_ ? Result<void>(fail(*fault_)) : Result<void>();
+    }
+    if (!fault_) {
+      append_checkpoint_locked("shutdown");
+    }
+    stopping_ = true;
+    flusher_wake_.notify_one();
+  }
+  if (flusher_.joinable()) {
+    flusher_.join();
+  }
+  std::unique_lock lock(mu_);
+  closed_ = true;
+  if (auto closed = segment_fd_.close(); !closed && !fault_) {
+    fault_ = closed.error();
+  }
+  lock_fd_.reset();
+  if (fault_) {
+    return fail(*fault_);
+  }
+  return {};
+}
+
+AuditLog::~AuditLog() {
+  if (auto closed = close(); !closed) {
+    CHITIN_LOG(kError, "audit log closed with an error: {}", closed.error().describe());
+  }
+}
+
+Health AuditLog::health() const {
+  std::lock_guard lock(mu_);
+  if (fault_) {
+    return Health{false, fault_->describe()};
+  }
+  if (closed_) {
+    return Health{false, "the audit log is closed"};
+  }
+  return Health{};
+}
+
+std::uint64_t AuditLog::last_seq() const {
+  std::lock_guard lock(mu_);
+  return next_seq_ - 1;
+}
+
+void AuditLog::inject_write_failure_for_test(int error_number) {
+  std::lock_guard lock(mu_);
+  injected_errno_ = error_number;
+}
+
+void AuditLog::flusher_main() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    if (fault_) {
+      // Nothing more can be written: drop what is pending and wake every waiter with the
+      // fault, then idle until close().
+      pending_.clear();
+      pending_head_.reset();
+      durable_.notify_all();
+      if (stopping_) {
+        return;
+      }
+      flusher_wake_.wait(lock);
+      continue;
+    }
+    const auto now = Clock::now();
+    if (!stopping_ && records_since_checkpoint_ > 0 &&
+        now - last_checkpoint_ >= options_.checkpoint_interval) {
+      append_checkpoint_locked("interval");
+    }
+    const bool due = !pending_.empty() && (flush_requested_ || stopping_ ||
+                                           now >= pending_since_ + options_.flush_interval);
+    if (due) {
+      std::string batch = std::move(pending_);
+      pending_.clear();
+      std::optional<Head> head = std::move(pending_head_);
+      pending_head_.reset();
+      flush_requested_ = false;
+      const std::uint64_t batch_last = next_seq_ - 1;
+      const int injected = std::exchange(injected_errno_, 0);
+      lock.unlock();
+      Result<void> written =
+          injected != 0 ? Result<void>(errno_fail(injected, "injected audit write failure"))
+                        : write_batch(batch, head);
+      lock.lock();
+      if (written) {
+        durable_seq_ = batch_last;
+      } else {
+        fault_ = written.error();
+        CHITIN_LOG(kError,
+                   "the audit log cannot be written: {}; tool execution and egress are refused "
+                   "until Chitin restarts with a writable log",
+                   written.error().describe());
+      }
+      durable_.notify_all();
+      continue;
+    }
+    if (stopping_) {
+      return;
+    }
+    auto deadline = Clock::time_point::max();
+    if (!pending_.empty()) {
+      deadline = pending_since_ + options_.flush_interval;
+    }
+    if (records_since_checkpoint_ > 0) {
+      deadline = std::min(deadline, last_checkpoint_ + options_.checkpoint_interval);
+    }
+    if (deadline == Clock::time_point::max()) {
+      flusher_wake_.wait(lock);
+    } else {
+      flusher_wake_.wait_until(lock, deadline);
+    }
+  }
+}
+
+Result<void> AuditLog::write_batch(const std::string& batch, const std::optional<Head>& head) {
+  if (segment_bytes_ > 0 && segment_bytes_ + batch.size() > options_.segment_max_bytes) {
+    // Rotate at a record boundary; the chain continues in the next segment.
+    CHITIN_RETURN_IF_ERROR(segment_fd_.close());
+    CHITIN_RETURN_IF_ERROR(open_segment(segment_number_ + 1, true));
+  }
+  CHITIN_RETURN_IF_ERROR(sys::write_all(segment_fd_.get(), batch));
+  segment_bytes_ += batch.size();
+  if (::fdatasync(segment_fd_.get()) != 0) {
+    return errno_fail(fmt::format("cannot sync {}", segment_path(options_.dir, segment_number_)));
+  }
+  if (head) {
+    CHITIN_RETURN_IF_ERROR(write_head(options_.dir, *head));
+  }
+  return {};
+}
+
+}  // namespace chitin::audit

@@ -1,0 +1,123 @@
+#pragma once
+// The audit log writer: hash-chained records, group commit, signed checkpoints, rotation.
+// docs/audit-format.md describes what lands on disk.
+//
+// Contract for callers: an action that cannot be audited must not happen. append() returns
+// an error once the log cannot be written (disk full, I/O error, permissions); from then on
+// every append fails until the process restarts with a writable log, and health() says why.
+// Tool execution and egress check the append result before they act (fail closed).
+//
+// Durability: append() returns once the record is in the chain. Ordinary records reach the
+// disk (write + fdatasync) within `flush_interval`; security-critical ones (auth.*, config.*,
+// skill.install — see is_critical_type) are durable before append() returns.
+//
+// Thread-safe: any number of threads may append; records get consecutive seq numbers in the
+// order append() takes the lock. One background thread writes and syncs. One process at a
+// time may hold a log open (an flock on audit/lock).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "audit/record.h"
+#include "audit/segments.h"
+#include "base/crypto.h"
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "config/config.h"
+
+namespace chitin::audit {
+
+struct LogOptions {
+  std::string dir;  // $CHITIN_HOME/audit
+  std::chrono::milliseconds flush_interval{50};
+  std::uint64_t segment_max_bytes = 64ULL << 20;
+  std::uint64_t checkpoint_every = 1000;
+  std::chrono::milliseconds checkpoint_interval{10000};
+  std::chrono::milliseconds lock_timeout{5000};  // wait this long for another process's lock
+  std::string actor = "chitin";                  // actor of the log's own records
+};
+
+LogOptions log_options(const config::AuditConfig& config, std::string dir);
+
+struct Health {
+  bool ok = true;
+  std::string problem;  // why the log refuses appends, when !ok
+};
+
+class AuditLog {
+ public:
+  // Opens (or creates, with a signed genesis checkpoint) the log in options.dir. Repairs a
+  // torn final record left by a crash (recording an audit.repair event) and refuses to open a
+  // log whose signed head is past its last record (records were cut off) or is missing.
+  static Result<std::unique_ptr<AuditLog>> open(LogOptions options, crypto::Ed25519SecretKey key);
+  // Clean shutdown: writes a final checkpoint and syncs (errors are logged).
+  ~AuditLog();
+
+ private:
+  struct PrivateTag {};
+
+ public:
+  // Use open(); the tag keeps the constructor out of reach of everyone else.
+  AuditLog(PrivateTag tag, LogOptions options, crypto::Ed25519SecretKey key);
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Appends one event; returns its seq. Types starting with "audit." are reserved.
+  Result<std::uint64_t> append(const Event& event);
+  // Blocks until every record appended so far is durable.
+  Result<void> flush();
+  // Final checkpoint, sync, stop. Further appends fail. Idempotent.
+  Result<void> close();
+
+  [[nodiscard]] Health health() const;
+  [[nodiscard]] std::uint64_t last_seq() const;
+
+  // Test hook: the next write or sync fails with `error_number` (as a full disk would).
+  void inject_write_failure_for_test(int error_number);
+
+ private:
+  Result<void> recover_or_create();
+  Result<std::uint64_t> append_locked(const Event& event, std::unique_lock<std::mutex>& lock);
+  void append_checkpoint_locked(std::string_view reason);
+  Result<void> wait_durable_locked(std::uint64_t seq, std::unique_lock<std::mutex>& lock);
+  void flusher_main();
+  Result<void> write_batch(const std::string& batch, const std::optional<Head>& head);
+  Result<void> open_segment(std::uint64_t number, bool create);
+
+  const LogOptions options_;
+  const crypto::Ed25519SecretKey key_;
+  UniqueFd lock_fd_;
+
+  mutable std::mutex mu_;
+  std::condition_variable flusher_wake_;  // signalled on new work and on stop
+  std::condition_variable durable_;       // signalled after each batch
+  // Guarded by mu_:
+  std::uint64_t next_seq_ = 1;
+  Hash last_hash_{};
+  std::string pending_;
+  std::chrono::steady_clock::time_point pending_since_;
+  std::optional<Head> pending_head_;
+  std::uint64_t durable_seq_ = 0;
+  std::uint64_t records_since_checkpoint_ = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_;
+  bool flush_requested_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+  std::optional<Error> fault_;
+  int injected_errno_ = 0;
+
+  // Owned by the flusher thread once it runs (by open() before that):
+  UniqueFd segment_fd_;
+  std::uint64_t segment_number_ = 0;
+  std::uint64_t segment_bytes_ = 0;
+
+  std::thread flusher_;
+};
+
+}  // namespace chitin::audit

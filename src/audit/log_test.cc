@@ -1,0 +1,281 @@
+#include "audit/log.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "audit/verify.h"
+#include "support/audit_fixture.h"
+
+namespace chitin::audit {
+namespace {
+
+using chitin::testing::AuditFixture;
+using chitin::testing::read_text;
+
+std::vector<ParsedRecord> all_records(const AuditFixture& fx, int segment = 1) {
+  std::vector<ParsedRecord> out;
+  for (const auto& line : fx.lines(segment)) {
+    auto record = parse_record(line);
+    EXPECT_TRUE(record.has_value()) << line;
+    if (record) {
+      out.push_back(*record);
+    }
+  }
+  return out;
+}
+
+bool verifies(const AuditFixture& fx) {
+  auto report = verify_log(fx.dir(), fx.public_key());
+  EXPECT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->to_text();
+  return report && report->ok();
+}
+
+TEST(AuditLogTest, NewLogStartsWithASignedGenesisCheckpoint) {
+  AuditFixture fx;
+  auto log = fx.open();
+  EXPECT_EQ(log->last_seq(), 1u);
+  const auto records = all_records(fx);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].type, "audit.checkpoint");
+  EXPECT_EQ(records[0].details["reason"], "genesis");
+  EXPECT_EQ(records[0].prev, std::string(64, '0'));
+  EXPECT_TRUE(read_head(fx.dir())->has_value());
+}
+
+TEST(AuditLogTest, AppendsGetConsecutiveSeqsAndTheChainVerifies) {
+  AuditFixture fx;
+  auto log = fx.open();
+  for (std::uint64_t i = 0; i < 5; ++i) {
+    auto seq = log->append(Event{"tool.exec", "agent:main", "s", {{"i", i}}});
+    ASSERT_TRUE(seq.has_value()) << seq.error().describe();
+    EXPECT_EQ(*seq, i + 2);
+  }
+  ASSERT_TRUE(log->close().has_value());
+  const auto records = all_records(fx);
+  ASSERT_EQ(records.size(), 7u);  // genesis, 5 events, shutdown checkpoint
+  EXPECT_EQ(records.back().type, "audit.checkpoint");
+  EXPECT_EQ(records.back().details["reason"], "shutdown");
+  EXPECT_TRUE(verifies(fx));
+  EXPECT_FALSE(log->append(Event{"tool.exec", "a", "", {}}).has_value());  // closed
+}
+
+TEST(AuditLogTest, OrdinaryRecordsAreBatchedCriticalOnesAreDurableAtOnce) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.flush_interval = std::chrono::milliseconds(60000);  // batches wait for a trigger
+  auto log = fx.open(options);
+  const std::string segment = segment_path(fx.dir(), 1);
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {{"n", "batched"}}}).has_value());
+  EXPECT_EQ(read_text(segment).find("batched"), std::string::npos);
+  ASSERT_TRUE(log->append(Event{"auth.fail", "gateway", "", {{"n", "critical"}}}).has_value());
+  // The critical record, and everything before it, is on disk when append returns.
+  EXPECT_NE(read_text(segment).find("critical"), std::string::npos);
+  EXPECT_NE(read_text(segment).find("batched"), std::string::npos);
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {{"n", "later"}}}).has_value());
+  ASSERT_TRUE(log->flush().has_value());
+  EXPECT_NE(read_text(segment).find("later"), std::string::npos);
+}
+
+TEST(AuditLogTest, BatchedRecordsReachDiskWithinTheFlushInterval) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.flush_interval = std::chrono::milliseconds(20);
+  auto log = fx.open(options);
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {{"n", "eventually"}}}).has_value());
+  // No flush() call: the flusher's deadline alone must write it (polled, not timed).
+  bool found = false;
+  for (int i = 0; i < 500 && !found; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    found = read_text(segment_path(fx.dir(), 1)).find("eventually") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(AuditLogTest, CheckpointsEveryNRecordsAndUpdatesTheHead) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.checkpoint_every = 10;
+  auto log = fx.open(options);
+  for (int i = 0; i < 25; ++i) {
+    ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {{"i", i}}}).has_value());
+  }
+  ASSERT_TRUE(log->flush().has_value());
+  std::vector<std::uint64_t> checkpoints;
+  for (const auto& r : all_records(fx)) {
+    if (r.type == "audit.checkpoint") {
+      checkpoints.push_back(r.seq);
+    }
+  }
+  // genesis 1; 10 events (2..11) then checkpoint 12; 10 more (13..22) then 23.
+  EXPECT_EQ(checkpoints, (std::vector<std::uint64_t>{1, 12, 23}));
+  EXPECT_EQ((*read_head(fx.dir()))->seq, 23u);
+}
+
+TEST(AuditLogTest, CheckpointsAfterTheIntervalWhileRecordsArrive) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.checkpoint_interval = std::chrono::milliseconds(50);
+  auto log = fx.open(options);
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {}}).has_value());
+  bool found = false;
+  for (int i = 0; i < 500 && !found; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (const auto& r : all_records(fx)) {
+      found = found || (r.type == "audit.checkpoint" && r.details["reason"] == "interval");
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(AuditLogTest, ReopeningContinuesTheChain) {
+  AuditFixture fx;
+  fx.write_events(3);
+  fx.write_events(3);
+  const auto records = all_records(fx);
+  // genesis, 3 events, shutdown; then audit.open, 3 events, shutdown.
+  ASSERT_EQ(records.size(), 10u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].seq, i + 1);
+  }
+  EXPECT_EQ(records[5].type, "audit.open");
+  EXPECT_TRUE(verifies(fx));
+}
+
+TEST(AuditLogTest, RejectsReservedAndMalformedEventsWithoutConsumingSeqs) {
+  AuditFixture fx;
+  auto log = fx.open();
+  EXPECT_FALSE(log->append(Event{"audit.checkpoint", "x", "", {}}).has_value());
+  EXPECT_FALSE(log->append(Event{"nodots", "x", "", {}}).has_value());
+  EXPECT_FALSE(log->append(Event{"tool.exec", std::string(1000, 'a'), "", {}}).has_value());
+  EXPECT_EQ(*log->append(Event{"tool.exec", "x", "", {}}), 2u);
+}
+
+TEST(AuditLogTest, SecretsInDetailsAreRedactedOnTheWayIn) {
+  AuditFixture fx;
+  auto log = fx.open();
+  ASSERT_TRUE(log->append(Event{"auth.fail", "gw", "", {{"token", "chtn_gw_secretvalue"}}}));
+  ASSERT_TRUE(log->close().has_value());
+  const std::string text = read_text(segment_path(fx.dir(), 1));
+  EXPECT_EQ(text.find("secretvalue"), std::string::npos);
+  EXPECT_NE(text.find("[redacted]"), std::string::npos);
+}
+
+TEST(AuditLogTest, FailsClosedWhenTheDiskFails) {
+  AuditFixture fx;
+  auto log = fx.open();
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {}}).has_value());
+  ASSERT_TRUE(log->flush().has_value());
+  log->inject_write_failure_for_test(ENOSPC);
+  auto critical = log->append(Event{"auth.fail", "gw", "", {}});
+  ASSERT_FALSE(critical.has_value());
+  EXPECT_EQ(critical.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(critical.error().describe().find("No space left on device"), std::string::npos);
+  EXPECT_FALSE(log->health().ok);
+  EXPECT_NE(log->health().problem.find("injected audit write failure"), std::string::npos);
+  // Every later append is refused: the action it would record must not happen.
+  auto later = log->append(Event{"tool.exec", "a", "", {}});
+  ASSERT_FALSE(later.has_value());
+  EXPECT_NE(later.error().message.find("the action is refused"), std::string::npos);
+  EXPECT_FALSE(log->flush().has_value());
+  EXPECT_FALSE(log->close().has_value());
+  // What reached the disk before the fault still verifies.
+  EXPECT_TRUE(verifies(fx));
+}
+
+TEST(AuditLogTest, OneProcessAtATime) {
+  AuditFixture fx;
+  auto log = fx.open();
+  LogOptions options = fx.options();
+  options.lock_timeout = std::chrono::milliseconds(50);
+  auto second = AuditLog::open(options, fx.secret_key());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(second.error().message.find("held by another Chitin process"), std::string::npos);
+}
+
+TEST(AuditLogTest, RefusesToOpenWhenRecordsWereCutOffOrTheHeadIsGone) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.checkpoint_every = 5;
+  fx.write_events(12, options);
+  auto lines = fx.lines();
+  fx.set_lines(std::vector<std::string>(lines.begin(), lines.end() - 3));
+  auto cut = AuditLog::open(options, fx.secret_key());
+  ASSERT_FALSE(cut.has_value());
+  EXPECT_EQ(cut.error().code, ErrorCode::kIntegrity);
+  EXPECT_NE(cut.error().message.find("records were cut off"), std::string::npos);
+
+  fx.set_lines(lines);
+  ASSERT_EQ(::unlink(head_path(fx.dir()).c_str()), 0);
+  auto headless = AuditLog::open(options, fx.secret_key());
+  ASSERT_FALSE(headless.has_value());
+  EXPECT_NE(headless.error().message.find("no signed head"), std::string::npos);
+}
+
+TEST(AuditLogTest, RepairsATornTailAndRecordsTheRepair) {
+  AuditFixture fx;
+  fx.write_events(4);
+  const std::string path = segment_path(fx.dir(), 1);
+  chitin::testing::write_text(path, read_text(path) + "{\"seq\":9,\"ts\":\"20");
+  fx.write_events(1);
+  const auto records = all_records(fx);
+  bool repaired = false;
+  for (const auto& r : records) {
+    if (r.type == "audit.repair") {
+      repaired = true;
+      EXPECT_EQ(r.details["torn_bytes"], 17);
+    }
+  }
+  EXPECT_TRUE(repaired);
+  EXPECT_TRUE(verifies(fx));
+}
+
+TEST(AuditLogTest, RefusesToTruncateAnEditedFinalRecord) {
+  AuditFixture fx;
+  fx.write_events(4);
+  auto lines = fx.lines();
+  lines.back().replace(lines.back().find("shutdown"), 8, "SHUTDOWN");
+  fx.set_lines(lines);
+  auto log = AuditLog::open(fx.options(), fx.secret_key());
+  ASSERT_FALSE(log.has_value());
+  EXPECT_EQ(log.error().code, ErrorCode::kIntegrity);
+}
+
+TEST(AuditLogTest, ManyThreadsAppendingKeepTheChainLinear) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.checkpoint_every = 100;
+  auto log = fx.open(options);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::vector<std::vector<std::uint64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const char* type = i % 50 == 0 ? "auth.ok" : "tool.exec";
+        auto seq = log->append(Event{type, "t" + std::to_string(t), "", {{"i", i}}});
+        ASSERT_TRUE(seq.has_value());
+        seqs[t].push_back(*seq);
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  ASSERT_TRUE(log->close().has_value());
+  for (const auto& s : seqs) {
+    EXPECT_TRUE(std::is_sorted(s.begin(), s.end()));
+  }
+  auto report = verify_log(fx.dir(), fx.public_key());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->to_text();
+  // 4000 events + genesis + one checkpoint per 100 events + shutdown.
+  EXPECT_EQ(report->records, 4000u + 1u + 40u + 1u);
+}
+
+}  // namespace
+}  // namespace chitin::audit
