@@ -10,7 +10,7 @@ packages=(
   # libraries (DESIGN.md)
   libboost-dev libcurl4-openssl-dev libssl-dev libsodium-dev libseccomp-dev
   libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev
-  nlohmann-json3-dev libyaml-cpp-dev libtomlplusplus-dev libcli11-dev libfmt-dev libexpected-dev
+  nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests drive for real
   minisign

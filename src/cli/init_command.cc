@@ -4,12 +4,36 @@
 
 #include <CLI/CLI.hpp>
 
+#include "audit/log.h"
 #include "cli/command.h"
+#include "config/config.h"
 #include "config/state_dir.h"
 
 namespace chitin::cli {
 
 namespace {
+
+// Records what init created in the audit log (critical: fsynced before init reports success).
+// The first init also creates the log itself, with its signed genesis checkpoint.
+Result<void> audit_init(const config::StatePaths& paths, const config::InitReport& report) {
+  const config::Config config = CHITIN_TRY(config::load_config(paths.config_file()));
+  crypto::Ed25519SecretKey key = CHITIN_TRY(config::load_audit_secret_key(paths));
+  auto log = CHITIN_TRY(
+      audit::AuditLog::open(audit::log_options(config.audit, paths.audit_dir()), std::move(key)));
+  const auto relative = [&](const std::vector<std::string>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const std::string& path : list) {
+      out.push_back(path.size() > paths.home.size() ? path.substr(paths.home.size() + 1) : ".");
+    }
+    return out;
+  };
+  CHITIN_TRY(log->append(audit::Event{
+      "config.init",
+      "cli",
+      "",
+      {{"created", relative(report.created)}, {"tightened", relative(report.tightened)}}}));
+  return log->close();
+}
 
 int run_init(const CommandContext& context) {
   auto paths = config::resolve_state_paths(context.global.home);
@@ -25,6 +49,10 @@ int run_init(const CommandContext& context) {
   if (!report->changed()) {
     fmt::print("{} is already initialised; nothing changed.\n", paths->home);
     return kExitOk;
+  }
+  if (auto audited = audit_init(*paths, *report); !audited) {
+    print_error(audited.error());
+    return kExitProblem;
   }
   for (const std::string& path : report->created) {
     fmt::print("created    {}\n", path);

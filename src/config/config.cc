@@ -5,44 +5,14 @@
 #include <algorithm>
 #include <sstream>
 
-// toml++ is used header-only and in its no-exceptions mode: parse errors come back as values,
-// as project code requires (STYLE.md "Errors"). Debian's packaged shared library is built with
-// exceptions, so we do not link it. Only this file includes toml++.
-#define TOML_HEADER_ONLY 1
-#define TOML_EXCEPTIONS 0
-#include <toml++/toml.h>
-
 #include "base/encoding.h"
 #include "config/schema.h"
+#include "config/toml.h"
 #include "sys/file_ops.h"
 
 namespace chitin::config {
 
 namespace {
-
-std::string_view type_name(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a floating-point number";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time:
-      return "a date/time";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -80,93 +50,105 @@ class Parser {
  public:
   explicit Parser(std::string_view source) : source_(source) {}
 
-  void problem(const toml::source_region& where, std::string_view key, std::string_view what) {
+  void problem(toml::Position where, std::string_view key, std::string_view what) {
     if (problems_.size() < kMaxReportedProblems) {
-      problems_.push_back(fmt::format("{}:{}:{}: key '{}': {}", source_, where.begin.line,
-                                      where.begin.column, key, what));
+      problems_.push_back(
+          fmt::format("{}:{}:{}: key '{}': {}", source_, where.line, where.column, key, what));
     } else {
       truncated_ = true;
     }
   }
 
-  void walk(const toml::table& root) {
+  void walk(const toml::Document& document) {
     std::vector<std::string_view> section_names;
     for (const SectionSpec& s : section_specs()) {
       section_names.push_back(s.name);
     }
-    for (auto&& [key, node] : root) {
-      const std::string_view name = key.str();
-      const bool known =
-          std::find(section_names.begin(), section_names.end(), name) != section_names.end();
-      if (!known) {
-        problem(key.source(), name,
+    const auto known_section = [&](std::string_view name) {
+      return std::find(section_names.begin(), section_names.end(), name) != section_names.end();
+    };
+    for (const toml::Entry& entry : document.tables.front().entries) {
+      if (known_section(entry.key)) {
+        problem(entry.value.position, entry.key,
+                fmt::format("expected a table ([{}]), got {}", entry.key,
+                            toml::kind_name(entry.value.kind)));
+      } else {
+        problem(entry.key_position, entry.key,
                 fmt::format("unknown section or key{}; see docs/config.md for the keys",
-                            suggestion(name, section_names)));
+                            suggestion(entry.key, section_names)));
+      }
+    }
+    for (std::size_t i = 1; i < document.tables.size(); ++i) {
+      const toml::Table& table = document.tables[i];
+      if (!known_section(table.name)) {
+        problem(table.position, table.name,
+                fmt::format("unknown section or key{}; see docs/config.md for the keys",
+                            suggestion(table.name, section_names)));
         continue;
       }
-      const toml::table* table = node.as_table();
-      if (table == nullptr) {
-        problem(node.source(), name,
-                fmt::format("expected a table ([{}]), got {}", name, type_name(node.type())));
-        continue;
+      walk_section(table);
+      if (table.name == "gateway") {
+        gateway_position_ = table.position;
       }
-      walk_section(name, *table);
     }
   }
 
-  void walk_section(std::string_view section, const toml::table& table) {
+  void walk_section(const toml::Table& table) {
     std::vector<std::string_view> names;
     for (const KeySpec& spec : key_specs()) {
-      if (spec.section() == section) {
+      if (spec.section() == table.name) {
         names.push_back(spec.name());
       }
     }
-    for (auto&& [key, node] : table) {
-      const std::string full = fmt::format("{}.{}", section, key.str());
+    for (const toml::Entry& entry : table.entries) {
+      const std::string full = fmt::format("{}.{}", table.name, entry.key);
       const KeySpec* spec = find_key(full);
       if (spec == nullptr) {
-        problem(key.source(), full,
+        problem(entry.key_position, full,
                 fmt::format("unknown key{}; see docs/config.md for the keys of [{}]",
-                            suggestion(key.str(), names), section));
+                            suggestion(entry.key, names), table.name));
         continue;
       }
-      apply(*spec, node);
+      if (spec->key == "gateway.bind") {
+        bind_position_ = entry.value.position;
+      }
+      apply(*spec, entry.value);
     }
   }
 
-  void apply(const KeySpec& spec, const toml::node& node) {
-    std::visit([&](auto ref) { apply_to(spec, ref, node); }, spec.field);
+  void apply(const KeySpec& spec, const toml::Value& value) {
+    std::visit([&](auto ref) { apply_to(spec, ref, value); }, spec.field);
   }
 
-  void type_mismatch(const KeySpec& spec, const toml::node& node) {
-    problem(node.source(), spec.key,
-            fmt::format("expected {}, got {}", describe_type(spec), type_name(node.type())));
+  void type_mismatch(const KeySpec& spec, const toml::Value& value) {
+    problem(value.position, spec.key,
+            fmt::format("expected {}, got {}", describe_type(spec), toml::kind_name(value.kind)));
   }
 
-  void apply_to(const KeySpec& spec, BoolRef ref, const toml::node& node) {
-    if (!node.is_boolean()) {
-      return type_mismatch(spec, node);
+  void apply_to(const KeySpec& spec, BoolRef ref, const toml::Value& value) {
+    if (value.kind != toml::Value::Kind::kBoolean) {
+      return type_mismatch(spec, value);
     }
-    ref(config_) = *node.value<bool>();
+    ref(config_) = value.boolean;
   }
 
-  void apply_to(const KeySpec& spec, IntegerRef ref, const toml::node& node) {
-    if (!node.is_integer()) {
-      return type_mismatch(spec, node);
+  void apply_to(const KeySpec& spec, IntegerRef ref, const toml::Value& value) {
+    if (value.kind != toml::Value::Kind::kInteger) {
+      return type_mismatch(spec, value);
     }
-    const std::int64_t value = *node.value<std::int64_t>();
-    if (value < spec.min || value > spec.max) {
-      return problem(node.source(), spec.key,
-                     fmt::format("{} is out of range; use {}..{}", value, spec.min, spec.max));
+    if (value.integer < spec.min || value.integer > spec.max) {
+      return problem(
+          value.position, spec.key,
+          fmt::format("{} is out of range; use {}..{}", value.integer, spec.min, spec.max));
     }
-    ref(config_) = value;
+    ref(config_) = value.integer;
   }
 
-  bool check_string(const KeySpec& spec, const toml::node& node, std::string_view value) {
-    if (value.size() > spec.max_length) {
-      problem(
-          node.source(), spec.key,
-          fmt::format("value is {} bytes long; the limit is {}", value.size(), spec.max_length));
+  bool check_string(const KeySpec& spec, const toml::Value& value) {
+    const std::string& text = value.string;
+    if (text.size() > spec.max_length) {
+      problem(value.position, spec.key,
+              fmt::format("value is {} bytes long; the limit is {}", text.size(), spec.max_length));
       return false;
     }
     if (!spec.choices.empty()) {
@@ -174,60 +156,58 @@ class Parser {
       std::string_view rest = spec.choices;
       while (!rest.empty()) {
         const auto bar = std::min(rest.find('|'), rest.size());
-        allowed = allowed || rest.substr(0, bar) == value;
+        allowed = allowed || rest.substr(0, bar) == text;
         rest.remove_prefix(std::min(bar + 1, rest.size()));
       }
       if (!allowed) {
-        problem(node.source(), spec.key,
-                fmt::format("'{}' is not allowed; use one of {}", value, spec.choices));
+        problem(value.position, spec.key,
+                fmt::format("'{}' is not allowed; use one of {}", text, spec.choices));
         return false;
       }
     }
     if (spec.check != nullptr) {
-      if (auto ok = spec.check(value); !ok) {
-        problem(node.source(), spec.key, ok.error().message);
+      if (auto ok = spec.check(text); !ok) {
+        problem(value.position, spec.key, ok.error().message);
         return false;
       }
     }
     return true;
   }
 
-  void apply_to(const KeySpec& spec, StringRef ref, const toml::node& node) {
-    if (!node.is_string()) {
-      return type_mismatch(spec, node);
+  void apply_to(const KeySpec& spec, StringRef ref, const toml::Value& value) {
+    if (value.kind != toml::Value::Kind::kString) {
+      return type_mismatch(spec, value);
     }
-    const std::string& value = node.as_string()->get();
-    if (check_string(spec, node, value)) {
-      ref(config_) = value;
+    if (check_string(spec, value)) {
+      ref(config_) = value.string;
     }
   }
 
-  void apply_to(const KeySpec& spec, StringListRef ref, const toml::node& node) {
-    const toml::array* array = node.as_array();
-    if (array == nullptr) {
-      return type_mismatch(spec, node);
+  void apply_to(const KeySpec& spec, StringListRef ref, const toml::Value& value) {
+    if (value.kind != toml::Value::Kind::kArray) {
+      return type_mismatch(spec, value);
     }
-    if (array->size() > spec.max_items) {
-      return problem(node.source(), spec.key,
-                     fmt::format("has {} items; the limit is {}", array->size(), spec.max_items));
+    if (value.items.size() > spec.max_items) {
+      return problem(
+          value.position, spec.key,
+          fmt::format("has {} items; the limit is {}", value.items.size(), spec.max_items));
     }
     std::vector<std::string> values;
     bool ok = true;
-    for (const toml::node& item : *array) {
-      if (!item.is_string()) {
-        problem(item.source(), spec.key,
-                fmt::format("every item must be a string, got {}", type_name(item.type())));
+    for (const toml::Value& item : value.items) {
+      if (item.kind != toml::Value::Kind::kString) {
+        problem(item.position, spec.key,
+                fmt::format("every item must be a string, got {}", toml::kind_name(item.kind)));
         ok = false;
         continue;
       }
-      const std::string& value = item.as_string()->get();
-      if (std::find(values.begin(), values.end(), value) != values.end()) {
-        problem(item.source(), spec.key, fmt::format("'{}' is listed twice", value));
+      if (std::find(values.begin(), values.end(), item.string) != values.end()) {
+        problem(item.position, spec.key, fmt::format("'{}' is listed twice", item.string));
         ok = false;
         continue;
       }
-      ok = check_string(spec, item, value) && ok;
-      values.push_back(value);
+      ok = check_string(spec, item) && ok;
+      values.push_back(item.string);
     }
     if (ok) {
       ref(config_) = std::move(values);
@@ -235,17 +215,9 @@ class Parser {
   }
 
   // Rules that involve more than one key.
-  void cross_check(const toml::table& root) {
+  void cross_check() {
     const GatewayConfig& g = config_.gateway;
-    const toml::source_region where = [&] {
-      if (const toml::node* bind = root.at_path("gateway.bind").node()) {
-        return bind->source();
-      }
-      if (const toml::node* gateway = root.get("gateway")) {
-        return gateway->source();
-      }
-      return toml::source_region{};
-    }();
+    const toml::Position where = bind_position_.line > 0 ? bind_position_ : gateway_position_;
     if (g.tls_cert.empty() != g.tls_key.empty()) {
       problem(where, "gateway.tls_cert",
               "gateway.tls_cert and gateway.tls_key must be set together (or both left empty)");
@@ -275,6 +247,8 @@ class Parser {
   Config config_;
   std::vector<std::string> problems_;
   bool truncated_ = false;
+  toml::Position bind_position_{0, 0};
+  toml::Position gateway_position_{1, 1};
 };
 
 void append_toml_string(std::string& out, std::string_view value) {
@@ -334,9 +308,8 @@ void append_comment(std::string& out, std::string_view text) {
   out += line + "\n";
 }
 
-// TOML 1.0 forbids control characters other than tab, LF and CR, and requires UTF-8. Checking
-// this before toml++ sees the text also keeps NUL bytes away from toml++ 3.3, which asserts on
-// them in parse_key (found by fuzz/config_fuzz; regression input in the corpus).
+// TOML 1.0 forbids control characters other than tab, LF and CR, and requires UTF-8; checking
+// the whole text first gives one clear error with its position.
 Result<void> check_characters(std::string_view text, std::string_view source) {
   std::size_t line = 1;
   std::size_t column = 1;
@@ -369,15 +342,10 @@ Result<void> check_characters(std::string_view text, std::string_view source) {
 
 Result<Config> parse_config(std::string_view text, std::string_view source) {
   CHITIN_RETURN_IF_ERROR(check_characters(text, source));
-  toml::parse_result parsed = toml::parse(text, source);
-  if (!parsed) {
-    const toml::parse_error& error = parsed.error();
-    return fail(ErrorCode::kInvalidInput, "{}:{}:{}: TOML syntax error: {}", source,
-                error.source().begin.line, error.source().begin.column, error.description());
-  }
+  const toml::Document document = CHITIN_TRY(toml::parse(text, source));
   Parser parser(source);
-  parser.walk(parsed.table());
-  parser.cross_check(parsed.table());
+  parser.walk(document);
+  parser.cross_check();
   return parser.finish();
 }
 
