@@ -114,6 +114,23 @@ TEST_F(AuditCliTest, SurvivesSigkillMidStreamAndReportsATornTail) {
   EXPECT_NE(repairs.out.find("\"torn_bytes\":"), std::string::npos) << repairs.out;
 }
 
+TEST_F(AuditCliTest, FailsClosedWhenTheFileSystemRefusesWrites) {
+  SpawnOptions options;
+  options.argv = {AUDIT_WRITER_HELPER, "--file-size-limit", "200000"};
+  options.env = env();
+  auto run = run_captured(options);
+  ASSERT_TRUE(run.has_value()) << run.error().describe();
+  EXPECT_EQ(run->status.code, 3) << run->err;
+  EXPECT_NE(run->err.find("the action is refused until it can"), std::string::npos) << run->err;
+  EXPECT_NE(run->err.find("File too large"), std::string::npos) << run->err;
+  // The diagnostic log said it once, and the health names the fault.
+  EXPECT_NE(run->err.find("the audit log cannot be written"), std::string::npos) << run->err;
+  EXPECT_NE(run->err.find("helper: health: "), std::string::npos);
+  // What reached the disk is an intact prefix (perhaps with a torn final record).
+  nlohmann::json report = verify_json();
+  EXPECT_EQ(report["ok"], true) << report.dump();
+}
+
 TEST_F(AuditCliTest, NamesTheSeqAndKindOfDamage) {
   write_then_kill(3000);
   const std::string first = audit::segment_path(audit_dir(), 1);

@@ -2,14 +2,31 @@
 // can until killed. Every 100th record is critical, so it (and everything before it) is on
 // disk when append returns; every 1,000 records the helper prints the seq of the latest such
 // record, so the test knows a floor of what must survive the SIGKILL it sends.
+//
+// With --file-size-limit BYTES it first sets RLIMIT_FSIZE (and ignores SIGXFSZ), so writes
+// past that size fail with EFBIG the way a full disk fails with ENOSPC: the helper must then
+// see its appends refused, print the refusal to stderr and exit 3.
+
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include "audit/log.h"
+#include "base/parse.h"
 #include "config/state_dir.h"
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == "--file-size-limit") {
+    auto limit = chitin::parse_integer<rlim_t>(argv[2]);
+    const rlimit fsize{*limit, *limit};
+    if (!limit || setrlimit(RLIMIT_FSIZE, &fsize) != 0) {
+      return 2;
+    }
+    signal(SIGXFSZ, SIG_IGN);
+  }
   auto paths = chitin::config::resolve_state_paths(std::nullopt);
   if (!paths) {
     std::fprintf(stderr, "helper: %s\n", paths.error().describe().c_str());
@@ -35,8 +52,9 @@ int main() {
     auto seq = (*log)->append(chitin::audit::Event{
         type, "helper", "crash", {{"i", i}, {"padding", std::string(i % 300, 'p')}}});
     if (!seq) {
-      std::fprintf(stderr, "helper: %s\n", seq.error().describe().c_str());
-      return 1;
+      std::fprintf(stderr, "helper: append refused: %s\n", seq.error().describe().c_str());
+      std::fprintf(stderr, "helper: health: %s\n", (*log)->health().problem.c_str());
+      return 3;
     }
     if (i % 100 == 0) {
       durable = *seq;

@@ -403,7 +403,11 @@ Result<void> AuditLog::write_batch(const std::string& batch, const std::optional
     CHITIN_RETURN_IF_ERROR(segment_fd_.close());
     CHITIN_RETURN_IF_ERROR(open_segment(segment_number_ + 1, true));
   }
-  CHITIN_RETURN_IF_ERROR(sys::write_all(segment_fd_.get(), batch));
+  if (auto written = sys::write_all(segment_fd_.get(), batch); !written) {
+    written.error().message =
+        fmt::format("cannot write {}", segment_path(options_.dir, segment_number_));
+    return fail(written.error());
+  }
   segment_bytes_ += batch.size();
   if (::fdatasync(segment_fd_.get()) != 0) {
     return errno_fail(fmt::format("cannot sync {}", segment_path(options_.dir, segment_number_)));
