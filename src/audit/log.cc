@@ -7,6 +7,7 @@
 
 #include <cerrno>
 
+#include "audit/recovery.h"
 #include "base/check.h"
 #include "base/log.h"
 #include "sys/file_ops.h"
@@ -16,47 +17,6 @@ namespace chitin::audit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// The last intact record of one segment, and what follows it.
-struct TailScan {
-  std::optional<Frame> last;
-  std::uint64_t good_bytes = 0;  // up to and including the last intact record's '\n'
-  std::uint64_t torn_bytes = 0;  // bytes after it
-  std::string torn_fingerprint;
-};
-
-Result<TailScan> scan_tail(const std::string& path) {
-  const std::string data = CHITIN_TRY(sys::read_file(path, std::uint64_t{16} << 30));
-  TailScan scan;
-  std::size_t start = 0;
-  while (start < data.size()) {
-    const std::size_t newline = data.find('\n', start);
-    if (newline == std::string::npos) {
-      break;  // an unterminated final piece: torn
-    }
-    auto frame = parse_frame(std::string_view(data).substr(start, newline - start));
-    if (!frame || !frame->hash_matches()) {
-      // Only the final line may be damaged by a crash (e.g. blocks zero-filled after a power
-      // cut), and only into something that is not a record at all. A well-formed record whose
-      // hash is wrong was edited: refuse, and keep the evidence.
-      if (data.find('\n', newline + 1) != std::string::npos || frame) {
-        return fail(ErrorCode::kIntegrity,
-                    "{} has a damaged record before its end; run 'chitin audit verify' and move "
-                    "the audit directory aside (keep it as evidence) to start a new log",
-                    path);
-      }
-      break;
-    }
-    scan.last = *frame;
-    start = newline + 1;
-    scan.good_bytes = start;
-  }
-  scan.torn_bytes = data.size() - scan.good_bytes;
-  if (scan.torn_bytes > 0) {
-    scan.torn_fingerprint = fingerprint(std::string_view(data).substr(scan.good_bytes));
-  }
-  return scan;
-}
 
 // flock with a deadline, so a short-lived CLI command can wait for another one.
 Result<UniqueFd> lock_directory(const std::string& dir, std::chrono::milliseconds timeout) {
@@ -124,44 +84,16 @@ Result<void> AuditLog::recover_or_create() {
                   options_.dir);
     }
   }
+  // Every check comes before any change: a log we refuse stays exactly as we found it.
+  const TailState tail = CHITIN_TRY(check_tail(segments, head, key_.public_key()));
 
-  // Find the last intact record, walking back over empty segments (a crash can leave a fresh,
-  // empty segment behind a rotation).
-  std::optional<Frame> last;
-  std::optional<nlohmann::json> repair;
-  for (auto it = segments.rbegin(); it != segments.rend() && !last; ++it) {
-    const TailScan scan = CHITIN_TRY(scan_tail(it->path));
-    if (scan.torn_bytes > 0) {
-      if (it != segments.rbegin()) {
-        return fail(ErrorCode::kIntegrity,
-                    "{} ends in the middle of a record but is not the last segment; run "
-                    "'chitin audit verify'",
-                    it->path);
-      }
-      // A crash cut the last write short. Cut the partial record off, so the chain goes on
-      // from the last intact one, and record what was removed.
-      UniqueFd fd = CHITIN_TRY(sys::open_file(it->path, O_WRONLY | O_NOFOLLOW));
-      if (::ftruncate(fd.get(), static_cast<off_t>(scan.good_bytes)) != 0 ||
-          ::fsync(fd.get()) != 0) {
-        return errno_fail(fmt::format("cannot remove the torn record at the end of {}", it->path));
-      }
-      repair = nlohmann::json{{"segment", it->path.substr(it->path.rfind('/') + 1)},
-                              {"torn_bytes", scan.torn_bytes},
-                              {"torn_fingerprint", scan.torn_fingerprint}};
+  if (!tail.last) {
+    // A new log (or one whose creation crashed before its first record was complete).
+    if (tail.torn) {
+      CHITIN_RETURN_IF_ERROR(cut_torn_tail(*tail.torn));
     }
-    last = scan.last;
-  }
-
-  if (!last) {
-    if (head) {
-      return fail(ErrorCode::kIntegrity,
-                  "the audit log in {} has no records but its signed head is at seq {}: the "
-                  "records were removed; run 'chitin audit verify'",
-                  options_.dir, head->seq);
-    }
-    // A new log (or one whose creation crashed before its first record).
     CHITIN_RETURN_IF_ERROR(segments.empty() ? open_segment(1, true)
-                                            : open_segment(segments.front().number, false));
+                                            : open_segment(segments.back().number, false));
     std::unique_lock lock(mu_);
     append_checkpoint_locked("genesis");
     // Written synchronously: the flusher thread is not running yet.
@@ -174,31 +106,38 @@ Result<void> AuditLog::recover_or_create() {
     durable_seq_ = next_seq_ - 1;
     return {};
   }
-
-  if (!head) {
-    return fail(ErrorCode::kIntegrity,
-                "the audit log in {} has records but no signed head (audit/head was deleted?); "
-                "run 'chitin audit verify', then move the directory aside (keep it as evidence) "
-                "to start a new log",
-                options_.dir);
+  std::optional<nlohmann::json> repair;
+  if (tail.torn) {
+    CHITIN_RETURN_IF_ERROR(cut_torn_tail(*tail.torn));
+    repair =
+        nlohmann::json{{"segment", tail.torn->segment.substr(tail.torn->segment.rfind('/') + 1)},
+                       {"torn_bytes", tail.torn->bytes},
+                       {"torn_fingerprint", tail.torn->fingerprint}};
   }
-  if (head->seq > last->seq) {
-    return fail(ErrorCode::kIntegrity,
-                "the audit log in {} ends at seq {} but its signed head is at seq {}: records "
-                "were cut off; run 'chitin audit verify', then move the directory aside (keep it "
-                "as evidence) to start a new log",
-                options_.dir, last->seq, head->seq);
+  if (tail.genesis_without_head) {
+    // The crash came between the genesis record and its head: write the head again.
+    CHITIN_RETURN_IF_ERROR(write_head(options_.dir, sign_head(key_, 1, tail.last->stored_hash)));
   }
   CHITIN_RETURN_IF_ERROR(open_segment(segments.back().number, false));
   std::unique_lock lock(mu_);
-  next_seq_ = last->seq + 1;
-  last_hash_ = last->stored_hash;
-  durable_seq_ = last->seq;
+  next_seq_ = tail.last->seq + 1;
+  last_hash_ = tail.last->stored_hash;
+  durable_seq_ = tail.last->seq;
   if (repair) {
     CHITIN_TRY(append_locked(Event{"audit.repair", options_.actor, "", *repair}, lock));
   }
   CHITIN_TRY(append_locked(
       Event{"audit.open", options_.actor, "", nlohmann::json{{"pid", ::getpid()}}}, lock));
+  return {};
+}
+
+Result<void> AuditLog::cut_torn_tail(const TailState::Torn& torn) {
+  // A crash cut the last write short. Cut the partial record off, so the chain goes on from
+  // the last intact one; the caller records what was removed.
+  UniqueFd fd = CHITIN_TRY(sys::open_file(torn.segment, O_WRONLY | O_NOFOLLOW));
+  if (::ftruncate(fd.get(), static_cast<off_t>(torn.offset)) != 0 || ::fsync(fd.get()) != 0) {
+    return errno_fail(fmt::format("cannot remove the torn record at the end of {}", torn.segment));
+  }
   return {};
 }
 
@@ -243,6 +182,9 @@ Result<std::uint64_t> AuditLog::append_locked(const Event& event,
 }
 
 void AuditLog::append_checkpoint_locked(std::string_view reason) {
+  if (stopping_) {
+    return;  // the flusher may be gone; close() wrote the final checkpoint
+  }
   const std::uint64_t seq = next_seq_;
   const Event event{"audit.checkpoint", options_.actor, "",
                     checkpoint_details(key_, seq, last_hash_, reason)};
@@ -281,9 +223,12 @@ Result<void> AuditLog::flush() {
 Result<void> AuditLog::close() {
   {
     std::unique_lock lock(mu_);
-    if (closed_) {
+    if (closing_) {
+      // Another thread is closing (or has closed): wait for it, report the same outcome.
+      durable_.wait(lock, [&] { return closed_; });
       return fault_ ? Result<void>(fail(*fault_)) : Result<void>();
     }
+    closing_ = true;
     if (!fault_) {
       append_checkpoint_locked("shutdown");
     }
@@ -294,11 +239,12 @@ Result<void> AuditLog::close() {
     flusher_.join();
   }
   std::unique_lock lock(mu_);
-  closed_ = true;
   if (auto closed = segment_fd_.close(); !closed && !fault_) {
     fault_ = closed.error();
   }
   lock_fd_.reset();
+  closed_ = true;
+  durable_.notify_all();
   if (fault_) {
     return fail(*fault_);
   }

@@ -25,6 +25,7 @@
 #include <thread>
 
 #include "audit/record.h"
+#include "audit/recovery.h"
 #include "audit/segments.h"
 #include "base/crypto.h"
 #include "base/result.h"
@@ -83,6 +84,7 @@ class AuditLog {
 
  private:
   Result<void> recover_or_create();
+  Result<void> cut_torn_tail(const TailState::Torn& torn);
   Result<std::uint64_t> append_locked(const Event& event, std::unique_lock<std::mutex>& lock);
   void append_checkpoint_locked(std::string_view reason);
   Result<void> wait_durable_locked(std::uint64_t seq, std::unique_lock<std::mutex>& lock);
@@ -108,6 +110,7 @@ class AuditLog {
   std::chrono::steady_clock::time_point last_checkpoint_;
   bool flush_requested_ = false;
   bool stopping_ = false;
+  bool closing_ = false;  // close() has begun (others wait for closed_)
   bool closed_ = false;
   std::optional<Error> fault_;
   int injected_errno_ = 0;

@@ -279,3 +279,91 @@ TEST(AuditLogTest, ManyThreadsAppendingKeepTheChainLinear) {
 
 }  // namespace
 }  // namespace chitin::audit
+
+namespace chitin::audit {
+namespace {
+
+TEST(AuditLogRecoveryTest, RefusesToContinueAChainEditedBeforeTheLastCheckpoint) {
+  AuditFixture fx;
+  LogOptions options = fx.options();
+  options.checkpoint_every = 10;
+  fx.write_events(30, options);
+  auto lines = fx.lines();
+  const std::size_t i = fx.index_of(5);
+  lines[i].replace(lines[i].find("\"i\":3"), 5, "\"i\":4");
+  AuditFixture::rechain(lines, i);  // every hash and prev made consistent again
+  fx.set_lines(lines);
+  const std::string before = read_text(segment_path(fx.dir(), 1));
+  auto log = AuditLog::open(options, fx.secret_key());
+  ASSERT_FALSE(log.has_value());
+  EXPECT_EQ(log.error().code, ErrorCode::kIntegrity);
+  EXPECT_NE(log.error().message.find("is not the signed checkpoint the head names"),
+            std::string::npos)
+      << log.error().message;
+  EXPECT_EQ(read_text(segment_path(fx.dir(), 1)), before);  // nothing was changed
+}
+
+TEST(AuditLogRecoveryTest, RefusesBeforeTruncatingWhenTheHeadedCheckpointLooksTorn) {
+  AuditFixture fx;
+  fx.write_events(5);
+  const std::string path = segment_path(fx.dir(), 1);
+  std::string text = read_text(path);
+  text.pop_back();  // the final '\n' of the checkpoint the head names
+  chitin::testing::write_text(path, text);
+  auto log = AuditLog::open(fx.options(), fx.secret_key());
+  ASSERT_FALSE(log.has_value());
+  EXPECT_EQ(read_text(path), text);  // the evidence is still there
+}
+
+TEST(AuditLogRecoveryTest, RefusesGarbageFollowedByMoreBytes) {
+  AuditFixture fx;
+  fx.write_events(5);
+  const std::string path = segment_path(fx.dir(), 1);
+  chitin::testing::write_text(path, read_text(path) + "GARBAGE\npartial");
+  auto log = AuditLog::open(fx.options(), fx.secret_key());
+  ASSERT_FALSE(log.has_value());
+  EXPECT_NE(log.error().message.find("not a record"), std::string::npos) << log.error().message;
+}
+
+TEST(AuditLogRecoveryTest, RewritesTheHeadAfterACrashRightAfterGenesis) {
+  AuditFixture fx;
+  fx.write_events(0);
+  auto lines = fx.lines();
+  fx.set_lines({lines.front()});  // only the genesis checkpoint survived
+  ASSERT_EQ(::unlink(head_path(fx.dir()).c_str()), 0);
+  fx.write_events(2);
+  auto report = verify_log(fx.dir(), fx.public_key());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->to_text();
+}
+
+TEST(AuditLogRecoveryTest, ConcurrentClosesBothReturnAndLaterCallsFail) {
+  AuditFixture fx;
+  auto log = fx.open();
+  ASSERT_TRUE(log->append(Event{"tool.exec", "a", "", {}}).has_value());
+  std::thread other([&] { EXPECT_TRUE(log->close().has_value()); });
+  EXPECT_TRUE(log->close().has_value());
+  other.join();
+  EXPECT_FALSE(log->append(Event{"tool.exec", "a", "", {}}).has_value());
+  auto report = verify_log(fx.dir(), fx.public_key());
+  EXPECT_TRUE(report->ok()) << report->to_text();
+}
+
+TEST(AuditLogRecoveryTest, DeeplyNestedRecordsAreRefusedNotParsed) {
+  const std::string nested = R"({"seq":1,"details":)" + std::string(100000, '[') + "}";
+  auto record = parse_record(nested);
+  ASSERT_FALSE(record.has_value());
+  EXPECT_EQ(record.error().code, ErrorCode::kLimitExceeded);
+}
+
+TEST(AuditLogRecoveryTest, DuplicateSegmentNumbersAreAnError) {
+  AuditFixture fx;
+  fx.write_events(1);
+  chitin::testing::write_text(fx.dir() + "/segment-0000001.log", "");
+  auto segments = list_segments(fx.dir());
+  ASSERT_FALSE(segments.has_value());
+  EXPECT_NE(segments.error().message.find("same segment number"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace chitin::audit

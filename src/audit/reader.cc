@@ -10,7 +10,7 @@
 namespace chitin::audit {
 
 namespace {
-constexpr std::size_t kMaxReadChunk = std::size_t{64} << 20;
+constexpr std::size_t kMaxReadChunk = std::size_t{1} << 20;
 }  // namespace
 
 Result<std::vector<std::string>> LogFollower::read_new() {
@@ -25,8 +25,9 @@ Result<std::vector<std::string>> LogFollower::read_new() {
       offset_ = 0;
     }
     UniqueFd fd = CHITIN_TRY(sys::open_file(segment.path, O_RDONLY | O_NOFOLLOW));
+    std::string chunk;
     for (;;) {
-      std::string chunk(kMaxReadChunk, '\0');
+      chunk.resize(kMaxReadChunk);
       const ssize_t n = ::pread(fd.get(), chunk.data(), chunk.size(), static_cast<off_t>(offset_));
       if (n < 0) {
         return errno_fail(fmt::format("cannot read {}", segment.path));

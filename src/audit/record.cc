@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/encoding.h"
+#include "base/json_depth.h"
 #include "base/parse.h"
 
 namespace chitin::audit {
@@ -167,6 +168,14 @@ Result<Frame> parse_frame(std::string_view line) {
 }
 
 Result<ParsedRecord> parse_record(std::string_view line) {
+  // Bounded before nlohmann sees it: its parser is iterative, but copying and printing a
+  // value recurse, so a deeply nested line could exhaust the stack.
+  if (line.size() > kMaxLineBytes) {
+    return fail(ErrorCode::kLimitExceeded, "audit record is over {} bytes", kMaxLineBytes);
+  }
+  if (json_nesting_depth(line) > kMaxJsonDepth) {
+    return fail(ErrorCode::kLimitExceeded, "audit record nests deeper than {}", kMaxJsonDepth);
+  }
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return fail(ErrorCode::kInvalidInput, "audit record is not a JSON object");

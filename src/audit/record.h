@@ -27,6 +27,7 @@ inline constexpr std::size_t kMaxActorBytes = 256;
 inline constexpr std::size_t kMaxSessionBytes = 256;
 inline constexpr std::size_t kMaxDetailsBytes = 16 * 1024;
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
+inline constexpr std::size_t kMaxJsonDepth = 32;
 
 // What a caller records. `details` must never hold secrets or raw personal data: store
 // redacted forms or hashes (see redact_for_audit and fingerprint).

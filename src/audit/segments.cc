@@ -67,6 +67,13 @@ Result<std::vector<Segment>> list_segments(const std::string& dir) {
   }
   std::sort(out.begin(), out.end(),
             [](const Segment& a, const Segment& b) { return a.number < b.number; });
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (out[i].number == out[i - 1].number) {
+      return fail(ErrorCode::kInvalidInput,
+                  "{} and {} have the same segment number; move one out of the audit directory",
+                  out[i - 1].path, out[i].path);
+    }
+  }
   return out;
 }
 

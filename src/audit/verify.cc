@@ -250,6 +250,9 @@ std::string VerifyReport::to_text() const {
 }
 
 Result<VerifyReport> verify_log(const std::string& dir, const crypto::Ed25519PublicKey& key) {
+  // The head is read first: a writer appends records before it moves the head past them, so
+  // reading in this order never sees a head beyond the records (no false "truncated").
+  auto head = read_head(dir);
   const std::vector<Segment> segments = CHITIN_TRY(list_segments(dir));
   Verifier verifier(key, segments);
   verifier.report().segments = segments.size();
@@ -259,7 +262,6 @@ Result<VerifyReport> verify_log(const std::string& dir, const crypto::Ed25519Pub
     intact = verifier.check_segment(i, data);
   }
   if (intact) {
-    auto head = read_head(dir);
     if (!head) {
       verifier.damage(Damage::kBadSignature, verifier.report().last_seq, head.error().describe());
     } else {

@@ -62,6 +62,9 @@ class Parser {
       }
       if (peek() == '[') {
         Table table = CHITIN_TRY(table_header());
+        if (document.tables.size() > kMaxTables) {
+          return error(table.position, fmt::format("more than {} tables", kMaxTables));
+        }
         for (const Table& existing : document.tables) {
           if (!existing.name.empty() && existing.name == table.name) {
             return error(table.position, fmt::format("table [{}] is defined twice (first on line "

@@ -22,6 +22,7 @@ namespace chitin::config::toml {
 inline constexpr std::size_t kMaxStringBytes = 64 * 1024;
 inline constexpr std::size_t kMaxArrayItems = 4096;
 inline constexpr std::size_t kMaxEntries = 10000;
+inline constexpr std::size_t kMaxTables = 1000;
 inline constexpr int kMaxArrayDepth = 8;
 
 struct Position {
