@@ -33,7 +33,7 @@ test: deps gates build-dev build-asan
 	@echo "make test: all tests and gates passed"
 
 run: build-release
-	./scripts/run.sh build/release/src/cli/chitin
+	./scripts/run.sh build/release/bin/chitin
 
 clean:
 	rm -rf build

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -127,6 +128,32 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
   UniqueFd stdin_end = CHITIN_TRY(plan_stdio(actions, options.stdin_mode, 0, child_ends));
   UniqueFd stdout_end = CHITIN_TRY(plan_stdio(actions, options.stdout_mode, 1, child_ends));
   UniqueFd stderr_end = CHITIN_TRY(plan_stdio(actions, options.stderr_mode, 2, child_ends));
+  // Extra fds go through temporary numbers above every fd involved, so that one mapping can
+  // never overwrite the source of another, and dup2 always clears O_CLOEXEC (it would not if
+  // a source already had its target number).
+  int temporary = 3;
+  for (const auto& [from, to] : options.extra_fds) {
+    temporary = std::max({temporary, from + 1, to + 1});
+  }
+  for (std::size_t i = 0; i < options.extra_fds.size(); ++i) {
+    const int from = options.extra_fds[i].first;
+    if (int rc =
+            posix_spawn_file_actions_adddup2(actions.get(), from, temporary + static_cast<int>(i));
+        rc != 0) {
+      return errno_fail(rc, "posix_spawn_file_actions_adddup2");
+    }
+  }
+  for (std::size_t i = 0; i < options.extra_fds.size(); ++i) {
+    const int staged = temporary + static_cast<int>(i);
+    if (int rc =
+            posix_spawn_file_actions_adddup2(actions.get(), staged, options.extra_fds[i].second);
+        rc != 0) {
+      return errno_fail(rc, "posix_spawn_file_actions_adddup2");
+    }
+    if (int rc = posix_spawn_file_actions_addclose(actions.get(), staged); rc != 0) {
+      return errno_fail(rc, "posix_spawn_file_actions_addclose");
+    }
+  }
   if (!options.cwd.empty()) {
     if (int rc = posix_spawn_file_actions_addchdir_np(actions.get(), options.cwd.c_str());
         rc != 0) {

@@ -42,6 +42,9 @@ struct SpawnOptions {
   Stdio stdin_mode = Stdio::kInherit;
   Stdio stdout_mode = Stdio::kInherit;
   Stdio stderr_mode = Stdio::kInherit;
+  // Further fds the child gets: {fd in the parent, fd number in the child}. Everything else
+  // the parent has open stays closed in the child (every fd is O_CLOEXEC).
+  std::vector<std::pair<int, int>> extra_fds;
 };
 
 struct ExitStatus {

@@ -111,5 +111,31 @@ TEST(RunCapturedTest, PassesExactEnvironmentAndWorkingDirectory) {
   EXPECT_EQ(run->out, "yes::/tmp\n");
 }
 
+TEST(ChildProcessTest, PassesExtraFdsEvenWhenTheirNumbersCross) {
+  auto a = make_pipe();
+  auto b = make_pipe();
+  ASSERT_TRUE(a && b);
+  // Map a's read end to fd 5 and b's read end to fd 4 (whatever numbers they have now).
+  SpawnOptions options = shell("cat <&5; cat <&4");
+  options.extra_fds = {{a->read.get(), 5}, {b->read.get(), 4}};
+  options.stdout_mode = Stdio::kPipe;
+  auto child = ChildProcess::spawn(options);
+  ASSERT_TRUE(child.has_value()) << child.error().describe();
+  ASSERT_EQ(::write(a->write.get(), "first ", 6), 6);
+  ASSERT_EQ(::write(b->write.get(), "second", 6), 6);
+  a->write.reset();
+  b->write.reset();
+  a->read.reset();
+  b->read.reset();
+  std::string out;
+  char buffer[64];
+  ssize_t n;
+  while ((n = ::read(child->stdout_pipe().get(), buffer, sizeof(buffer))) > 0) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(out, "first second");
+  EXPECT_TRUE(child->wait()->success());
+}
+
 }  // namespace
 }  // namespace chitin

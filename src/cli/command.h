@@ -41,6 +41,7 @@ int exit_code_for(const Error& error);
 void add_init_command(CLI::App& app, CommandContext& context);
 void add_config_command(CLI::App& app, CommandContext& context);
 void add_audit_command(CLI::App& app, CommandContext& context);
+void add_sandbox_command(CLI::App& app, CommandContext& context);
 void add_planned_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace chitin::cli

@@ -1,0 +1,42 @@
+#pragma once
+// Per-run cgroup limits (pids, memory). RLIMIT_NPROC does not bind a process whose host uid
+// is root, so the pids limit needs the cgroup pids controller: a delegated cgroup v2 subtree
+// when there is one, else the v1 hierarchies, else only rlimits (and the run says so).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chitin::sandbox {
+
+class RunCgroup {
+ public:
+  // Creates leaf cgroups for this process and moves it (and so its future children) in.
+  // Never fails the run: controllers that cannot be used are left out and named in
+  // `enforcement()`.
+  static RunCgroup create(std::uint64_t pids_max, std::uint64_t memory_mb);
+  RunCgroup(RunCgroup&& other) noexcept;
+  RunCgroup& operator=(RunCgroup&&) = delete;
+  RunCgroup(const RunCgroup&) = delete;
+  RunCgroup& operator=(const RunCgroup&) = delete;
+  // Moves this process back out and removes the leaves.
+  ~RunCgroup();
+
+  // "pids: cgroup v1, memory: cgroup v1" or "pids: rlimit only (...)".
+  [[nodiscard]] std::string enforcement() const { return enforcement_; }
+  [[nodiscard]] bool pids_limited() const { return pids_limited_; }
+
+ private:
+  RunCgroup() = default;
+  struct Leaf {
+    std::string dir;     // the leaf we created
+    std::string parent;  // where we were before
+  };
+  std::vector<Leaf> leaves_;
+  std::string enforcement_;
+  bool pids_limited_ = false;
+};
+
+}  // namespace chitin::sandbox

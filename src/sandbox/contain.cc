@@ -1,0 +1,561 @@
+#include "sandbox/contain.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include "sandbox/seccomp_filter.h"
+#include "sys/file_ops.h"
+#include "sys/landlock.h"
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace chitin::sandbox {
+
+namespace {
+
+// The staging mount point of the new root. Sources are bound from O_PATH fds, so hiding the
+// host's /tmp under this tmpfs hides nothing we still need.
+constexpr const char* kNewRoot = "/tmp";
+
+// System directories bound read-only when they exist (merged-usr symlinks are recreated).
+constexpr const char* kSystemDirs[] = {"/usr",   "/bin",   "/sbin",  "/lib",
+                                       "/lib32", "/lib64", "/libx32"};
+// The minimal /etc: what dynamic linking, TLS clients and Debian's alternatives need.
+constexpr const char* kEtcEntries[] = {
+    "/etc/alternatives", "/etc/ld.so.cache",     "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+    "/etc/ssl",          "/etc/ca-certificates", "/etc/localtime",  "/etc/mime.types",
+    "/etc/protocols",    "/etc/services"};
+constexpr const char* kDevices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/random",
+                                    "/dev/urandom"};
+
+tl::unexpected<Error> step_failed(std::string_view step, const Error& error) {
+  return fail(Error{error.code, error.sys_errno, fmt::format("{}: {}", step, error.message)});
+}
+
+tl::unexpected<Error> step_errno(std::string_view step, std::string_view what) {
+  return fail(Error{ErrorCode::kIo, errno, fmt::format("{}: {}", step, what)});
+}
+
+std::string fd_path(int fd) { return fmt::format("/proc/self/fd/{}", fd); }
+
+int mount_setattr(int dirfd, const char* path, unsigned flags, std::uint64_t set) {
+  mount_attr attr{};
+  attr.attr_set = set;
+  return static_cast<int>(::syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr)));
+}
+
+Result<void> write_file(const std::string& path, std::string_view data) {
+  UniqueFd fd = CHITIN_TRY(sys::open_file(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0644));
+  return sys::write_all(fd.get(), data);
+}
+
+Result<void> make_dirs(const std::string& path, mode_t mode) {
+  std::size_t slash = 1;
+  while (slash != std::string::npos) {
+    slash = path.find('/', slash + 1);
+    const std::string part = path.substr(0, slash);
+    if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST) {
+      return errno_fail(fmt::format("mkdir {}", part));
+    }
+  }
+  return {};
+}
+
+// Binds `source` (an O_PATH fd) at `target` under the new root, then sets its attributes.
+Result<void> bind(const Prepared::Source& source) {
+  const std::string target = std::string(kNewRoot) + source.target;
+  if (source.directory) {
+    CHITIN_RETURN_IF_ERROR(make_dirs(target, 0755));
+  } else {
+    const auto slash = target.rfind('/');
+    CHITIN_RETURN_IF_ERROR(make_dirs(target.substr(0, slash), 0755));
+    UniqueFd placeholder(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!placeholder) {
+      return errno_fail(fmt::format("create mount point {}", source.target));
+    }
+  }
+  if (::mount(fd_path(source.fd.get()).c_str(), target.c_str(), nullptr, MS_BIND | MS_REC,
+              nullptr) != 0) {
+    return errno_fail(fmt::format("bind {}", source.target));
+  }
+  std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (!source.writable) {
+    attributes |= MOUNT_ATTR_RDONLY;
+  }
+  if (source.target.starts_with("/dev/")) {
+    attributes &= ~std::uint64_t{MOUNT_ATTR_NODEV};  // device nodes must stay usable
+  }
+  if (mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, attributes) != 0) {
+    return errno_fail(fmt::format("set attributes of {}", source.target));
+  }
+  return {};
+}
+
+Result<void> mount_tmpfs(const std::string& target, std::string_view options, unsigned long flags) {
+  CHITIN_RETURN_IF_ERROR(make_dirs(target, 0755));
+  if (::mount("tmpfs", target.c_str(), "tmpfs", flags, std::string(options).c_str()) != 0) {
+    return errno_fail(fmt::format("mount tmpfs on {}", target));
+  }
+  return {};
+}
+
+// --- the steps, in order -------------------------------------------------------------------
+
+Result<void> make_mounts_private() {
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return errno_fail("make / private");
+  }
+  return {};
+}
+
+Result<void> mount_new_root() {
+  if (::mount("tmpfs", kNewRoot, "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=0755") != 0) {
+    return errno_fail("mount the tmpfs root");
+  }
+  return {};
+}
+
+Result<void> bind_sources(const Prepared& prepared) {
+  for (const auto& link : prepared.symlinks) {
+    const auto nul = link.find('\0');
+    const std::string path = std::string(kNewRoot) + link.substr(nul + 1);
+    CHITIN_RETURN_IF_ERROR(make_dirs(path.substr(0, path.rfind('/')), 0755));
+    if (::symlink(link.substr(0, nul).c_str(), path.c_str()) != 0) {
+      return errno_fail(fmt::format("symlink {}", link.substr(nul + 1)));
+    }
+  }
+  for (const auto& source : prepared.binds) {
+    CHITIN_RETURN_IF_ERROR(bind(source));
+  }
+  return {};
+}
+
+Result<void> write_etc(const Prepared& prepared) {
+  const std::string etc = std::string(kNewRoot) + "/etc";
+  CHITIN_RETURN_IF_ERROR(make_dirs(etc, 0755));
+  CHITIN_RETURN_IF_ERROR(write_file(etc + "/passwd", prepared.etc_passwd));
+  CHITIN_RETURN_IF_ERROR(write_file(etc + "/group", prepared.etc_group));
+  CHITIN_RETURN_IF_ERROR(write_file(etc + "/hostname", "chitin-sandbox\n"));
+  CHITIN_RETURN_IF_ERROR(
+      write_file(etc + "/hosts", "127.0.0.1 localhost chitin-sandbox\n::1 localhost\n"));
+  CHITIN_RETURN_IF_ERROR(
+      write_file(etc + "/nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\n"));
+  // No resolver: the only way out is the egress proxy, which resolves names itself.
+  CHITIN_RETURN_IF_ERROR(write_file(etc + "/resolv.conf", ""));
+  return {};
+}
+
+Result<void> mount_workspace(const Prepared& prepared) {
+  const std::string target = std::string(kNewRoot) + std::string(kWorkspaceMount);
+  CHITIN_RETURN_IF_ERROR(make_dirs(target, 0755));
+  if (::mount(fd_path(prepared.workspace.get()).c_str(), target.c_str(), nullptr, MS_BIND | MS_REC,
+              nullptr) != 0) {
+    return errno_fail("bind the workspace");
+  }
+  if (mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) !=
+      0) {
+    return errno_fail("set nosuid,nodev on the workspace");
+  }
+  // Protected paths: each is opened beneath the mounted workspace without following any
+  // symlink, bound onto itself, and made read-only. The first component of a nested path
+  // (".git" for ".git/hooks") is bound onto itself too, so it is a mount point and cannot be
+  // renamed away to be replaced by a writable copy.
+  UniqueFd root = CHITIN_TRY(sys::open_file(target, O_PATH | O_DIRECTORY));
+  std::vector<std::string> anchors;
+  for (const std::string& relative : prepared.protected_paths) {
+    const auto slash = relative.find('/');
+    if (slash != std::string::npos) {
+      anchors.push_back(relative.substr(0, slash));
+    }
+  }
+  const auto bind_onto_itself = [&](const std::string& relative, bool read_only) -> Result<void> {
+    UniqueFd fd = CHITIN_TRY(sys::open_beneath(root.get(), relative, O_PATH, 0, true));
+    const std::string self = fd_path(fd.get());
+    if (::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return errno_fail(fmt::format("bind workspace/{} onto itself", relative));
+    }
+    if (read_only) {
+      // Re-open: the fd still names the mount below the new one.
+      UniqueFd top = CHITIN_TRY(sys::open_beneath(root.get(), relative, O_PATH, 0, true));
+      if (mount_setattr(top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE,
+                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) != 0) {
+        return errno_fail(fmt::format("make workspace/{} read-only", relative));
+      }
+    }
+    return {};
+  };
+  for (const std::string& anchor : anchors) {
+    if (std::find(prepared.protected_paths.begin(), prepared.protected_paths.end(), anchor) ==
+        prepared.protected_paths.end()) {
+      CHITIN_RETURN_IF_ERROR(bind_onto_itself(anchor, false));
+    }
+  }
+  for (const std::string& relative : prepared.protected_paths) {
+    CHITIN_RETURN_IF_ERROR(bind_onto_itself(relative, true));
+  }
+  return {};
+}
+
+Result<void> mount_scratch(const Prepared& prepared) {
+  const std::string tmp_options = fmt::format("size={}m,mode=1777", prepared.policy.tmp_mb);
+  CHITIN_RETURN_IF_ERROR(
+      mount_tmpfs(std::string(kNewRoot) + "/tmp", tmp_options, MS_NOSUID | MS_NODEV));
+  CHITIN_RETURN_IF_ERROR(mount_tmpfs(std::string(kNewRoot) + std::string(kSandboxHome),
+                                     "size=16m,mode=0755", MS_NOSUID | MS_NODEV));
+  const std::string home = std::string(kNewRoot) + std::string(kSandboxHome);
+  if (::chown(home.c_str(), kSandboxUid, kSandboxGid) != 0) {
+    return errno_fail("chown the empty HOME");
+  }
+  return {};
+}
+
+Result<void> mount_dev(const Prepared& prepared) {
+  const std::string dev = std::string(kNewRoot) + "/dev";
+  CHITIN_RETURN_IF_ERROR(mount_tmpfs(dev, "size=64k,mode=0755", MS_NOSUID | MS_NOEXEC));
+  const std::pair<const char*, const char*> links[] = {{"fd", "/proc/self/fd"},
+                                                       {"stdin", "/proc/self/fd/0"},
+                                                       {"stdout", "/proc/self/fd/1"},
+                                                       {"stderr", "/proc/self/fd/2"}};
+  for (const auto& [name, target] : links) {
+    if (::symlink(target, (dev + "/" + name).c_str()) != 0) {
+      return errno_fail(fmt::format("symlink /dev/{}", name));
+    }
+  }
+  for (const auto& device : prepared.devices) {
+    CHITIN_RETURN_IF_ERROR(bind(device));
+  }
+  return mount_tmpfs(dev + "/shm", "size=16m,mode=1777", MS_NOSUID | MS_NODEV);
+}
+
+Result<void> mount_proc() {
+  const std::string proc = std::string(kNewRoot) + "/proc";
+  CHITIN_RETURN_IF_ERROR(make_dirs(proc, 0555));
+  // Mounted before pivot_root: a fresh proc needs a fully visible proc in this mount
+  // namespace, which the detached old root no longer provides (research A.5: EPERM).
+  if (::mount("proc", proc.c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    return errno_fail("mount /proc");
+  }
+  return {};
+}
+
+Result<void> enter_new_root() {
+  if (::chdir(kNewRoot) != 0) {
+    return errno_fail("chdir to the new root");
+  }
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only
+  // the new root (man 2 pivot_root, NOTES).
+  if (::syscall(SYS_pivot_root, ".", ".") != 0) {
+    return errno_fail("pivot_root");
+  }
+  if (::umount2(".", MNT_DETACH) != 0) {
+    return errno_fail("detach the old root");
+  }
+  if (::chdir("/") != 0) {
+    return errno_fail("chdir /");
+  }
+  if (mount_setattr(AT_FDCWD, "/", 0, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) !=
+      0) {
+    return errno_fail("make / read-only");
+  }
+  return {};
+}
+
+Result<void> bring_up_loopback() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) {
+    return errno_fail("socket for lo");
+  }
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &request) != 0) {
+    return errno_fail("get lo flags");
+  }
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP | IFF_RUNNING);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &request) != 0) {
+    return errno_fail("bring lo up");
+  }
+  return {};
+}
+
+Result<void> set_identity() {
+  if (::sethostname("chitin-sandbox", 14) != 0) {
+    return errno_fail("sethostname");
+  }
+  // A new session: the tool has no controlling terminal of the caller (TIOCSTI, job control).
+  if (::setsid() < 0) {
+    return errno_fail("setsid");
+  }
+  return {};
+}
+
+Result<void> set_rlimits(const SandboxPolicy& policy) {
+  const auto set = [](int resource, rlim_t value, std::string_view name) -> Result<void> {
+    const rlimit limit{value, value};
+    if (::setrlimit(resource, &limit) != 0) {
+      return errno_fail(fmt::format("setrlimit {}", name));
+    }
+    return {};
+  };
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_CORE, 0, "core"));
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_AS, policy.memory_mb << 20, "as"));
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_FSIZE, policy.file_size_mb << 20, "fsize"));
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_NOFILE, policy.nofile, "nofile"));
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_CPU, policy.cpu_seconds, "cpu"));
+  return {};
+}
+
+Result<void> close_inherited_fds() {
+  // Everything above stdin/stdout/stderr closes at exec (the status pipe must live until then).
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+    return errno_fail("close_range");
+  }
+  return {};
+}
+
+Result<void> drop_privileges() {
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return errno_fail("PR_SET_DUMPABLE");
+  }
+  for (int cap = 0; cap <= CAP_LAST_CAP; ++cap) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) {
+      return errno_fail(fmt::format("drop capability {} from the bounding set", cap));
+    }
+  }
+  if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) {
+    return errno_fail("clear ambient capabilities");
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (::syscall(SYS_capset, &header, data) != 0) {
+    return errno_fail("capset (drop all)");
+  }
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return errno_fail("PR_SET_NO_NEW_PRIVS");
+  }
+  return {};
+}
+
+Result<void> apply_landlock(const SandboxPolicy& policy) {
+  namespace ll = sys::landlock;
+  const int abi = ll::abi_version();
+  if (abi < 1) {
+    return fail(ErrorCode::kUnavailable,
+                "Landlock is not available on this kernel (needs Linux 5.13+ with "
+                "CONFIG_SECURITY_LANDLOCK=y and 'landlock' in the lsm= boot parameter)");
+  }
+  const std::uint64_t all = ll::fs_rights_for_abi(abi);
+  const std::uint64_t read = ll::kReadFile | ll::kReadDir;
+  const std::uint64_t read_exec = read | ll::kExecute;
+  const std::uint64_t write_all = all & ~(ll::kMakeChar | ll::kMakeBlock);
+  auto ruleset = CHITIN_TRY(
+      ll::Ruleset::create(ll::RulesetSpec{all, ll::kBindTcp | ll::kConnectTcp,
+                                          ll::kScopeAbstractUnixSocket | ll::kScopeSignal},
+                          abi));
+  const auto allow = [&](const std::string& path, std::uint64_t access) -> Result<void> {
+    auto fd = sys::open_file(path, O_PATH);
+    if (!fd) {
+      return fd.error().sys_errno == ENOENT ? Result<void>() : Result<void>(fail(fd.error()));
+    }
+    return ruleset.allow_path(fd->get(), access & all);
+  };
+  // Listing directories is harmless: the whole tree is what we mounted.
+  CHITIN_RETURN_IF_ERROR(allow("/", ll::kReadDir));
+  for (const char* dir : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
+    CHITIN_RETURN_IF_ERROR(allow(dir, read_exec));
+  }
+  CHITIN_RETURN_IF_ERROR(allow("/etc", read));
+  CHITIN_RETURN_IF_ERROR(allow("/proc", read));
+  CHITIN_RETURN_IF_ERROR(allow("/dev", read | ll::kWriteFile | ll::kIoctlDev));
+  CHITIN_RETURN_IF_ERROR(allow("/dev/shm", write_all));
+  CHITIN_RETURN_IF_ERROR(allow("/tmp", write_all));
+  CHITIN_RETURN_IF_ERROR(allow(std::string(kSandboxHome), write_all));
+  CHITIN_RETURN_IF_ERROR(allow(std::string(kWorkspaceMount), write_all));
+  for (const std::string& path : policy.read_only) {
+    CHITIN_RETURN_IF_ERROR(allow(path, read_exec));
+  }
+  for (const std::string& path : policy.read_write) {
+    CHITIN_RETURN_IF_ERROR(allow(path, write_all));
+  }
+  // Network: TCP bind and connect are handled and no port is allowed (no egress yet; the
+  // proxy bridge port is added here when the egress proxy lands).
+  return ruleset.restrict_self();
+}
+
+}  // namespace
+
+Result<Prepared> prepare(SandboxPolicy policy) {
+  Prepared prepared;
+  prepared.workspace = CHITIN_TRY(sys::open_file(policy.workspace, O_PATH | O_DIRECTORY));
+  for (const char* dir : kSystemDirs) {
+    auto status = CHITIN_TRY(sys::status_if_exists(dir));
+    if (!status) {
+      continue;
+    }
+    if (status->is_symlink) {
+      char target[256];
+      const ssize_t n = ::readlink(dir, target, sizeof(target) - 1);
+      if (n <= 0) {
+        return errno_fail(fmt::format("readlink {}", dir));
+      }
+      prepared.symlinks.push_back(std::string(target, static_cast<std::size_t>(n)) + '\0' + dir);
+      continue;
+    }
+    prepared.binds.push_back(
+        {dir, CHITIN_TRY(sys::open_file(dir, O_PATH | O_DIRECTORY)), true, false});
+  }
+  for (const char* entry : kEtcEntries) {
+    auto status = CHITIN_TRY(sys::status_if_exists(entry));
+    if (!status) {
+      continue;
+    }
+    if (status->is_symlink) {
+      char target[256];
+      const ssize_t n = ::readlink(entry, target, sizeof(target) - 1);
+      if (n > 0) {
+        prepared.symlinks.push_back(std::string(target, static_cast<std::size_t>(n)) + '\0' +
+                                    entry);
+      }
+      continue;
+    }
+    prepared.binds.push_back(
+        {entry, CHITIN_TRY(sys::open_file(entry, O_PATH)), status->is_directory, false});
+  }
+  for (const char* device : kDevices) {
+    prepared.devices.push_back({device, CHITIN_TRY(sys::open_file(device, O_PATH)), false, true});
+  }
+  for (const auto* list : {&policy.read_only, &policy.read_write}) {
+    for (const std::string& path : *list) {
+      UniqueFd fd = CHITIN_TRY(sys::open_file(path, O_PATH));
+      struct stat st {};
+      if (::fstat(fd.get(), &st) != 0) {
+        return errno_fail(fmt::format("stat {}", path));
+      }
+      const bool directory = S_ISDIR(st.st_mode);
+      prepared.binds.push_back({path, std::move(fd), directory, list == &policy.read_write});
+    }
+  }
+  for (const std::string& relative : policy.protected_paths) {
+    auto fd = sys::open_beneath(prepared.workspace.get(), relative, O_PATH, 0, true);
+    if (fd) {
+      prepared.protected_paths.push_back(relative);
+      continue;
+    }
+    if (fd.error().sys_errno == ENOENT) {
+      continue;  // nothing to protect
+    }
+    return fail(ErrorCode::kPermission,
+                "workspace path '{}' cannot be protected ({}); if it is a symlink, remove it",
+                relative, fd.error().describe());
+  }
+  prepared.etc_passwd = fmt::format(
+      "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+      "sandbox:x:{}:{}:Chitin sandbox:{}:/bin/sh\n"
+      "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+      kSandboxUid, kSandboxGid, kSandboxHome);
+  prepared.etc_group = fmt::format("root:x:0:\nsandbox:x:{}:\nnogroup:x:65534:\n", kSandboxGid);
+  prepared.policy = std::move(policy);
+  return prepared;
+}
+
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid) {
+  // man 7 user_namespaces: setgroups must be denied before an unprivileged gid_map write.
+  CHITIN_RETURN_IF_ERROR(write_file("/proc/self/setgroups", "deny"));
+  CHITIN_RETURN_IF_ERROR(
+      write_file("/proc/self/uid_map", fmt::format("{} {} 1\n", kSandboxUid, outer_uid)));
+  CHITIN_RETURN_IF_ERROR(
+      write_file("/proc/self/gid_map", fmt::format("{} {} 1\n", kSandboxGid, outer_gid)));
+  return {};
+}
+
+Result<void> contain(const Prepared& prepared) {
+  const SandboxPolicy& policy = prepared.policy;
+  // The order matters: mounts need capabilities; capabilities go before Landlock and seccomp;
+  // seccomp (which forbids mount) comes last.
+  struct Step {
+    const char* name;
+    std::function<Result<void>()> run;
+  };
+  const Step steps[] = {
+      {"make mounts private", [] { return make_mounts_private(); }},
+      {"mount the new root", [] { return mount_new_root(); }},
+      {"bind system directories", [&] { return bind_sources(prepared); }},
+      {"write /etc", [&] { return write_etc(prepared); }},
+      {"mount the workspace", [&] { return mount_workspace(prepared); }},
+      {"mount /tmp and HOME", [&] { return mount_scratch(prepared); }},
+      {"mount /dev", [&] { return mount_dev(prepared); }},
+      {"mount /proc", [] { return mount_proc(); }},
+      {"enter the new root", [] { return enter_new_root(); }},
+      {"bring up loopback", [] { return bring_up_loopback(); }},
+      {"set hostname and session", [] { return set_identity(); }},
+      {"set rlimits", [&] { return set_rlimits(policy); }},
+      {"close inherited fds", [] { return close_inherited_fds(); }},
+      {"drop privileges", [] { return drop_privileges(); }},
+      {"apply Landlock", [&] { return apply_landlock(policy); }},
+      {"install seccomp", [] { return install_seccomp_filter(); }},
+  };
+  for (const Step& step : steps) {
+    if (auto done = step.run(); !done) {
+      return step_failed(step.name, done.error());
+    }
+  }
+  return {};
+}
+
+Error exec_tool(const SandboxPolicy& policy) {
+  if (::chdir(std::string(kWorkspaceMount).c_str()) != 0) {
+    return step_errno("exec", "chdir /workspace").value();
+  }
+  std::vector<char*> argv;
+  for (const std::string& arg : policy.argv) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const std::string& entry : policy.env) {
+    envp.push_back(const_cast<char*>(entry.c_str()));
+    if (entry.starts_with("PATH=")) {
+      path = entry.substr(5);
+    }
+  }
+  envp.push_back(nullptr);
+  const std::string& program = policy.argv[0];
+  if (program.find('/') != std::string::npos) {
+    ::execve(program.c_str(), argv.data(), envp.data());
+    return Error{ErrorCode::kNotFound, errno, fmt::format("cannot run {}", program)};
+  }
+  int saved = ENOENT;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t colon = std::min(path.find(':', start), path.size());
+    const std::string dir = path.substr(start, colon - start);
+    if (!dir.empty()) {
+      const std::string candidate = dir + "/" + program;
+      ::execve(candidate.c_str(), argv.data(), envp.data());
+      if (errno != ENOENT && errno != ENOTDIR) {
+        saved = errno;
+      }
+    }
+    start = colon + 1;
+  }
+  return Error{ErrorCode::kNotFound, saved,
+               fmt::format("cannot run '{}' (looked in PATH={})", program, path)};
+}
+
+}  // namespace chitin::sandbox

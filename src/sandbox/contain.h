@@ -1,0 +1,54 @@
+#pragma once
+// The sandbox set-up, as a flat ordered list of named steps (STYLE.md; nsjail's containProc).
+// Runs inside the `chitin-sandbox` helper only: after unshare() into fresh namespaces, in the
+// child that is PID 1 of the new PID namespace. Everything it needs is prepared beforehand
+// (Prepared), so the steps only act.
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "base/unique_fd.h"
+#include "sandbox/policy.h"
+
+namespace chitin::sandbox {
+
+// Host-side handles taken before any namespace exists: every bind source is opened O_PATH,
+// so later mounts bind exactly what was checked (no path re-resolution, no symlink races).
+struct Prepared {
+  SandboxPolicy policy;
+  UniqueFd workspace;
+  struct Source {
+    std::string target;  // path inside the sandbox
+    UniqueFd fd;         // O_PATH on the host
+    bool directory = true;
+    bool writable = false;
+  };
+  std::vector<Source> binds;          // system dirs, /etc files, extra paths
+  std::vector<Source> devices;        // /dev/null and friends, bound after /dev is mounted
+  std::vector<std::string> symlinks;  // "target\0link-path": merged-usr links (/bin -> usr/bin)
+  std::vector<std::string> protected_paths;  // workspace-relative paths that exist
+  std::string etc_passwd;
+  std::string etc_group;
+};
+
+// Opens everything the steps will need. Fails (the run is refused) if the workspace is not a
+// directory, or a protected workspace path is a symlink.
+Result<Prepared> prepare(SandboxPolicy policy);
+
+// Writes the uid/gid maps of a fresh user namespace: inside uid/gid 1000 (never root, so no
+// writable kernel knobs), outside the caller's ids.
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
+
+// All steps up to and including seccomp, in order. On failure the error names the step.
+Result<void> contain(const Prepared& prepared);
+
+// Resolves argv[0] in the sandbox (PATH from the policy env) and execs it. Returns only on
+// failure.
+Error exec_tool(const SandboxPolicy& policy);
+
+inline constexpr uid_t kSandboxUid = 1000;
+inline constexpr gid_t kSandboxGid = 1000;
+inline constexpr std::string_view kSandboxHome = "/home/sandbox";
+
+}  // namespace chitin::sandbox

@@ -1,0 +1,57 @@
+#pragma once
+// What one sandboxed run may do. The runtime builds a SandboxPolicy, serialises it to JSON
+// and hands it to the `chitin-sandbox` helper through a pipe; the helper parses it again with
+// the same bounded, strict parser (it trusts nothing it is given).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace chitin::sandbox {
+
+inline constexpr std::size_t kMaxPolicyBytes = 1 << 20;
+inline constexpr std::size_t kMaxArgs = 4096;
+inline constexpr std::size_t kMaxArgBytes = 128 * 1024;
+inline constexpr std::size_t kMaxEnv = 256;
+inline constexpr std::size_t kMaxPaths = 64;
+inline constexpr std::size_t kMaxPathBytes = 4096;
+
+// Where the workspace appears inside the sandbox.
+inline constexpr std::string_view kWorkspaceMount = "/workspace";
+
+// Workspace paths re-bound read-only inside the sandbox when they exist: a tool must not be
+// able to plant code that the host runs later (git hooks, direnv, editor tasks, persona).
+inline constexpr std::string_view kDefaultProtectedPaths[] = {
+    ".git/hooks", ".git/config", ".envrc",   ".vscode",   ".idea",   "AGENTS.md",
+    "SOUL.md",    "USER.md",     "TOOLS.md", "MEMORY.md", ".chitin",
+};
+
+struct SandboxPolicy {
+  std::vector<std::string> argv;        // argv[0]: absolute, or looked up in the PATH of `env`
+  std::vector<std::string> env;         // exactly the tool's environment, NAME=VALUE
+  std::string workspace;                // absolute host path, mounted read-write at /workspace
+  std::vector<std::string> read_only;   // absolute host paths, bound read-only at the same path
+  std::vector<std::string> read_write;  // absolute host paths, bound read-write at the same path
+  std::vector<std::string> protected_paths;  // workspace-relative, re-bound read-only
+  std::uint64_t timeout_ms = 120000;
+  std::uint64_t memory_mb = 1024;
+  std::uint64_t pids_max = 256;
+  std::uint64_t tmp_mb = 64;
+  std::uint64_t nofile = 1024;
+  std::uint64_t cpu_seconds = 600;
+  std::uint64_t file_size_mb = 1024;
+};
+
+SandboxPolicy default_policy();
+
+nlohmann::json policy_to_json(const SandboxPolicy& policy);
+// Strict: unknown keys, wrong types, relative or ".." paths, bad env names, out-of-range
+// limits and oversize input are errors naming the field.
+Result<SandboxPolicy> policy_from_json(std::string_view text);
+Result<void> validate_policy(const SandboxPolicy& policy);
+
+}  // namespace chitin::sandbox
