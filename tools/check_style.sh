@@ -18,7 +18,7 @@ my @rules = (
   ["atoi/atol/strtol family", qr/\b(?:atoi|atol|atoll|strtol|strtoul|strtoll|strtoull)\s*\(/, undef, "parse_integer() in base/parse.h"],
   ["sprintf/strcpy/strcat", qr/\b(?:sprintf|vsprintf|strcpy|strcat)\s*\(/, undef, "fmt::format / std::string"],
   ["throw", qr/\bthrow\b/, undef, "return an Error through Result<T>"],
-  ["fork/clone/exec outside sandbox/", qr/\b(?:fork|vfork|clone|clone3|execl|execlp|execle|execv|execvp|execvpe|execve|execveat|fexecve)\s*\(/, qr{^src/sandbox/}, "ChildProcess::spawn, or do it in src/sandbox"],
+  ["fork/clone/exec outside sandbox/", qr/\b(?:fork|vfork|clone|clone3|execl|execlp|execle|execv|execvp|execvpe|execve|execveat|fexecve)\s*\(/, qr{^(src|tests)/sandbox/}, "ChildProcess::spawn, or do it in src/sandbox"],
   ["naked new", qr/(?<![\w:])new\s+[A-Za-z_:<]/, undef, "std::make_unique / containers"],
   ["naked delete", qr/(?<!=)\s\bdelete\b(?!\s*;)|^\s*delete\b/, undef, "owning smart pointers"],
 );

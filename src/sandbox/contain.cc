@@ -503,7 +503,6 @@ Result<void> contain(const Prepared& prepared) {
       {"enter the new root", [] { return enter_new_root(); }},
       {"bring up loopback", [] { return bring_up_loopback(); }},
       {"set hostname and session", [] { return set_identity(); }},
-      {"set rlimits", [&] { return set_rlimits(policy); }},
       {"close inherited fds", [] { return close_inherited_fds(); }},
       {"drop privileges", [] { return drop_privileges(); }},
       {"apply Landlock", [&] { return apply_landlock(policy); }},
@@ -535,6 +534,12 @@ Error exec_tool(const SandboxPolicy& policy) {
     }
   }
   envp.push_back(nullptr);
+  // The limits are set here, in the tool's process just before execve, and not in the init:
+  // the init is our own code and needs no address-space cap (with ASan it could not even run
+  // under one), and nothing allocates between here and execve.
+  if (auto limited = set_rlimits(policy); !limited) {
+    return limited.error();
+  }
   const std::string& program = policy.argv[0];
   if (program.find('/') != std::string::npos) {
     ::execve(program.c_str(), argv.data(), envp.data());

@@ -1,0 +1,314 @@
+// The escape test suite (research A.7): one test per escape class, each asserting the exact
+// failure inside a real sandbox, plus positive tests that legitimate work succeeds.
+// Needs user namespaces (tier T1); skipped, loudly, where the kernel has none.
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/unique_fd.h"
+#include "sandbox/runner.h"
+#include "support/temp_dir.h"
+#include "sys/file_ops.h"
+
+namespace chitin::sandbox {
+namespace {
+
+using chitin::testing::read_text;
+using chitin::testing::TempDir;
+using chitin::testing::write_text;
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+class EscapeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::mkdir(workspace().c_str(), 0755), 0);
+    Outcome probe = run(policy({"/bin/true"}));
+    if (probe.code == kExitSetupFailed &&
+        probe.err.find("cannot create namespaces") != std::string::npos) {
+      GTEST_SKIP() << "no user namespaces on this kernel (tier below T1): " << probe.err;
+    }
+    ASSERT_EQ(probe.code, 0) << probe.err;
+  }
+
+  std::string workspace() const { return dir_.file("workspace"); }
+
+  SandboxPolicy policy(std::vector<std::string> argv) const {
+    SandboxPolicy p = default_policy();
+    p.workspace = workspace();
+    p.env = {"PATH=/usr/bin:/bin", "HOME=/home/sandbox"};
+    p.read_only = {probe_dir()};
+    p.argv = std::move(argv);
+    p.timeout_ms = 30000;
+    return p;
+  }
+
+  static std::string probe_path() { return SANDBOX_PROBE; }
+  static std::string probe_dir() {
+    const std::string path = probe_path();
+    return path.substr(0, path.rfind('/'));
+  }
+
+  Outcome run(const SandboxPolicy& p) const {
+    RunOptions options;
+    options.helper = CHITIN_SANDBOX_BINARY;
+    options.stdin_mode = Stdio::kNull;
+    options.stdout_mode = Stdio::kPipe;
+    options.stderr_mode = Stdio::kPipe;
+    auto process = start_sandboxed(p, options);
+    EXPECT_TRUE(process.has_value()) << process.error().describe();
+    Outcome outcome;
+    if (!process) {
+      return outcome;
+    }
+    outcome.out = read_all(process->helper.stdout_pipe().get());
+    outcome.err = read_all(process->helper.stderr_pipe().get());
+    auto status = process->helper.wait();
+    outcome.code = status && status->exited ? status->code : -1;
+    return outcome;
+  }
+
+  // Runs the probe and returns its one-line answer.
+  std::string probe(std::vector<std::string> args, SandboxPolicy base = {}) const {
+    SandboxPolicy p = base.workspace.empty() ? policy({}) : base;
+    p.argv = {probe_path()};
+    p.argv.insert(p.argv.end(), args.begin(), args.end());
+    Outcome outcome = run(p);
+    EXPECT_EQ(outcome.code, 0) << outcome.err;
+    while (!outcome.out.empty() && outcome.out.back() == '\n') {
+      outcome.out.pop_back();
+    }
+    return outcome.out;
+  }
+
+  TempDir dir_;
+};
+
+// 1. Host secrets: ~/.ssh, the gateway token, /etc/shadow.
+TEST_F(EscapeTest, HostSecretsAreNotReachable) {
+  ASSERT_EQ(::mkdir(dir_.file("home").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(dir_.file("home/.ssh").c_str(), 0700), 0);
+  // A marker made at run time, so that no file (not even this test's binary) contains it.
+  const std::string marker = "FAKE-KEY-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(reinterpret_cast<std::uintptr_t>(&marker));
+  write_text(dir_.file("home/.ssh/id_rsa"), marker);
+  write_text(dir_.file("home/gateway.token"), "chtn_gw_secret");
+  EXPECT_EQ(probe({"read", dir_.file("home/.ssh/id_rsa")}), "ENOENT");
+  EXPECT_EQ(probe({"read", dir_.file("home/gateway.token")}), "ENOENT");
+  EXPECT_EQ(probe({"read", "/etc/shadow"}), "ENOENT");
+  EXPECT_EQ(probe({"read", "/root/.ssh/id_rsa"}), "ENOENT");
+  Outcome sweep = run(
+      policy({"/bin/sh", "-c", "grep -rl " + marker + " / --exclude-dir=proc 2>/dev/null; true"}));
+  EXPECT_EQ(sweep.out, "");
+}
+
+// 2. Writes outside the workspace (persistence).
+TEST_F(EscapeTest, NothingOutsideTheWorkspaceIsWritable) {
+  EXPECT_EQ(probe({"write", "/etc/evil"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/usr/bin/evil"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/evil"}), "EROFS");
+  EXPECT_EQ(probe({"write", probe_dir() + "/evil"}), "EROFS");
+  EXPECT_EQ(probe({"write", dir_.file("outside")}), "ENOENT");
+  EXPECT_FALSE(sys::status_of(dir_.file("outside")).has_value());
+  EXPECT_EQ(probe({"write", "/workspace/ok.txt"}), "OPEN");
+  EXPECT_TRUE(sys::status_of(workspace() + "/ok.txt").has_value());
+}
+
+// 3. Poisoning the workspace for later host execution.
+TEST_F(EscapeTest, ProtectedWorkspacePathsAreReadOnlyAndCannotBeRenamedAway) {
+  ASSERT_EQ(::mkdir((workspace() + "/.git").c_str(), 0755), 0);
+  ASSERT_EQ(::mkdir((workspace() + "/.git/hooks").c_str(), 0755), 0);
+  write_text(workspace() + "/.git/config", "[core]\n");
+  write_text(workspace() + "/.envrc", "export X=1\n");
+  write_text(workspace() + "/SOUL.md", "be kind\n");
+  EXPECT_EQ(probe({"write", "/workspace/.git/hooks/pre-commit"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/workspace/.git/config"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/workspace/.envrc"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/workspace/SOUL.md"}), "EROFS");
+  EXPECT_EQ(probe({"rename", "/workspace/.git", "/workspace/.git2"}), "EBUSY");
+  EXPECT_EQ(probe({"rename", "/workspace/.git/hooks", "/workspace/.git/hooks2"}), "EBUSY");
+  EXPECT_EQ(probe({"write", "/workspace/.git/HEAD"}), "OPEN");  // the rest of .git works
+  EXPECT_FALSE(sys::status_of(workspace() + "/.git/hooks/pre-commit").has_value());
+}
+
+TEST_F(EscapeTest, APlantedSymlinkAtAProtectedPathRefusesTheRun) {
+  ASSERT_EQ(::symlink(dir_.file("elsewhere").c_str(), (workspace() + "/.envrc").c_str()), 0);
+  Outcome outcome = run(policy({"/bin/true"}));
+  EXPECT_EQ(outcome.code, kExitSetupFailed);
+  EXPECT_NE(outcome.err.find("workspace path '.envrc' cannot be protected"), std::string::npos)
+      << outcome.err;
+}
+
+// 4. The gateway and other loopback services.
+TEST_F(EscapeTest, HostLoopbackServicesAreUnreachable) {
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  EXPECT_EQ(probe({"connect", "127.0.0.1", port}), "EACCES");
+  EXPECT_EQ(probe({"connect", "127.0.0.1", "18790"}), "EACCES");
+}
+
+// 5. Direct egress, DNS, metadata service.
+TEST_F(EscapeTest, NoDirectEgress) {
+  EXPECT_EQ(probe({"connect", "1.1.1.1", "443"}), "EACCES");
+  EXPECT_EQ(probe({"connect", "169.254.169.254", "80"}), "EACCES");
+  EXPECT_EQ(probe({"udp", "8.8.8.8", "53"}), "ENETUNREACH");
+  EXPECT_EQ(probe({"netlink"}), "EAFNOSUPPORT");
+  EXPECT_EQ(probe({"packet"}), "EAFNOSUPPORT");
+}
+
+// 6. Host IPC: abstract UNIX sockets (X11, D-Bus, agents).
+TEST_F(EscapeTest, HostAbstractSocketsAreUnreachable) {
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const std::string name = "chitin-escape-test-" + std::to_string(::getpid());
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path + 1, name.data(), name.size());
+  const auto size = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(::listen(listener.get(), 1), 0);
+  EXPECT_EQ(probe({"abstract", name}), "ECONNREFUSED");
+}
+
+// 7. ptrace and signals to host processes.
+TEST_F(EscapeTest, HostProcessesCannotBeTracedOrSignalled) {
+  EXPECT_EQ(probe({"ptrace-init"}), "EPERM");
+  EXPECT_EQ(probe({"kill", std::to_string(::getpid())}), "ESRCH");
+}
+
+// 8. Mount and namespace re-entry.
+TEST_F(EscapeTest, NoNamespaceOrMountGames) {
+  EXPECT_EQ(probe({"unshare-user"}), "EPERM");
+  EXPECT_EQ(probe({"unshare-mount"}), "EPERM");
+  EXPECT_EQ(probe({"mount"}), "EPERM");
+}
+
+// 9. Kernel attack surface.
+TEST_F(EscapeTest, KernelAttackSurfaceIsClosed) {
+  for (const char* call : {"keyctl", "bpf", "io_uring", "userfaultfd", "perf"}) {
+    EXPECT_EQ(probe({call}), "EPERM") << call;
+  }
+}
+
+// 10. /proc/1/exe and /proc/self/exe.
+TEST_F(EscapeTest, InitAndSelfExecutablesAreNotUsable) {
+  EXPECT_EQ(probe({"read", "/proc/1/exe"}), "EACCES");
+  // The tool's own binary sits on a read-only mount.
+  EXPECT_EQ(probe({"write", "/proc/self/exe"}), "EROFS");
+}
+
+// 11. Leaked file descriptors.
+TEST_F(EscapeTest, OnlyStdioFdsReachTheTool) {
+  // A descriptor this process leaks on purpose (no O_CLOEXEC) onto the host directory.
+  const int leaked = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(leaked, 0);
+  ASSERT_EQ(::fcntl(leaked, F_SETFD, 0), 0);
+  EXPECT_EQ(probe({"fds"}), "0 1 2");
+  EXPECT_EQ(probe({"read", "/proc/self/fd/" + std::to_string(leaked) + "/workspace"}), "ENOENT");
+  ::close(leaked);
+}
+
+// 12. Host-side symlink following when the runtime collects results.
+TEST_F(EscapeTest, PlantedSymlinksAreNeverFollowedByTheHostReader) {
+  Outcome plant = run(policy({"/bin/ln", "-s", "/etc/passwd", "/workspace/report.txt"}));
+  ASSERT_EQ(plant.code, 0) << plant.err;
+  UniqueFd root = *sys::open_file(workspace(), O_RDONLY | O_DIRECTORY);
+  auto opened = sys::open_beneath(root.get(), "report.txt", O_RDONLY, 0, true);
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().sys_errno, ELOOP);
+}
+
+// 13. Terminal injection.
+TEST_F(EscapeTest, TiocstiIsRefused) { EXPECT_EQ(probe({"tiocsti"}), "EPERM"); }
+
+// 14. setuid gain.
+TEST_F(EscapeTest, NoNewPrivilegesAndNosuid) {
+  Outcome status = run(policy({"/bin/grep", "-E", "^(NoNewPrivs|CapBnd)", "/proc/self/status"}));
+  EXPECT_NE(status.out.find("NoNewPrivs:\t1"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("CapBnd:\t0000000000000000"), std::string::npos) << status.out;
+  Outcome mounts = run(policy({"/bin/grep", " /workspace ", "/proc/self/mounts"}));
+  EXPECT_NE(mounts.out.find("nosuid"), std::string::npos) << mounts.out;
+}
+
+// 16. Exhaustion: processes, memory, disk, time.
+TEST_F(EscapeTest, ResourceLimitsHold) {
+  SandboxPolicy limited = policy({});
+  limited.pids_max = 20;
+  limited.memory_mb = 256;
+  limited.tmp_mb = 8;
+  const std::string forks = probe({"fork-bomb"}, limited);
+  EXPECT_NE(forks.find("EAGAIN"), std::string::npos) << forks;
+  EXPECT_LT(std::stoi(forks), 20);
+  EXPECT_EQ(probe({"alloc", "512"}, limited), "ENOMEM");
+  EXPECT_EQ(probe({"fill", "/tmp/big", "32"}, limited), "ENOSPC");
+  SandboxPolicy slow = policy({"/bin/sleep", "30"});
+  slow.timeout_ms = 300;
+  Outcome outcome = run(slow);
+  EXPECT_EQ(outcome.code, kExitTimeout);
+  EXPECT_NE(outcome.err.find("timed out after 300 ms"), std::string::npos);
+}
+
+// 17. /proc and /sys leaks.
+TEST_F(EscapeTest, SysIsAbsentAndKernelKnobsAreNotWritable) {
+  EXPECT_EQ(probe({"read", "/sys/kernel/notes"}), "ENOENT");
+  EXPECT_EQ(probe({"write", "/proc/sys/kernel/core_pattern"}), "EACCES");
+}
+
+// 18. Secrets in environment variables.
+TEST_F(EscapeTest, TheCallersEnvironmentDoesNotLeakIn) {
+  ::setenv("CHITIN_TEST_SECRET_TOKEN", "sk-should-not-leak", 1);
+  EXPECT_EQ(probe({"env", "CHITIN_TEST_SECRET_TOKEN"}), "UNSET");
+  EXPECT_EQ(probe({"env", "HOME"}), "/home/sandbox");
+  ::unsetenv("CHITIN_TEST_SECRET_TOKEN");
+}
+
+// Positive: real work succeeds.
+TEST_F(EscapeTest, CompilingAndRunningAProgramWorks) {
+  write_text(workspace() + "/main.c",
+             "#include <stdio.h>\nint main(void){puts(\"built\");return 42;}\n");
+  Outcome outcome =
+      run(policy({"/bin/sh", "-c", "cc -o /workspace/main /workspace/main.c && /workspace/main"}));
+  EXPECT_EQ(outcome.code, 42) << outcome.err;
+  EXPECT_EQ(outcome.out, "built\n");
+  EXPECT_TRUE(sys::status_of(workspace() + "/main").has_value());
+}
+
+TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
+  Outcome missing = run(policy({"no-such-command"}));
+  EXPECT_EQ(missing.code, 127);
+  EXPECT_NE(missing.err.find("cannot run 'no-such-command'"), std::string::npos) << missing.err;
+  SandboxPolicy gone = policy({"/bin/true"});
+  gone.workspace = dir_.file("does-not-exist");
+  Outcome setup = run(gone);
+  EXPECT_EQ(setup.code, kExitSetupFailed);
+  EXPECT_NE(setup.err.find("set-up failed"), std::string::npos) << setup.err;
+}
+
+}  // namespace
+}  // namespace chitin::sandbox
