@@ -3,10 +3,12 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 
 #include <CLI/CLI.hpp>
 
+#include "audit/log.h"
 #include "cli/command.h"
 #include "config/config.h"
 #include "config/state_dir.h"
@@ -40,19 +42,24 @@ std::string absolute(const std::string& path) {
   return std::string(cwd) + "/" + path;
 }
 
-// Config limits apply when the state directory exists; otherwise the built-in defaults.
-config::Config effective_config(const CommandContext& context) {
-  auto paths = config::resolve_state_paths(context.global.home);
-  if (paths) {
-    if (auto config = config::load_config(paths->config_file())) {
-      return *config;
-    }
-  }
-  return config::Config{};
-}
-
 int run_sandbox(const CommandContext& context, const RunArguments& args) {
-  const config::Config config = effective_config(context);
+  // Every tool run is audited, so it needs an initialised state directory and a writable
+  // audit log; without them nothing runs.
+  auto paths = config::resolve_state_paths(context.global.home);
+  if (!paths) {
+    print_error(paths.error());
+    return kExitUsage;
+  }
+  if (auto ready = config::require_initialised(*paths); !ready) {
+    print_error(ready.error());
+    return kExitUsage;
+  }
+  auto loaded = config::load_config(paths->config_file());
+  if (!loaded) {
+    print_error(loaded.error());
+    return kExitUsage;
+  }
+  const config::Config& config = *loaded;
   sandbox::SandboxPolicy policy = sandbox::default_policy();
   policy.argv = args.command;
   policy.workspace = absolute(args.workspace.empty() ? "." : args.workspace);
@@ -97,12 +104,54 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     print_error(valid.error());
     return kExitUsage;
   }
-  auto code = sandbox::run_sandboxed(policy, sandbox::RunOptions{});
-  if (!code) {
-    print_error(code.error());
+  auto key = config::load_audit_secret_key(*paths);
+  if (!key) {
+    print_error(key.error());
     return sandbox::kExitSetupFailed;
   }
-  return *code;
+  auto log =
+      audit::AuditLog::open(audit::log_options(config.audit, paths->audit_dir()), std::move(*key));
+  if (!log) {
+    print_error(
+        fmt::format("the audit log cannot be opened, so nothing runs: {}", log.error().describe()));
+    return sandbox::kExitSetupFailed;
+  }
+  std::string joined;
+  for (const std::string& arg : policy.argv) {
+    joined += arg;
+    joined.push_back('\0');
+  }
+  // The program is recorded; its arguments only as a count and a fingerprint (they may hold
+  // personal data or secrets).
+  const nlohmann::json details{{"program", policy.argv[0]},
+                               {"args", policy.argv.size() - 1},
+                               {"argv_fingerprint", audit::fingerprint(joined)},
+                               {"workspace", policy.workspace},
+                               {"timeout_ms", policy.timeout_ms},
+                               {"memory_mb", policy.memory_mb},
+                               {"pids_max", policy.pids_max}};
+  if (auto recorded = (*log)->append(audit::Event{"tool.exec", "cli", "", details}); !recorded) {
+    print_error(recorded.error());
+    return sandbox::kExitSetupFailed;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto code = sandbox::run_sandboxed(policy, sandbox::RunOptions{});
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+  const int exit_code = code ? *code : sandbox::kExitSetupFailed;
+  if (!code) {
+    print_error(code.error());
+  }
+  (void)(*log)->append(
+      audit::Event{"tool.exit",
+                   "cli",
+                   "",
+                   {{"program", policy.argv[0]}, {"exit", exit_code}, {"duration_ms", elapsed}}});
+  if (auto closed = (*log)->close(); !closed) {
+    print_error(closed.error());
+  }
+  return exit_code;
 }
 
 int run_selftest(bool json) {
@@ -133,11 +182,15 @@ void add_sandbox_command(CLI::App& app, CommandContext& context) {
       "read-only, no network, no host home. Exit status: the command's; 124 timeout; 125 the "
       "sandbox could not be set up.");
   run->add_option("--workspace", args->workspace, "Workspace directory (default: .)");
-  run->add_option("--ro", args->read_only, "Extra host path, read-only (repeatable)");
-  run->add_option("--rw", args->read_write, "Extra host path, read-write (repeatable)");
+  // One value per flag (allow_extra_args(false)), so `--env A -- cmd -c x` stays unambiguous.
+  run->add_option("--ro", args->read_only, "Extra host path, read-only (repeatable)")
+      ->allow_extra_args(false);
+  run->add_option("--rw", args->read_write, "Extra host path, read-write (repeatable)")
+      ->allow_extra_args(false);
   run->add_option("--env", args->env,
                   "NAME=VALUE, or NAME to pass the caller's value (repeatable); nothing else "
-                  "of the caller's environment enters");
+                  "of the caller's environment enters")
+      ->allow_extra_args(false);
   run->add_option("--timeout", args->timeout_s, "Wall-clock limit in seconds")
       ->check(CLI::Range(1, 86400));
   run->add_option("--memory", args->memory_mb, "Memory limit in MiB")

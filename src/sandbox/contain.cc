@@ -146,6 +146,13 @@ Result<void> bind_sources(const Prepared& prepared) {
   return {};
 }
 
+Result<void> bind_extra(const Prepared& prepared) {
+  for (const auto& source : prepared.extra) {
+    CHITIN_RETURN_IF_ERROR(bind(source));
+  }
+  return {};
+}
+
 Result<void> write_etc(const Prepared& prepared) {
   const std::string etc = std::string(kNewRoot) + "/etc";
   CHITIN_RETURN_IF_ERROR(make_dirs(etc, 0755));
@@ -447,7 +454,7 @@ Result<Prepared> prepare(SandboxPolicy policy) {
         return errno_fail(fmt::format("stat {}", path));
       }
       const bool directory = S_ISDIR(st.st_mode);
-      prepared.binds.push_back({path, std::move(fd), directory, list == &policy.read_write});
+      prepared.extra.push_back({path, std::move(fd), directory, list == &policy.read_write});
     }
   }
   for (const std::string& relative : policy.protected_paths) {
@@ -498,6 +505,8 @@ Result<void> contain(const Prepared& prepared) {
       {"write /etc", [&] { return write_etc(prepared); }},
       {"mount the workspace", [&] { return mount_workspace(prepared); }},
       {"mount /tmp and HOME", [&] { return mount_scratch(prepared); }},
+      // After /tmp: an extra path under /tmp must not be hidden by the private /tmp.
+      {"bind extra paths", [&] { return bind_extra(prepared); }},
       {"mount /dev", [&] { return mount_dev(prepared); }},
       {"mount /proc", [] { return mount_proc(); }},
       {"enter the new root", [] { return enter_new_root(); }},

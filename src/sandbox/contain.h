@@ -24,7 +24,8 @@ struct Prepared {
     bool directory = true;
     bool writable = false;
   };
-  std::vector<Source> binds;          // system dirs, /etc files, extra paths
+  std::vector<Source> binds;          // system dirs, /etc files
+  std::vector<Source> extra;          // the policy read_only / read_write paths
   std::vector<Source> devices;        // /dev/null and friends, bound after /dev is mounted
   std::vector<std::string> symlinks;  // "target\0link-path": merged-usr links (/bin -> usr/bin)
   std::vector<std::string> protected_paths;  // workspace-relative paths that exist

@@ -33,6 +33,7 @@
 #include "sandbox/contain.h"
 #include "sandbox/policy.h"
 #include "sys/file_ops.h"
+#include "sys/landlock.h"
 
 // In sanitizer builds: LeakSanitizer's end-of-process scan stops the world with ptrace, which
 // a process that has entered its own user namespace cannot do; it would turn every run into
@@ -141,6 +142,18 @@ int main(int argc, char** argv) {
   auto policy = chitin::sandbox::policy_from_json(*text);
   if (!policy) {
     die(policy.error().describe());
+  }
+  // Fail closed: below tier T1 nothing runs, and the error names what the kernel lacks.
+  const int abi = chitin::sys::landlock::abi_version();
+  if (static_cast<std::uint64_t>(abi) < policy->min_landlock_abi) {
+    die(
+        fmt::format("tier T1 needs Landlock ABI {} or later and this kernel offers {}; use "
+                    "Linux 6.7+ with 'landlock' in the lsm= boot parameter (see 'chitin sandbox "
+                    "selftest'); the command was not run",
+                    policy->min_landlock_abi, abi == 0 ? "none" : std::to_string(abi)));
+  }
+  if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
+    die("tier T1 needs seccomp filters (CONFIG_SECCOMP_FILTER); the command was not run");
   }
   const std::uint64_t timeout_ms = policy->timeout_ms;
   const auto cgroup = chitin::sandbox::RunCgroup::create(policy->pids_max, policy->memory_mb);

@@ -18,6 +18,7 @@ constexpr Range kTmpMb{1, 65536};
 constexpr Range kNofile{16, 65536};
 constexpr Range kCpuSeconds{1, 86400};
 constexpr Range kFileSizeMb{1, 1048576};
+constexpr Range kLandlockAbi{4, 1000};
 
 Result<void> check_path(std::string_view field, const std::string& path, bool relative) {
   if (path.empty() || path.size() > kMaxPathBytes || path.find('\0') != std::string::npos) {
@@ -106,7 +107,8 @@ nlohmann::json policy_to_json(const SandboxPolicy& p) {
                         {"tmp_mb", p.tmp_mb},
                         {"nofile", p.nofile},
                         {"cpu_seconds", p.cpu_seconds},
-                        {"file_size_mb", p.file_size_mb}};
+                        {"file_size_mb", p.file_size_mb},
+                        {"min_landlock_abi", p.min_landlock_abi}};
 }
 
 Result<void> validate_policy(const SandboxPolicy& p) {
@@ -150,6 +152,7 @@ Result<void> validate_policy(const SandboxPolicy& p) {
   CHITIN_RETURN_IF_ERROR(check_range("nofile", p.nofile, kNofile));
   CHITIN_RETURN_IF_ERROR(check_range("cpu_seconds", p.cpu_seconds, kCpuSeconds));
   CHITIN_RETURN_IF_ERROR(check_range("file_size_mb", p.file_size_mb, kFileSizeMb));
+  CHITIN_RETURN_IF_ERROR(check_range("min_landlock_abi", p.min_landlock_abi, kLandlockAbi));
   return {};
 }
 
@@ -179,14 +182,15 @@ Result<SandboxPolicy> policy_from_json(std::string_view text) {
       }
       p.workspace = value.get<std::string>();
     } else {
-      std::uint64_t* field = key == "timeout_ms"     ? &p.timeout_ms
-                             : key == "memory_mb"    ? &p.memory_mb
-                             : key == "pids_max"     ? &p.pids_max
-                             : key == "tmp_mb"       ? &p.tmp_mb
-                             : key == "nofile"       ? &p.nofile
-                             : key == "cpu_seconds"  ? &p.cpu_seconds
-                             : key == "file_size_mb" ? &p.file_size_mb
-                                                     : nullptr;
+      std::uint64_t* field = key == "timeout_ms"         ? &p.timeout_ms
+                             : key == "memory_mb"        ? &p.memory_mb
+                             : key == "pids_max"         ? &p.pids_max
+                             : key == "tmp_mb"           ? &p.tmp_mb
+                             : key == "nofile"           ? &p.nofile
+                             : key == "cpu_seconds"      ? &p.cpu_seconds
+                             : key == "file_size_mb"     ? &p.file_size_mb
+                             : key == "min_landlock_abi" ? &p.min_landlock_abi
+                                                         : nullptr;
       if (field == nullptr) {
         return fail(ErrorCode::kInvalidInput, "sandbox policy has an unknown key '{}'", key);
       }

@@ -44,6 +44,9 @@ struct SandboxPolicy {
   std::uint64_t nofile = 1024;
   std::uint64_t cpu_seconds = 600;
   std::uint64_t file_size_mb = 1024;
+  // Tier T1 needs Landlock ABI 4 (TCP rules). Raising it makes the run refuse on kernels that
+  // offer less; it can never be lowered below 4 (tests raise it to force the refusal path).
+  std::uint64_t min_landlock_abi = 4;
 };
 
 SandboxPolicy default_policy();

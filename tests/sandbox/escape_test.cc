@@ -310,5 +310,17 @@ TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
   EXPECT_NE(setup.err.find("set-up failed"), std::string::npos) << setup.err;
 }
 
+TEST_F(EscapeTest, BelowTierT1NothingRuns) {
+  // Force the tier check to fail: demand a Landlock ABI no kernel offers yet.
+  SandboxPolicy p = policy({"/bin/sh", "-c", "echo ran > /workspace/ran"});
+  p.min_landlock_abi = 999;
+  Outcome outcome = run(p);
+  EXPECT_EQ(outcome.code, kExitSetupFailed);
+  EXPECT_NE(outcome.err.find("tier T1 needs Landlock ABI 999 or later"), std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("the command was not run"), std::string::npos);
+  EXPECT_FALSE(sys::status_of(workspace() + "/ran").has_value());
+}
+
 }  // namespace
 }  // namespace chitin::sandbox

@@ -1,0 +1,102 @@
+// End-to-end tests of `chitin sandbox run` and `chitin sandbox selftest`.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "base/child_process.h"
+#include "support/temp_dir.h"
+#include "sys/file_ops.h"
+
+namespace chitin {
+namespace {
+
+using chitin::testing::read_text;
+using chitin::testing::TempDir;
+
+class SandboxCliTest : public ::testing::Test {
+ protected:
+  CapturedRun chitin(std::vector<std::string> args, std::vector<std::string> extra_env = {}) {
+    SpawnOptions options;
+    options.argv = {CHITIN_BINARY};
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.env = std::vector<std::string>{"CHITIN_HOME=" + dir_.file("state"),
+                                           "HOME=" + dir_.path(), "PATH=/usr/bin:/bin"};
+    options.env->insert(options.env->end(), extra_env.begin(), extra_env.end());
+    options.cwd = workspace();
+    auto run = run_captured(options);
+    EXPECT_TRUE(run.has_value()) << run.error().describe();
+    return run ? *run : CapturedRun{};
+  }
+  std::string workspace() const { return dir_.file("ws"); }
+  void SetUp() override { ASSERT_EQ(::mkdir(workspace().c_str(), 0755), 0); }
+
+  TempDir dir_;
+};
+
+TEST_F(SandboxCliTest, RefusesToRunUnauditedBeforeInit) {
+  auto run = chitin({"sandbox", "run", "--", "/bin/true"});
+  EXPECT_EQ(run.status.code, 2);
+  EXPECT_NE(run.err.find("run 'chitin init' first"), std::string::npos) << run.err;
+}
+
+TEST_F(SandboxCliTest, RunsInTheCurrentDirectoryAndPassesTheExitStatus) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto run = chitin(
+      {"sandbox", "run", "--", "/bin/sh", "-c", "pwd; echo made > /workspace/out.txt; exit 3"});
+  EXPECT_EQ(run.status.code, 3) << run.err;
+  EXPECT_EQ(run.out, "/workspace\n");
+  EXPECT_EQ(read_text(workspace() + "/out.txt"), "made\n");
+  // Audited: the program, never its arguments.
+  auto tail = chitin({"audit", "tail", "--type", "tool", "--json"});
+  EXPECT_NE(tail.out.find("\"type\":\"tool.exec\""), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("\"program\":\"/bin/sh\""), std::string::npos);
+  EXPECT_NE(tail.out.find("\"exit\":3"), std::string::npos);
+  EXPECT_EQ(tail.out.find("out.txt"), std::string::npos);
+}
+
+TEST_F(SandboxCliTest, TimeoutMissingCommandAndEnvironment) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto slow = chitin({"sandbox", "run", "--timeout", "1", "--", "/bin/sleep", "10"});
+  EXPECT_EQ(slow.status.code, 124);
+  auto missing = chitin({"sandbox", "run", "--", "no-such-tool"});
+  EXPECT_EQ(missing.status.code, 127);
+  auto env = chitin({"sandbox", "run", "--env", "PASSED", "--env", "SET=yes", "--", "/bin/sh", "-c",
+                     "echo \"$PASSED $SET ${HIDDEN:-unset}\""},
+                    {"PASSED=from-caller", "HIDDEN=secret"});
+  EXPECT_EQ(env.status.code, 0) << env.err;
+  EXPECT_EQ(env.out, "from-caller yes unset\n");
+  auto unset = chitin({"sandbox", "run", "--env", "NOT_THERE", "--", "/bin/true"});
+  EXPECT_EQ(unset.status.code, 2);
+}
+
+TEST_F(SandboxCliTest, ExtraPathsAreBoundAsAsked) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  ASSERT_EQ(::mkdir(dir_.file("data").c_str(), 0755), 0);
+  chitin::testing::write_text(dir_.file("data/in.txt"), "input\n");
+  auto read = chitin(
+      {"sandbox", "run", "--ro", dir_.file("data"), "--", "/bin/cat", dir_.file("data/in.txt")});
+  EXPECT_EQ(read.status.code, 0) << read.err;
+  EXPECT_EQ(read.out, "input\n");
+  auto write = chitin({"sandbox", "run", "--ro", dir_.file("data"), "--", "/bin/sh", "-c",
+                       "echo x > " + dir_.file("data/new")});
+  EXPECT_NE(write.status.code, 0);
+  EXPECT_FALSE(sys::status_of(dir_.file("data/new")).has_value());
+}
+
+TEST_F(SandboxCliTest, SelftestReportsTierT1AndEveryProbePasses) {
+  auto run = chitin({"sandbox", "selftest", "--json"});
+  auto report = nlohmann::json::parse(run.out, nullptr, false);
+  ASSERT_FALSE(report.is_discarded()) << run.out << run.err;
+  EXPECT_EQ(report["tier"], "T1") << run.out;
+  EXPECT_EQ(report["ok"], true) << run.out;
+  EXPECT_GE(report["landlock_abi"].get<int>(), 4);
+  EXPECT_EQ(run.status.code, 0);
+  for (const auto& probe : report["probes"]) {
+    EXPECT_TRUE(probe["passed"].get<bool>()) << probe.dump();
+  }
+}
+
+}  // namespace
+}  // namespace chitin
