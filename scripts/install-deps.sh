@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests drive for real
   minisign
+  # baseline of bench/sandbox_spawn (bubblewrap with an equivalent minimal policy)
+  bubblewrap
 )
 
 missing=()
