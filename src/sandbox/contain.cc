@@ -399,8 +399,11 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
   for (const std::string& path : policy.read_write) {
     CHITIN_RETURN_IF_ERROR(allow(path, write_all));
   }
-  // Network: TCP bind and connect are handled and no port is allowed (no egress yet; the
-  // proxy bridge port is added here when the egress proxy lands).
+  // Network: TCP bind and connect are handled; the only port is the proxy bridge's, and only
+  // when the run has a proxy. Everything else (the gateway on loopback included) is refused.
+  if (!policy.proxy_socket.empty() && abi >= 4) {
+    CHITIN_RETURN_IF_ERROR(ruleset.allow_port(kProxyBridgePort, ll::kBindTcp | ll::kConnectTcp));
+  }
   return ruleset.restrict_self();
 }
 
@@ -456,6 +459,11 @@ Result<Prepared> prepare(SandboxPolicy policy) {
       const bool directory = S_ISDIR(st.st_mode);
       prepared.extra.push_back({path, std::move(fd), directory, list == &policy.read_write});
     }
+  }
+  if (!policy.proxy_socket.empty()) {
+    prepared.extra.push_back({std::string(kProxySocketInSandbox),
+                              CHITIN_TRY(sys::open_file(policy.proxy_socket, O_PATH)), false,
+                              true});
   }
   for (const std::string& relative : policy.protected_paths) {
     auto fd = sys::open_beneath(prepared.workspace.get(), relative, O_PATH, 0, true);

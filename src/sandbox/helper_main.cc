@@ -29,6 +29,7 @@
 
 #include "base/parse.h"
 #include "base/unique_fd.h"
+#include "sandbox/bridge.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/contain.h"
 #include "sandbox/policy.h"
@@ -77,6 +78,23 @@ void report(int fd, char kind, const Error& error) {
   if (auto contained = chitin::sandbox::contain(prepared); !contained) {
     report(status.get(), 'E', contained.error());
     _exit(kExitSetup);
+  }
+  if (!prepared.policy.proxy_socket.empty()) {
+    // The bridge listens before the tool starts, so the tool's first connection finds it.
+    auto listener = chitin::sandbox::listen_bridge();
+    if (!listener) {
+      report(status.get(), 'E', listener.error());
+      _exit(kExitSetup);
+    }
+    const pid_t bridge = ::fork();
+    if (bridge == 0) {
+      status.reset();
+      chitin::sandbox::run_bridge(std::move(*listener));
+    }
+    if (bridge < 0) {
+      report(status.get(), 'E', Error{chitin::ErrorCode::kIo, errno, "fork the bridge"});
+      _exit(kExitSetup);
+    }
   }
   const pid_t tool = ::fork();
   if (tool < 0) {

@@ -108,7 +108,8 @@ nlohmann::json policy_to_json(const SandboxPolicy& p) {
                         {"nofile", p.nofile},
                         {"cpu_seconds", p.cpu_seconds},
                         {"file_size_mb", p.file_size_mb},
-                        {"min_landlock_abi", p.min_landlock_abi}};
+                        {"min_landlock_abi", p.min_landlock_abi},
+                        {"proxy_socket", p.proxy_socket}};
 }
 
 Result<void> validate_policy(const SandboxPolicy& p) {
@@ -130,6 +131,9 @@ Result<void> validate_policy(const SandboxPolicy& p) {
     CHITIN_RETURN_IF_ERROR(check_env(entry));
   }
   CHITIN_RETURN_IF_ERROR(check_path("workspace", p.workspace, false));
+  if (!p.proxy_socket.empty()) {
+    CHITIN_RETURN_IF_ERROR(check_path("proxy_socket", p.proxy_socket, false));
+  }
   for (const auto* list : {&p.read_only, &p.read_write}) {
     if (list->size() > kMaxPaths) {
       return fail(ErrorCode::kInvalidInput, "policy: more than {} extra paths", kMaxPaths);
@@ -176,11 +180,11 @@ Result<SandboxPolicy> policy_from_json(std::string_view text) {
       p.read_write = CHITIN_TRY(string_list(value, key, kMaxPaths));
     } else if (key == "protected_paths") {
       p.protected_paths = CHITIN_TRY(string_list(value, key, kMaxPaths));
-    } else if (key == "workspace") {
+    } else if (key == "workspace" || key == "proxy_socket") {
       if (!value.is_string()) {
-        return fail(ErrorCode::kInvalidInput, "policy workspace: expected a string");
+        return fail(ErrorCode::kInvalidInput, "policy {}: expected a string", key);
       }
-      p.workspace = value.get<std::string>();
+      (key == "workspace" ? p.workspace : p.proxy_socket) = value.get<std::string>();
     } else {
       std::uint64_t* field = key == "timeout_ms"         ? &p.timeout_ms
                              : key == "memory_mb"        ? &p.memory_mb

@@ -47,7 +47,13 @@ struct SandboxPolicy {
   // Tier T1 needs Landlock ABI 4 (TCP rules). Raising it makes the run refuse on kernels that
   // offer less; it can never be lowered below 4 (tests raise it to force the refusal path).
   std::uint64_t min_landlock_abi = 4;
+  // Absolute host path of the egress proxy's Unix socket; empty: no network at all. When set,
+  // it is bound at kProxySocketInSandbox and a bridge listens on 127.0.0.1:kProxyBridgePort.
+  std::string proxy_socket;
 };
+
+inline constexpr std::string_view kProxySocketInSandbox = "/run/chitin/egress.sock";
+inline constexpr std::uint16_t kProxyBridgePort = 3128;
 
 SandboxPolicy default_policy();
 

@@ -1,0 +1,348 @@
+#include "egress/proxy.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "egress/http_head.h"
+#include "egress/tls_sni.h"
+#include "sys/file_ops.h"
+
+namespace chitin::egress {
+
+namespace {
+
+constexpr int kHeadTimeoutMs = 10000;
+constexpr int kConnectTimeoutMs = 10000;
+constexpr int kIdleTimeoutMs = 300000;
+constexpr std::size_t kMaxClientHello = 16384 + 5;
+
+// Waits for `fd` to be ready for `events` or the stop pipe; false on timeout or stop.
+bool wait_for(int fd, short events, int stop_fd, int timeout_ms) {
+  pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
+  int rc;
+  do {
+    rc = ::poll(fds, 2, timeout_ms);
+  } while (rc < 0 && errno == EINTR);
+  return rc > 0 && fds[1].revents == 0 && fds[0].revents != 0;
+}
+
+void send_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) {
+      return;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void respond(int fd, int status, std::string_view reason, std::string_view body) {
+  send_all(fd, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n"
+                           "Connection: close\r\n\r\n{}",
+                           status, reason, body.size(), body));
+}
+
+// Connects to exactly `address` (the one that was checked), with a timeout.
+Result<UniqueFd> connect_to(const sockaddr_storage& address, std::uint16_t port, int stop_fd) {
+  sockaddr_storage target = address;
+  socklen_t length;
+  if (target.ss_family == AF_INET) {
+    reinterpret_cast<sockaddr_in&>(target).sin_port = htons(port);
+    length = sizeof(sockaddr_in);
+  } else {
+    reinterpret_cast<sockaddr_in6&>(target).sin6_port = htons(port);
+    length = sizeof(sockaddr_in6);
+  }
+  UniqueFd fd(::socket(target.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!fd) {
+    return errno_fail("socket");
+  }
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), length) != 0 &&
+      errno != EINPROGRESS) {
+    return errno_fail(fmt::format("connect {}:{}", address_text(address), port));
+  }
+  if (!wait_for(fd.get(), POLLOUT, stop_fd, kConnectTimeoutMs)) {
+    return fail(ErrorCode::kUnavailable, "connect {}:{} timed out", address_text(address), port);
+  }
+  int error = 0;
+  socklen_t error_length = sizeof(error);
+  ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &error_length);
+  if (error != 0) {
+    return errno_fail(error, fmt::format("connect {}:{}", address_text(address), port));
+  }
+  return fd;
+}
+
+// Copies both ways until both sides are done; returns bytes {client->server, server->client}.
+std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_fd) {
+  std::uint64_t up = 0;
+  std::uint64_t down = 0;
+  bool client_open = true;
+  bool server_open = true;
+  char buffer[32768];
+  while (client_open || server_open) {
+    pollfd fds[3] = {{client, static_cast<short>(client_open ? POLLIN : 0), 0},
+                     {server, static_cast<short>(server_open ? POLLIN : 0), 0},
+                     {stop_fd, POLLIN, 0}};
+    const int rc = ::poll(fds, 3, kIdleTimeoutMs);
+    if (rc <= 0 || fds[2].revents != 0) {
+      break;
+    }
+    for (int side = 0; side < 2; ++side) {
+      if (fds[side].revents == 0) {
+        continue;
+      }
+      const int from = side == 0 ? client : server;
+      const int to = side == 0 ? server : client;
+      const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
+      if (n <= 0) {
+        ::shutdown(to, SHUT_WR);
+        (side == 0 ? client_open : server_open) = false;
+        continue;
+      }
+      send_all(to, std::string_view(buffer, static_cast<std::size_t>(n)));
+      (side == 0 ? up : down) += static_cast<std::uint64_t>(n);
+    }
+  }
+  return {up, down};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EgressProxy>> EgressProxy::start(ProxyOptions options) {
+  if (options.audit == nullptr) {
+    return fail(ErrorCode::kInvalidInput, "the egress proxy needs an audit log");
+  }
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  if (options.socket_path.size() >= sizeof(address.sun_path)) {
+    return fail(ErrorCode::kInvalidInput, "egress socket path '{}' is too long",
+                options.socket_path);
+  }
+  std::memcpy(address.sun_path, options.socket_path.c_str(), options.socket_path.size());
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!listener) {
+    return errno_fail("socket");
+  }
+  // The umask would otherwise decide who may connect; only our uid may.
+  const mode_t old_umask = ::umask(0177);
+  const int bound = ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  ::umask(old_umask);
+  if (bound != 0 || ::listen(listener.get(), 64) != 0) {
+    return errno_fail(fmt::format("cannot listen on {}", options.socket_path));
+  }
+  Pipe stop = CHITIN_TRY(make_pipe());
+  auto proxy = std::make_unique<EgressProxy>(PrivateTag{}, std::move(options), std::move(listener),
+                                             std::move(stop));
+  proxy->acceptor_ = std::thread([raw = proxy.get()] { raw->accept_loop(); });
+  return proxy;
+}
+
+EgressProxy::EgressProxy(PrivateTag /*only start() constructs*/, ProxyOptions options,
+                         UniqueFd listener, Pipe stop)
+    : options_(std::move(options)), listener_(std::move(listener)), stop_(std::move(stop)) {}
+
+EgressProxy::~EgressProxy() { stop(); }
+
+void EgressProxy::stop() {
+  if (stopped_.exchange(true)) {
+    return;
+  }
+  (void)::write(stop_.write.get(), "x", 1);
+  if (acceptor_.joinable()) {
+    acceptor_.join();
+  }
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mu_);
+    workers.swap(workers_);
+  }
+  for (std::thread& worker : workers) {
+    worker.join();
+  }
+  ::unlink(options_.socket_path.c_str());
+}
+
+void EgressProxy::accept_loop() {
+  for (;;) {
+    if (!wait_for(listener_.get(), POLLIN, stop_.read.get(), -1)) {
+      return;
+    }
+    UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client) {
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    workers_.emplace_back([this, fd = client.release()]() mutable { serve(UniqueFd(fd)); });
+  }
+}
+
+void EgressProxy::serve(UniqueFd client) {
+  const int stop_fd = stop_.read.get();
+  const auto deny = [&](std::string_view host, std::uint16_t port, std::string_view reason,
+                        int status) {
+    (void)options_.audit->append(audit::Event{
+        "egress.deny",
+        options_.actor,
+        options_.session,
+        {{"host", std::string(host)}, {"port", port}, {"reason", std::string(reason)}}});
+    respond(client.get(), status, status == 403 ? "Forbidden" : "Bad Request",
+            fmt::format("chitin egress: {}\n", reason));
+  };
+
+  // 1. The request head.
+  std::string buffer;
+  std::size_t head_size = 0;
+  while (head_size == 0) {
+    if (!wait_for(client.get(), POLLIN, stop_fd, kHeadTimeoutMs)) {
+      return;
+    }
+    char chunk[4096];
+    const ssize_t n = ::recv(client.get(), chunk, sizeof(chunk), 0);
+    if (n <= 0) {
+      return;
+    }
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    auto length = head_length(buffer);
+    if (!length) {
+      return deny("", 0, length.error().message, 400);
+    }
+    head_size = *length;
+  }
+  auto request = parse_proxy_request(std::string_view(buffer).substr(0, head_size));
+  if (!request) {
+    return deny("", 0, request.error().message, 400);
+  }
+  const std::string& host = request->host;
+  const std::uint16_t port = request->port;
+
+  // 2. The decision: allow-list, then the address we will connect to.
+  sockaddr_storage address{};
+  const bool literal = parse_ip_literal(host, address);
+  if (literal) {
+    bool named = false;
+    for (const Rule& rule : options_.rules) {
+      sockaddr_storage rule_address{};
+      named = named ||
+              (rule.ip_literal && rule.port == port && parse_ip_literal(rule.host, rule_address) &&
+               address_text(rule_address) == address_text(address));
+    }
+    if (!named) {
+      return deny(host, port,
+                  "IP addresses are refused unless an allow rule names that exact IP:port", 403);
+    }
+  } else {
+    if (!allowed(options_.rules, host, port)) {
+      return deny(host, port, fmt::format("{}:{} is not in the egress allow-list", host, port),
+                  403);
+    }
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr) {
+      return deny(host, port, fmt::format("cannot resolve {}", host), 403);
+    }
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned(found, &::freeaddrinfo);
+    for (const addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+      sockaddr_storage candidate{};
+      std::memcpy(&candidate, ai->ai_addr, ai->ai_addrlen);
+      // A name that resolves to loopback, private or metadata addresses never counts, even
+      // when allow-listed (SSRF, DNS rebinding to the gateway).
+      if (is_non_public(candidate) && !options_.allow_private_addresses) {
+        return deny(
+            host, port,
+            fmt::format("{} resolves to a non-public address ({})", host, address_text(candidate)),
+            403);
+      }
+      if (address.ss_family == 0) {
+        address = candidate;
+      }
+    }
+  }
+  const std::string pinned = address_text(address);
+  if (auto audited = options_.audit->append(audit::Event{
+          "egress.allow",
+          options_.actor,
+          options_.session,
+          {{"host", host}, {"port", port}, {"address", pinned}, {"method", request->method}}});
+      !audited) {
+    // Fail closed: nothing leaves unaudited.
+    respond(client.get(), 403, "Forbidden", "chitin egress: the audit log cannot be written\n");
+    return;
+  }
+  auto server = connect_to(address, port, stop_fd);
+  if (!server) {
+    (void)options_.audit->append(
+        audit::Event{"egress.fail",
+                     options_.actor,
+                     options_.session,
+                     {{"host", host}, {"port", port}, {"reason", server.error().describe()}}});
+    respond(client.get(), 502, "Bad Gateway",
+            fmt::format("chitin egress: {}\n", server.error().describe()));
+    return;
+  }
+  // Back to blocking mode for the relay's send().
+  ::fcntl(server->get(), F_SETFL, ::fcntl(server->get(), F_GETFL) & ~O_NONBLOCK);
+
+  std::string pending = buffer.substr(head_size);
+  if (request->connect) {
+    send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
+    // 3. The tunnel must be TLS to the host it named.
+    SniResult sni = extract_sni(pending);
+    while (sni.status == SniStatus::kNeedMore && pending.size() < kMaxClientHello) {
+      if (!wait_for(client.get(), POLLIN, stop_fd, kHeadTimeoutMs)) {
+        return;
+      }
+      char chunk[4096];
+      const ssize_t n = ::recv(client.get(), chunk, sizeof(chunk), 0);
+      if (n <= 0) {
+        return;
+      }
+      pending.append(chunk, static_cast<std::size_t>(n));
+      sni = extract_sni(pending);
+    }
+    std::string problem;
+    if (sni.status == SniStatus::kNotTls || sni.status == SniStatus::kNeedMore) {
+      problem = "a CONNECT tunnel must carry TLS";
+    } else if (sni.status == SniStatus::kNoSni && !literal) {
+      problem = "the TLS ClientHello names no server";
+    } else if (sni.status == SniStatus::kFound && !literal) {
+      std::string expected = host;
+      for (char& c : expected) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (sni.name != expected) {
+        problem = fmt::format("TLS SNI '{}' does not match CONNECT host '{}'", sni.name, host);
+      }
+    }
+    if (!problem.empty()) {
+      (void)options_.audit->append(
+          audit::Event{"egress.deny",
+                       options_.actor,
+                       options_.session,
+                       {{"host", host}, {"port", port}, {"reason", problem}}});
+      return;  // closing the tunnel is the answer; the 200 was already sent
+    }
+  } else {
+    pending = origin_head(*request) + pending;
+  }
+  send_all(server->get(), pending);
+  const auto [up, down] = relay(client.get(), server->get(), stop_fd);
+  (void)options_.audit->append(audit::Event{
+      "egress.close",
+      options_.actor,
+      options_.session,
+      {{"host", host}, {"port", port}, {"bytes_up", up + pending.size()}, {"bytes_down", down}}});
+}
+
+}  // namespace chitin::egress

@@ -1,0 +1,24 @@
+#pragma once
+// Server Name Indication from a TLS ClientHello (RFC 8446 §4.1.2, RFC 6066 §3), so the proxy
+// can check that a CONNECT tunnel talks TLS to the host it named.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace chitin::egress {
+
+enum class SniStatus { kNeedMore, kNotTls, kNoSni, kFound };
+
+struct SniResult {
+  SniStatus status = SniStatus::kNeedMore;
+  std::string name;  // lower-case when kFound
+};
+
+// Looks at the first bytes a client sent in a tunnel. Bounded: reads only the first TLS
+// record (at most 16 KiB + 5); malformed handshakes are reported as kNotTls.
+SniResult extract_sni(std::string_view bytes);
+
+}  // namespace chitin::egress
