@@ -1,11 +1,16 @@
 // End-to-end tests of `chitin sandbox run` and `chitin sandbox selftest`.
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "base/child_process.h"
+#include "base/unique_fd.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -96,6 +101,45 @@ TEST_F(SandboxCliTest, SelftestReportsTierT1AndEveryProbePasses) {
   for (const auto& probe : report["probes"]) {
     EXPECT_TRUE(probe["passed"].get<bool>()) << probe.dump();
   }
+}
+
+TEST_F(SandboxCliTest, AllowHostOpensOnlyThatHostThroughTheProxy) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(server.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(server.get(), 8), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(server.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  std::thread answer([&] {
+    UniqueFd client(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char buffer[1024];
+    (void)!::recv(client.get(), buffer, sizeof(buffer), 0);
+    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+    (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
+  });
+  const std::string probe = SANDBOX_PROBE;
+  const std::string probe_dir = probe.substr(0, probe.rfind('/'));
+  auto allowed = chitin({"sandbox", "run", "--allow-host", "127.0.0.1:" + port, "--ro", probe_dir,
+                         "--", probe, "http-get", "http://127.0.0.1:" + port + "/"});
+  answer.join();
+  EXPECT_EQ(allowed.status.code, 0) << allowed.err;
+  EXPECT_EQ(allowed.out, "HTTP/1.1 200 OK|hi\n");
+  // A name that resolves to loopback never counts, even allow-listed.
+  auto by_name = chitin({"sandbox", "run", "--allow-host", "localhost:" + port, "--ro", probe_dir,
+                         "--", probe, "http-get", "http://localhost:" + port + "/"});
+  EXPECT_NE(by_name.out.find("403 Forbidden|chitin egress: localhost resolves to a non-public"),
+            std::string::npos)
+      << by_name.out;
+  auto everything = chitin({"sandbox", "run", "--allow-host", "*", "--", "/bin/true"});
+  EXPECT_EQ(everything.status.code, 2);
+  EXPECT_NE(everything.err.find("would allow every host"), std::string::npos);
+  auto trail = chitin({"audit", "tail", "--type", "egress", "--json", "-n", "100"});
+  EXPECT_NE(trail.out.find("\"type\":\"egress.allow\""), std::string::npos);
+  EXPECT_NE(trail.out.find("\"type\":\"egress.deny\""), std::string::npos);
 }
 
 }  // namespace

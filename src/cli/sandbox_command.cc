@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "config/config.h"
 #include "config/state_dir.h"
+#include "egress/proxy.h"
 #include "sandbox/runner.h"
 #include "sandbox/selftest.h"
 
@@ -24,6 +25,7 @@ struct RunArguments {
   std::vector<std::string> read_only;
   std::vector<std::string> read_write;
   std::vector<std::string> env;
+  std::vector<std::string> allow_hosts;
   std::uint64_t timeout_s = 0;
   std::uint64_t memory_mb = 0;
   std::uint64_t pids = 0;
@@ -134,8 +136,47 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     print_error(recorded.error());
     return sandbox::kExitSetupFailed;
   }
+  // Egress: only through the policy proxy, and only when something is allow-listed.
+  std::vector<std::string> rule_texts = config.egress.allow;
+  rule_texts.insert(rule_texts.end(), args.allow_hosts.begin(), args.allow_hosts.end());
+  auto rules = egress::parse_rules(rule_texts);
+  if (!rules) {
+    print_error(fmt::format("--allow-host: {}", rules.error().message));
+    return kExitUsage;
+  }
+  std::unique_ptr<egress::EgressProxy> proxy;
+  std::string proxy_dir;
+  if (!rules->empty()) {
+    proxy_dir = "/tmp/chitin-egress-XXXXXX";
+    if (::mkdtemp(proxy_dir.data()) == nullptr) {
+      print_error("cannot create a directory for the egress proxy socket");
+      return sandbox::kExitSetupFailed;
+    }
+    egress::ProxyOptions proxy_options;
+    proxy_options.socket_path = proxy_dir + "/egress.sock";
+    proxy_options.rules = std::move(*rules);
+    proxy_options.allow_private_addresses = config.egress.dangerously_allow_private_addresses;
+    proxy_options.audit = log->get();
+    proxy_options.actor = "egress:cli";
+    auto started = egress::EgressProxy::start(std::move(proxy_options));
+    if (!started) {
+      print_error(started.error());
+      ::rmdir(proxy_dir.c_str());
+      return sandbox::kExitSetupFailed;
+    }
+    proxy = std::move(*started);
+    policy.proxy_socket = proxy->socket_path();
+    const std::string url = fmt::format("http://127.0.0.1:{}", sandbox::kProxyBridgePort);
+    for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
+      policy.env.push_back(fmt::format("{}={}", name, url));
+    }
+  }
   const auto start = std::chrono::steady_clock::now();
   auto code = sandbox::run_sandboxed(policy, sandbox::RunOptions{});
+  if (proxy) {
+    proxy->stop();
+    ::rmdir(proxy_dir.c_str());
+  }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - start)
                            .count();
@@ -179,8 +220,8 @@ void add_sandbox_command(CLI::App& app, CommandContext& context) {
   CLI::App* run = sandbox->add_subcommand(
       "run",
       "Run CMD in a fresh sandbox: the workspace read-write at /workspace, system directories "
-      "read-only, no network, no host home. Exit status: the command's; 124 timeout; 125 the "
-      "sandbox could not be set up.");
+      "read-only, no host home, network only to allow-listed hosts through the egress proxy. "
+      "Exit status: the command's; 124 timeout; 125 the sandbox could not be set up.");
   run->add_option("--workspace", args->workspace, "Workspace directory (default: .)");
   // One value per flag (allow_extra_args(false)), so `--env A -- cmd -c x` stays unambiguous.
   run->add_option("--ro", args->read_only, "Extra host path, read-only (repeatable)")
@@ -190,6 +231,10 @@ void add_sandbox_command(CLI::App& app, CommandContext& context) {
   run->add_option("--env", args->env,
                   "NAME=VALUE, or NAME to pass the caller's value (repeatable); nothing else "
                   "of the caller's environment enters")
+      ->allow_extra_args(false);
+  run->add_option("--allow-host", args->allow_hosts,
+                  "Let the command reach HOST[:PORT] (or *.domain) through the egress proxy "
+                  "(repeatable; added to egress.allow). IP addresses need IP:PORT.")
       ->allow_extra_args(false);
   run->add_option("--timeout", args->timeout_s, "Wall-clock limit in seconds")
       ->check(CLI::Range(1, 86400));

@@ -157,7 +157,7 @@ void EgressProxy::stop() {
   if (stopped_.exchange(true)) {
     return;
   }
-  (void)::write(stop_.write.get(), "x", 1);
+  (void)!::write(stop_.write.get(), "x", 1);
   if (acceptor_.joinable()) {
     acceptor_.join();
   }

@@ -11,8 +11,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "audit/segments.h"
 #include "base/unique_fd.h"
+#include "egress/proxy.h"
 #include "sandbox/runner.h"
+#include "support/audit_fixture.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -102,6 +105,7 @@ class EscapeTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  chitin::testing::AuditFixture audit_;
 };
 
 // 1. Host secrets: ~/.ssh, the gateway token, /etc/shadow.
@@ -308,6 +312,49 @@ TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
   Outcome setup = run(gone);
   EXPECT_EQ(setup.code, kExitSetupFailed);
   EXPECT_NE(setup.err.find("set-up failed"), std::string::npos) << setup.err;
+}
+
+// 4/5 through the proxy: an allow-listed host is reachable, nothing else is.
+TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
+  UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(server.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(server.get(), 8), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(::getsockname(server.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string port = std::to_string(ntohs(address.sin_port));
+  std::thread answer([&] {
+    for (int i = 0; i < 1; ++i) {
+      UniqueFd client(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      char buffer[1024];
+      (void)!::recv(client.get(), buffer, sizeof(buffer), 0);
+      const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nallowed";
+      (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
+    }
+  });
+  auto log = audit_.open();
+  egress::ProxyOptions options;
+  options.socket_path = dir_.file("egress.sock");
+  options.rules = *egress::parse_rules({"127.0.0.1:" + port});
+  options.audit = log.get();
+  auto proxy = egress::EgressProxy::start(std::move(options));
+  ASSERT_TRUE(proxy.has_value()) << proxy.error().describe();
+  SandboxPolicy p = policy({});
+  p.proxy_socket = (*proxy)->socket_path();
+  EXPECT_EQ(probe({"http-get", "http://127.0.0.1:" + port + "/"}, p), "HTTP/1.1 200 OK|allowed");
+  // The gateway port and unlisted hosts: refused by the proxy.
+  const std::string gateway = probe({"http-get", "http://127.0.0.1:18790/"}, p);
+  EXPECT_EQ(gateway.rfind("HTTP/1.1 403 Forbidden|", 0), 0u) << gateway;
+  // Direct connections still fail, proxy or not.
+  EXPECT_EQ(probe({"connect", "127.0.0.1", port}, p), "EACCES");
+  answer.join();
+  (*proxy)->stop();
+  EXPECT_TRUE(log->flush().has_value());
+  const std::string trail = read_text(audit::segment_path(audit_.dir(), 1));
+  EXPECT_NE(trail.find("\"type\":\"egress.allow\""), std::string::npos);
+  EXPECT_NE(trail.find("\"type\":\"egress.deny\""), std::string::npos);
 }
 
 TEST_F(EscapeTest, BelowTierT1NothingRuns) {

@@ -139,6 +139,31 @@ int main(int argc, char** argv) {
         connect(fd, reinterpret_cast<sockaddr*>(&address),
                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + std::strlen(arg))));
   }
+  if (probe == "http-get") {  // via the bridge: prints the response status line and body
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(3128);
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+      return result(-1);
+    }
+    const std::string request = std::string("GET ") + arg + " HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
+      return result(-1);
+    }
+    std::string response;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+      response.append(buffer, static_cast<std::size_t>(n));
+    }
+    const auto line_end = response.find("\r\n");
+    const auto body = response.find("\r\n\r\n");
+    std::printf("%s|%s\n", response.substr(0, line_end).c_str(),
+                body == std::string::npos ? "" : response.substr(body + 4).c_str());
+    return 0;
+  }
   if (probe == "netlink") {
     return result(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0));
   }
