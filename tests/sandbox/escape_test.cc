@@ -347,6 +347,8 @@ TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
   // The gateway port and unlisted hosts: refused by the proxy.
   const std::string gateway = probe({"http-get", "http://127.0.0.1:18790/"}, p);
   EXPECT_EQ(gateway.rfind("HTTP/1.1 403 Forbidden|", 0), 0u) << gateway;
+  const std::string metadata = probe({"http-get", "http://169.254.169.254/latest/meta-data/"}, p);
+  EXPECT_EQ(metadata.rfind("HTTP/1.1 403 Forbidden|", 0), 0u) << metadata;
   // Direct connections still fail, proxy or not.
   EXPECT_EQ(probe({"connect", "127.0.0.1", port}, p), "EACCES");
   answer.join();
