@@ -11,6 +11,7 @@
 
 #include "base/child_process.h"
 #include "base/unique_fd.h"
+#include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -105,27 +106,12 @@ TEST_F(SandboxCliTest, SelftestReportsTierT1AndEveryProbePasses) {
 
 TEST_F(SandboxCliTest, AllowHostOpensOnlyThatHostThroughTheProxy) {
   ASSERT_EQ(chitin({"init"}).status.code, 0);
-  UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(server.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(::listen(server.get(), 8), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(server.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string port = std::to_string(ntohs(address.sin_port));
-  std::thread answer([&] {
-    UniqueFd client(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    char buffer[1024];
-    (void)!::recv(client.get(), buffer, sizeof(buffer), 0);
-    const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
-    (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
-  });
+  chitin::testing::LoopbackHttpServer server("hi");
+  const std::string port = std::to_string(server.port());
   const std::string probe = SANDBOX_PROBE;
   const std::string probe_dir = probe.substr(0, probe.rfind('/'));
   auto allowed = chitin({"sandbox", "run", "--allow-host", "127.0.0.1:" + port, "--ro", probe_dir,
                          "--", probe, "http-get", "http://127.0.0.1:" + port + "/"});
-  answer.join();
   EXPECT_EQ(allowed.status.code, 0) << allowed.err;
   EXPECT_EQ(allowed.out, "HTTP/1.1 200 OK|hi\n");
   // A name that resolves to loopback never counts, even allow-listed.

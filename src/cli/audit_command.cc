@@ -30,22 +30,8 @@ struct ExportOptions {
   std::string since;
 };
 
-// Resolves the state directory and checks it was initialised; prints the error if not.
-std::optional<config::StatePaths> state_paths(const CommandContext& context) {
-  auto paths = config::resolve_state_paths(context.global.home);
-  if (!paths) {
-    print_error(paths.error());
-    return std::nullopt;
-  }
-  if (auto ready = config::require_initialised(*paths); !ready) {
-    print_error(ready.error());
-    return std::nullopt;
-  }
-  return *paths;
-}
-
 int run_verify(const CommandContext& context, bool json) {
-  const auto paths = state_paths(context);
+  const auto paths = initialised_paths(context);
   if (!paths) {
     return kExitUsage;
   }
@@ -86,7 +72,7 @@ bool print_record(const std::string& line, const audit::RecordFilter& filter, bo
 }
 
 int run_tail(const CommandContext& context, const TailOptions& options) {
-  const auto paths = state_paths(context);
+  const auto paths = initialised_paths(context);
   if (!paths) {
     return kExitUsage;
   }
@@ -139,7 +125,7 @@ int run_export(const CommandContext& context, const ExportOptions& options) {
     }
     filter.since_us = *since;
   }
-  const auto paths = state_paths(context);
+  const auto paths = initialised_paths(context);
   if (!paths) {
     return kExitUsage;
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include "base/log.h"
+
 namespace chitin::cli {
 
 void print_error(std::string_view message) {
@@ -14,6 +16,39 @@ void print_error(std::string_view message) {
 }
 
 void print_error(const Error& error) { print_error(error.describe()); }
+
+std::optional<config::StatePaths> initialised_paths(const CommandContext& context) {
+  auto paths = config::resolve_state_paths(context.global.home);
+  if (!paths) {
+    print_error(paths.error());
+    return std::nullopt;
+  }
+  if (auto ready = config::require_initialised(*paths); !ready) {
+    print_error(ready.error());
+    return std::nullopt;
+  }
+  return *paths;
+}
+
+std::optional<State> load_state(const CommandContext& context) {
+  auto paths = initialised_paths(context);
+  if (!paths) {
+    return std::nullopt;
+  }
+  auto config = config::load_config(paths->config_file());
+  if (!config) {
+    print_error(config.error());
+    return std::nullopt;
+  }
+  warn_dangerous(*config);
+  return State{std::move(*paths), std::move(*config)};
+}
+
+void warn_dangerous(const config::Config& config) {
+  for (const std::string& key : config::dangerous_settings(config)) {
+    CHITIN_LOG(kWarn, "{} is on: this weakens Chitin's security (see docs/config.md)", key);
+  }
+}
 
 int exit_code_for(const Error& error) {
   switch (error.code) {

@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "base/result.h"
+#include "config/config.h"
+#include "config/state_dir.h"
 
 namespace CLI {
 class App;
@@ -34,6 +36,16 @@ struct CommandContext {
 // Prints "chitin: <line>" to stderr for each line of the error's message.
 void print_error(const Error& error);
 void print_error(std::string_view message);
+
+// The initialised state directory, with its config loaded and any dangerously_* option
+// logged; nullopt after printing why not (every caller then exits kExitUsage).
+struct State {
+  config::StatePaths paths;
+  config::Config config;
+};
+std::optional<config::StatePaths> initialised_paths(const CommandContext& context);
+std::optional<State> load_state(const CommandContext& context);
+void warn_dangerous(const config::Config& config);
 
 // kExitUsage for errors caused by the user's input, kExitProblem otherwise.
 int exit_code_for(const Error& error);

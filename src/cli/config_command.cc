@@ -13,30 +13,13 @@ namespace chitin::cli {
 
 namespace {
 
-void warn_dangerous(const config::Config& config) {
-  for (const std::string& key : config::dangerous_settings(config)) {
-    CHITIN_LOG(kWarn, "{} is on: this weakens Chitin's security (see docs/config.md)", key);
-  }
-}
-
 int run_show(const CommandContext& context) {
-  auto paths = config::resolve_state_paths(context.global.home);
-  if (!paths) {
-    print_error(paths.error());
+  const auto state = load_state(context);
+  if (!state) {
     return kExitUsage;
   }
-  if (auto ready = config::require_initialised(*paths); !ready) {
-    print_error(ready.error());
-    return kExitUsage;
-  }
-  auto config = config::load_config(paths->config_file());
-  if (!config) {
-    print_error(config.error());
-    return kExitUsage;
-  }
-  warn_dangerous(*config);
-  fmt::print("# effective configuration from {}\n{}", paths->config_file(),
-             config::render_config(*config, false));
+  fmt::print("# effective configuration from {}\n{}", state->paths.config_file(),
+             config::render_config(state->config, false));
   return kExitOk;
 }
 

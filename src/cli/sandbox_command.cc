@@ -47,21 +47,12 @@ std::string absolute(const std::string& path) {
 int run_sandbox(const CommandContext& context, const RunArguments& args) {
   // Every tool run is audited, so it needs an initialised state directory and a writable
   // audit log; without them nothing runs.
-  auto paths = config::resolve_state_paths(context.global.home);
-  if (!paths) {
-    print_error(paths.error());
+  const auto state = load_state(context);
+  if (!state) {
     return kExitUsage;
   }
-  if (auto ready = config::require_initialised(*paths); !ready) {
-    print_error(ready.error());
-    return kExitUsage;
-  }
-  auto loaded = config::load_config(paths->config_file());
-  if (!loaded) {
-    print_error(loaded.error());
-    return kExitUsage;
-  }
-  const config::Config& config = *loaded;
+  const config::Config& config = state->config;
+  const config::StatePaths* paths = &state->paths;
   sandbox::SandboxPolicy policy = sandbox::default_policy();
   policy.argv = args.command;
   policy.workspace = absolute(args.workspace.empty() ? "." : args.workspace);

@@ -12,6 +12,7 @@
 #include "egress/rules.h"
 #include "egress/tls_sni.h"
 #include "support/audit_fixture.h"
+#include "support/http_server.h"
 
 namespace chitin::egress {
 namespace {
@@ -129,51 +130,6 @@ TEST(SniTest, ExtractsTheServerNameAndRejectsNonTls) {
   EXPECT_EQ(extract_sni(corrupt).status, SniStatus::kNotTls);
 }
 
-// A one-shot HTTP server on 127.0.0.1 that answers every request with `body`.
-class TinyServer {
- public:
-  explicit TinyServer(std::string body) : body_(std::move(body)) {
-    fd_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    EXPECT_EQ(::listen(fd_.get(), 8), 0);
-    socklen_t length = sizeof(address);
-    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] {
-      for (;;) {
-        UniqueFd client(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-        if (!client) {
-          return;
-        }
-        char buffer[4096];
-        const ssize_t n = ::recv(client.get(), buffer, sizeof(buffer), 0);
-        if (n > 0) {
-          last_request_.assign(buffer, static_cast<std::size_t>(n));
-        }
-        const std::string response =
-            "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" +
-            body_;
-        (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
-      }
-    });
-  }
-  ~TinyServer() {
-    ::shutdown(fd_.get(), SHUT_RDWR);
-    thread_.join();
-  }
-  [[nodiscard]] int port() const { return port_; }
-  std::string last_request_;
-
- private:
-  std::string body_;
-  UniqueFd fd_;
-  int port_ = 0;
-  std::thread thread_;
-};
-
 class ProxyTest : public ::testing::Test {
  protected:
   void start(std::vector<std::string> rules) {
@@ -215,15 +171,15 @@ class ProxyTest : public ::testing::Test {
 };
 
 TEST_F(ProxyTest, ForwardsAnAllowedAbsoluteFormRequestToAnExactIpPortRule) {
-  TinyServer server("hello from the allowed host");
+  chitin::testing::LoopbackHttpServer server("hello from the allowed host");
   const std::string target = "127.0.0.1:" + std::to_string(server.port());
   start({target});
   const std::string response =
       exchange("GET http://" + target + "/x HTTP/1.1\r\nHost: h\r\nProxy-Connection: x\r\n\r\n");
   EXPECT_NE(response.find("200 OK"), std::string::npos) << response;
   EXPECT_NE(response.find("hello from the allowed host"), std::string::npos);
-  EXPECT_EQ(server.last_request_.rfind("GET /x HTTP/1.1\r\n", 0), 0u) << server.last_request_;
-  EXPECT_EQ(server.last_request_.find("Proxy-Connection"), std::string::npos);
+  EXPECT_EQ(server.last_request().rfind("GET /x HTTP/1.1\r\n", 0), 0u) << server.last_request();
+  EXPECT_EQ(server.last_request().find("Proxy-Connection"), std::string::npos);
   EXPECT_NE(audit_text().find("\"type\":\"egress.allow\""), std::string::npos);
   // egress.close comes when the proxy sees both sides finish, just after our reader's EOF.
   bool closed = false;
@@ -237,7 +193,7 @@ TEST_F(ProxyTest, ForwardsAnAllowedAbsoluteFormRequestToAnExactIpPortRule) {
 }
 
 TEST_F(ProxyTest, DeniesWhatIsNotAllowListed) {
-  TinyServer server("secret");
+  chitin::testing::LoopbackHttpServer server("secret");
   start({"api.github.com"});
   const std::string literal =
       exchange("GET http://127.0.0.1:" + std::to_string(server.port()) + "/ HTTP/1.1\r\n\r\n");
@@ -253,7 +209,7 @@ TEST_F(ProxyTest, DeniesWhatIsNotAllowListed) {
 }
 
 TEST_F(ProxyTest, ANameResolvingToLoopbackNeverCountsEvenWhenAllowListed) {
-  TinyServer server("gateway");
+  chitin::testing::LoopbackHttpServer server("gateway");
   start({"localhost:" + std::to_string(server.port())});
   const std::string response =
       exchange("GET http://localhost:" + std::to_string(server.port()) + "/ HTTP/1.1\r\n\r\n");
@@ -262,7 +218,7 @@ TEST_F(ProxyTest, ANameResolvingToLoopbackNeverCountsEvenWhenAllowListed) {
 }
 
 TEST_F(ProxyTest, ConnectTunnelsMustCarryTlsForTheNamedHost) {
-  TinyServer server("x");
+  chitin::testing::LoopbackHttpServer server("x");
   const std::string target = "127.0.0.1:" + std::to_string(server.port());
   start({target});
   const std::string plain = exchange("CONNECT " + target + " HTTP/1.1\r\n\r\nSSH-2.0-x\r\n");

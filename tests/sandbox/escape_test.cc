@@ -16,6 +16,7 @@
 #include "egress/proxy.h"
 #include "sandbox/runner.h"
 #include "support/audit_fixture.h"
+#include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -316,24 +317,8 @@ TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
 
 // 4/5 through the proxy: an allow-listed host is reachable, nothing else is.
 TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
-  UniqueFd server(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(server.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(::listen(server.get(), 8), 0);
-  socklen_t length = sizeof(address);
-  ASSERT_EQ(::getsockname(server.get(), reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const std::string port = std::to_string(ntohs(address.sin_port));
-  std::thread answer([&] {
-    for (int i = 0; i < 1; ++i) {
-      UniqueFd client(::accept4(server.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      char buffer[1024];
-      (void)!::recv(client.get(), buffer, sizeof(buffer), 0);
-      const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nallowed";
-      (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
-    }
-  });
+  chitin::testing::LoopbackHttpServer server("allowed");
+  const std::string port = std::to_string(server.port());
   auto log = audit_.open();
   egress::ProxyOptions options;
   options.socket_path = dir_.file("egress.sock");
@@ -351,7 +336,6 @@ TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
   EXPECT_EQ(metadata.rfind("HTTP/1.1 403 Forbidden|", 0), 0u) << metadata;
   // Direct connections still fail, proxy or not.
   EXPECT_EQ(probe({"connect", "127.0.0.1", port}, p), "EACCES");
-  answer.join();
   (*proxy)->stop();
   EXPECT_TRUE(log->flush().has_value());
   const std::string trail = read_text(audit::segment_path(audit_.dir(), 1));
