@@ -45,7 +45,7 @@ TEST(RulesTest, ClassifiesNonPublicAddresses) {
         "64:ff9b::a9fe:a9fe", "ff02::1", "2001:db8::1"}) {
     EXPECT_TRUE(is_non_public(ip(address))) << address;
   }
-  for (const char* address : {"1.1.1.1", "140.82.112.3", "2606:4700::1111"}) {
+  for (const char* address : {"1.1.1.1", "140.82.112.3", "2606:4700::1111", "2002:101:101::1"}) {
     EXPECT_FALSE(is_non_public(ip(address))) << address;
   }
 }
@@ -80,6 +80,13 @@ TEST(HttpHeadTest, RefusesMalformedAndAmbiguousHeads) {
         "GET http://user@a/ HTTP/1.1\r\n\r\n", "GET ftp://a/ HTTP/1.1\r\n\r\n"}) {
     EXPECT_FALSE(parse_proxy_request(bad).has_value()) << bad;
   }
+  // A NUL inside the host: the allow-list and the resolver must never see different names.
+  EXPECT_FALSE(
+      parse_proxy_request(std::string("CONNECT evil.com\0.pypi.org:443 HTTP/1.1\r\n\r\n", 43))
+          .has_value());
+  EXPECT_FALSE(
+      parse_proxy_request(std::string("GET http://evil.com\0.ok.org/ HTTP/1.1\r\n\r\n", 41))
+          .has_value());
   EXPECT_EQ(*head_length("GET http://a/ HTTP/1.1\r\n"), 0u);
   EXPECT_FALSE(head_length(std::string(kMaxHeadBytes + 1, 'a')).has_value());
 }

@@ -43,7 +43,15 @@ Result<std::pair<std::string, std::uint16_t>> split_authority(std::string_view a
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
   }
-  if (host.empty() || host.size() > 253 || host.find_first_of("@/\\ ") != std::string_view::npos) {
+  // A host is a DNS name (letters, digits, '-', '_', '.') or an IP literal, nothing else:
+  // a NUL or other odd byte could make the allow-list check and the resolver see different
+  // names (`evil.com\0.allowed.org`).
+  const bool bracketed = authority.starts_with('[');
+  const auto host_char = [&](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || (bracketed && c == ':');
+  };
+  if (host.empty() || host.size() > 253 || !std::all_of(host.begin(), host.end(), host_char)) {
     return fail(ErrorCode::kInvalidInput, "bad host in '{}'", authority);
   }
   std::uint16_t port_number = default_port;
@@ -91,8 +99,15 @@ Result<ProxyRequest> parse_proxy_request(std::string_view head) {
   if (lines.empty() || lines.size() > kMaxHeaders + 1) {
     return fail(ErrorCode::kInvalidInput, "request head has no request line or too many lines");
   }
-  // request-line = method SP request-target SP HTTP-version (exactly one space each).
+  // request-line = method SP request-target SP HTTP-version (exactly one space each), all
+  // visible ASCII.
   const std::string_view line = lines[0];
+  for (char c : line) {
+    if (c != ' ' &&
+        (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e)) {
+      return fail(ErrorCode::kInvalidInput, "control or non-ASCII byte in the request line");
+    }
+  }
   const auto first = line.find(' ');
   const auto second = line.find(' ', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos ||

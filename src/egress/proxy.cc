@@ -9,8 +9,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 
 #include "egress/http_head.h"
 #include "egress/tls_sni.h"
@@ -24,6 +26,7 @@ constexpr int kHeadTimeoutMs = 10000;
 constexpr int kConnectTimeoutMs = 10000;
 constexpr int kIdleTimeoutMs = 300000;
 constexpr std::size_t kMaxClientHello = 16384 + 5;
+constexpr int kSendTimeoutSeconds = 30;
 
 // Waits for `fd` to be ready for `events` or the stop pipe; false on timeout or stop.
 bool wait_for(int fd, short events, int stop_fd, int timeout_ms) {
@@ -82,23 +85,31 @@ Result<UniqueFd> connect_to(const sockaddr_storage& address, std::uint16_t port,
   return fd;
 }
 
-// Copies both ways until both sides are done; returns bytes {client->server, server->client}.
-std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_fd) {
+// Copies until both directions are done; returns bytes {client->server, server->client}.
+// With `client_may_send` false the client's direction is closed at once (absolute-form: one
+// request, no body, nothing smuggled after it).
+std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_fd,
+                                              bool client_may_send) {
   std::uint64_t up = 0;
   std::uint64_t down = 0;
-  bool client_open = true;
+  bool client_open = client_may_send;
   bool server_open = true;
+  if (!client_may_send) {
+    ::shutdown(server, SHUT_WR);
+  }
   char buffer[32768];
   while (client_open || server_open) {
-    pollfd fds[3] = {{client, static_cast<short>(client_open ? POLLIN : 0), 0},
-                     {server, static_cast<short>(server_open ? POLLIN : 0), 0},
+    // A closed side is left out of poll (fd -1), so its HUP/ERR cannot wake us in a loop.
+    pollfd fds[3] = {{client_open ? client : -1, POLLIN, 0},
+                     {server_open ? server : -1, POLLIN, 0},
                      {stop_fd, POLLIN, 0}};
     const int rc = ::poll(fds, 3, kIdleTimeoutMs);
     if (rc <= 0 || fds[2].revents != 0) {
       break;
     }
     for (int side = 0; side < 2; ++side) {
-      if (fds[side].revents == 0) {
+      bool& open = side == 0 ? client_open : server_open;
+      if (!open || fds[side].revents == 0) {
         continue;
       }
       const int from = side == 0 ? client : server;
@@ -106,7 +117,7 @@ std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_f
       const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
       if (n <= 0) {
         ::shutdown(to, SHUT_WR);
-        (side == 0 ? client_open : server_open) = false;
+        open = false;
         continue;
       }
       send_all(to, std::string_view(buffer, static_cast<std::size_t>(n)));
@@ -114,6 +125,12 @@ std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_f
     }
   }
   return {up, down};
+}
+
+// Bounds every blocking send: a peer that stops reading cannot hold a worker forever.
+void set_send_timeout(int fd) {
+  const timeval timeout{kSendTimeoutSeconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
 }  // namespace
@@ -161,13 +178,13 @@ void EgressProxy::stop() {
   if (acceptor_.joinable()) {
     acceptor_.join();
   }
-  std::vector<std::thread> workers;
+  std::vector<Worker> workers;
   {
     std::lock_guard lock(mu_);
     workers.swap(workers_);
   }
-  for (std::thread& worker : workers) {
-    worker.join();
+  for (Worker& worker : workers) {
+    worker.thread.join();
   }
   ::unlink(options_.socket_path.c_str());
 }
@@ -181,8 +198,35 @@ void EgressProxy::accept_loop() {
     if (!client) {
       continue;
     }
+    set_send_timeout(client.get());
     std::lock_guard lock(mu_);
-    workers_.emplace_back([this, fd = client.release()]() mutable { serve(UniqueFd(fd)); });
+    // Reap finished workers, so a long run does not accumulate thread stacks.
+    std::erase_if(workers_, [](Worker& worker) {
+      if (!worker.done->load()) {
+        return false;
+      }
+      worker.thread.join();
+      return true;
+    });
+    if (workers_.size() >= kMaxConnections) {
+      respond(client.get(), 503, "Service Unavailable",
+              "chitin egress: too many connections from this sandbox\n");
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    const int fd = client.release();
+    // std::thread reports failure by throwing; this is the boundary where it is caught and
+    // turned into a refused connection rather than a terminated runtime.
+    try {
+      workers_.push_back(Worker{std::thread([this, fd, done] {
+                                  serve(UniqueFd(fd));
+                                  done->store(true);
+                                }),
+                                done});
+    } catch (const std::system_error&) {
+      UniqueFd refused(fd);
+      respond(refused.get(), 503, "Service Unavailable", "chitin egress: out of threads\n");
+    }
   }
 }
 
@@ -202,8 +246,17 @@ void EgressProxy::serve(UniqueFd client) {
   // 1. The request head.
   std::string buffer;
   std::size_t head_size = 0;
+  // One deadline for the whole head, so trickling bytes (slowloris) cannot hold a worker.
+  const auto head_deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kHeadTimeoutMs);
+  const auto left_ms = [&] {
+    return static_cast<int>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(head_deadline -
+                                                                 std::chrono::steady_clock::now())
+               .count()));
+  };
   while (head_size == 0) {
-    if (!wait_for(client.get(), POLLIN, stop_fd, kHeadTimeoutMs)) {
+    if (!wait_for(client.get(), POLLIN, stop_fd, left_ms())) {
       return;
     }
     char chunk[4096];
@@ -297,10 +350,11 @@ void EgressProxy::serve(UniqueFd client) {
   std::string pending = buffer.substr(head_size);
   if (request->connect) {
     send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
+
     // 3. The tunnel must be TLS to the host it named.
     SniResult sni = extract_sni(pending);
     while (sni.status == SniStatus::kNeedMore && pending.size() < kMaxClientHello) {
-      if (!wait_for(client.get(), POLLIN, stop_fd, kHeadTimeoutMs)) {
+      if (!wait_for(client.get(), POLLIN, stop_fd, left_ms())) {
         return;
       }
       char chunk[4096];
@@ -321,6 +375,9 @@ void EgressProxy::serve(UniqueFd client) {
       for (char& c : expected) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
+      if (expected.ends_with('.')) {
+        expected.pop_back();  // "example.com." is example.com; SNI carries no trailing dot
+      }
       if (sni.name != expected) {
         problem = fmt::format("TLS SNI '{}' does not match CONNECT host '{}'", sni.name, host);
       }
@@ -334,10 +391,13 @@ void EgressProxy::serve(UniqueFd client) {
       return;  // closing the tunnel is the answer; the 200 was already sent
     }
   } else {
-    pending = origin_head(*request) + pending;
+    // Only the rebuilt head goes out: bytes after it (a body, a smuggled second request) are
+    // dropped, and the client's direction is closed.
+    pending = origin_head(*request);
   }
+  set_send_timeout(server->get());
   send_all(server->get(), pending);
-  const auto [up, down] = relay(client.get(), server->get(), stop_fd);
+  const auto [up, down] = relay(client.get(), server->get(), stop_fd, request->connect);
   (void)options_.audit->append(audit::Event{
       "egress.close",
       options_.actor,

@@ -56,8 +56,13 @@ class EgressProxy {
   UniqueFd listener_;
   Pipe stop_;  // written once by stop(): every poll loop watches the read end
   std::atomic<bool> stopped_{false};
+  static constexpr std::size_t kMaxConnections = 64;  // per proxy, i.e. per sandbox run
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;  // shared with the thread, set when it ends
+  };
   std::mutex mu_;
-  std::vector<std::thread> workers_;  // guarded by mu_
+  std::vector<Worker> workers_;  // guarded by mu_
   std::thread acceptor_;
 };
 

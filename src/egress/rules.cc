@@ -132,6 +132,22 @@ bool is_non_public(const sockaddr_storage& address) {
   if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) {  // 2001:db8::/32
     return true;
   }
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0) {  // 2001::/32 Teredo
+    return true;
+  }
+  if (b[0] == 0x20 && b[1] == 0x02) {  // 2002::/16 6to4: the IPv4 address is in bytes 2..5
+    const std::uint32_t embedded = (std::uint32_t{b[2]} << 24) | (std::uint32_t{b[3]} << 16) |
+                                   (std::uint32_t{b[4]} << 8) | b[5];
+    return v4_non_public(embedded);
+  }
+  static constexpr std::uint8_t kLocalNat64[6] = {0, 0x64, 0xff, 0x9b, 0, 0x01};  // /48
+  if (std::memcmp(b, kLocalNat64, 6) == 0) {
+    return true;
+  }
+  static constexpr std::uint8_t kDiscard[8] = {0x01, 0, 0, 0, 0, 0, 0, 0};  // 100::/64
+  if (std::memcmp(b, kDiscard, 8) == 0) {
+    return true;
+  }
   return false;
 }
 

@@ -78,9 +78,10 @@ void run_bridge(UniqueFd listener) {
   for (;;) {
     std::vector<pollfd> fds;
     fds.push_back({listener.get(), POLLIN, 0});
+    // A finished side is left out (fd -1): its HUP/ERR must not wake the loop forever.
     for (const Pair& pair : pairs) {
-      fds.push_back({pair.tcp.get(), static_cast<short>(pair.tcp_open ? POLLIN : 0), 0});
-      fds.push_back({pair.unix_socket.get(), static_cast<short>(pair.unix_open ? POLLIN : 0), 0});
+      fds.push_back({pair.tcp_open ? pair.tcp.get() : -1, POLLIN, 0});
+      fds.push_back({pair.unix_open ? pair.unix_socket.get() : -1, POLLIN, 0});
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) {
       continue;

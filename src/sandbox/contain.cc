@@ -324,6 +324,9 @@ Result<void> set_rlimits(const SandboxPolicy& policy) {
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_FSIZE, policy.file_size_mb << 20, "fsize"));
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_NOFILE, policy.nofile, "nofile"));
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_CPU, policy.cpu_seconds, "cpu"));
+  // Counted per user namespace and uid (kernel ucounts), so in this fresh namespace it bounds
+  // this run's processes even when the caller is root — a second line behind the cgroup.
+  CHITIN_RETURN_IF_ERROR(set(RLIMIT_NPROC, policy.pids_max, "nproc"));
   return {};
 }
 
@@ -374,13 +377,21 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
       ll::Ruleset::create(ll::RulesetSpec{all, ll::kBindTcp | ll::kConnectTcp,
                                           ll::kScopeAbstractUnixSocket | ll::kScopeSignal},
                           abi));
+  // Rights that make sense on a file (Landlock refuses directory rights on one).
+  const std::uint64_t file_rights =
+      ll::kExecute | ll::kWriteFile | ll::kReadFile | ll::kTruncate | ll::kIoctlDev;
   const auto allow = [&](const std::string& path, std::uint64_t access) -> Result<void> {
     auto fd = sys::open_file(path, O_PATH);
     if (!fd) {
       return fd.error().sys_errno == ENOENT ? Result<void>() : Result<void>(fail(fd.error()));
     }
+    struct stat st {};
+    if (::fstat(fd->get(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      access &= file_rights;
+    }
     return ruleset.allow_path(fd->get(), access & all);
   };
+
   // Listing directories is harmless: the whole tree is what we mounted.
   CHITIN_RETURN_IF_ERROR(allow("/", ll::kReadDir));
   for (const char* dir : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {

@@ -13,6 +13,7 @@
 // It must stay single-threaded: unshare(CLONE_NEWUSER) fails with EINVAL in a threaded
 // process.
 
+#include <fcntl.h>
 #include <fmt/core.h>
 #include <poll.h>
 #include <sched.h>
@@ -33,6 +34,7 @@
 #include "sandbox/cgroup.h"
 #include "sandbox/contain.h"
 #include "sandbox/policy.h"
+#include "sandbox/quarantine.h"
 #include "sys/file_ops.h"
 #include "sys/landlock.h"
 
@@ -179,6 +181,14 @@ int main(int argc, char** argv) {
   if (!status) {
     die(status.error().describe());
   }
+  // Taken in the host's view, before any namespace: which protected paths the run may not
+  // create (checked again, and quarantined, after it).
+  auto host_workspace = chitin::sys::open_file(policy->workspace, O_PATH | O_DIRECTORY);
+  if (!host_workspace) {
+    die(fmt::format("workspace: {}", host_workspace.error().describe()));
+  }
+  const std::vector<std::string> absent =
+      chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
   if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
@@ -258,6 +268,10 @@ int main(int argc, char** argv) {
     while ((n = ::read(status->read.get(), buffer, sizeof(buffer))) > 0 && message.size() < 16384) {
       message.append(buffer, static_cast<std::size_t>(n));
     }
+  }
+  for (const std::string& line :
+       chitin::sandbox::quarantine_created(host_workspace->get(), absent)) {
+    fmt::print(stderr, "chitin-sandbox: {}\n", line);
   }
   if (timed_out) {
     fmt::print(stderr, "chitin-sandbox: timed out after {} ms; the sandbox was killed\n",

@@ -24,10 +24,12 @@ inline constexpr std::size_t kMaxPathBytes = 4096;
 inline constexpr std::string_view kWorkspaceMount = "/workspace";
 
 // Workspace paths re-bound read-only inside the sandbox when they exist: a tool must not be
-// able to plant code that the host runs later (git hooks, direnv, editor tasks, persona).
+// able to plant code that the host runs later (git hooks and config — all of .git, since git
+// also reads commondir, modules/*/config and worktrees/* — direnv, editor tasks, persona).
+// Those that do not exist when the run starts and exist after it are quarantined (renamed).
 inline constexpr std::string_view kDefaultProtectedPaths[] = {
-    ".git/hooks", ".git/config", ".envrc",   ".vscode",   ".idea",   "AGENTS.md",
-    "SOUL.md",    "USER.md",     "TOOLS.md", "MEMORY.md", ".chitin",
+    ".git",    ".envrc",  ".vscode",  ".idea",     "AGENTS.md",
+    "SOUL.md", "USER.md", "TOOLS.md", "MEMORY.md", ".chitin",
 };
 
 struct SandboxPolicy {

