@@ -108,11 +108,11 @@ TEST_F(CliTest, ConfigCheckReportsFileLineKeyAndExitsOne) {
             std::string::npos)
       << bad.err;
 
-  write_text(dir_.file("good.toml"), "[sandbox]\ndangerously_allow_degraded = true\n");
+  write_text(dir_.file("good.toml"), "[egress]\ndangerously_allow_private_addresses = true\n");
   auto good = chitin({"config", "check", dir_.file("good.toml")});
   EXPECT_EQ(good.status.code, 0) << good.err;
   EXPECT_EQ(good.out, dir_.file("good.toml") + ": ok\n");
-  EXPECT_NE(good.err.find("sandbox.dangerously_allow_degraded is on"), std::string::npos);
+  EXPECT_NE(good.err.find("egress.dangerously_allow_private_addresses is on"), std::string::npos);
 
   auto missing = chitin({"config", "check", dir_.file("none.toml")});
   EXPECT_EQ(missing.status.code, 2);

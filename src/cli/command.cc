@@ -40,6 +40,12 @@ std::optional<State> load_state(const CommandContext& context) {
     print_error(config.error());
     return std::nullopt;
   }
+  // log.level from the config, unless --log-level was given.
+  if (context.global.log_level.empty()) {
+    if (auto level = log::parse_level(config->log.level)) {
+      log::set_level(*level);
+    }
+  }
   warn_dangerous(*config);
   return State{std::move(*paths), std::move(*config)};
 }

@@ -39,7 +39,6 @@ struct SandboxConfig {
   std::int64_t memory_mb = 1024;
   std::int64_t tmp_mb = 64;
   std::int64_t pids_max = 256;
-  bool dangerously_allow_degraded = false;
 };
 
 struct EgressConfig {

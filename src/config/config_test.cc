@@ -31,8 +31,9 @@ port = 9000
 level = "debug"
 [egress]
 allow = ["api.github.com", "*.githubusercontent.com:443"]
+dangerously_allow_private_addresses = true
 [sandbox]
-dangerously_allow_degraded = true
+memory_mb = 2048
 )",
                              "t.toml");
   ASSERT_TRUE(config.has_value()) << config.error().message;
@@ -40,8 +41,9 @@ dangerously_allow_degraded = true
   EXPECT_EQ(config->log.level, "debug");
   EXPECT_EQ(config->egress.allow,
             (std::vector<std::string>{"api.github.com", "*.githubusercontent.com:443"}));
+  EXPECT_EQ(config->sandbox.memory_mb, 2048);
   EXPECT_EQ(dangerous_settings(*config),
-            std::vector<std::string>{"sandbox.dangerously_allow_degraded"});
+            std::vector<std::string>{"egress.dangerously_allow_private_addresses"});
 }
 
 TEST(ConfigTest, UnknownKeyNamesFileLineKeyAndSuggestsTheRightOne) {
@@ -65,8 +67,9 @@ TEST(ConfigTest, UnknownSectionAndTopLevelKeyAreErrors) {
 TEST(ConfigTest, BadTypeNamesFileLineAndExpectedType) {
   EXPECT_EQ(error_of("[gateway]\nport = \"80\"\n"),
             "test.toml:2:8: key 'gateway.port': expected integer 1..65535, got a string");
-  EXPECT_EQ(error_of("[sandbox]\ndangerously_allow_degraded = 1\n"),
-            "test.toml:2:30: key 'sandbox.dangerously_allow_degraded': expected boolean, got an "
+  EXPECT_EQ(error_of("[egress]\ndangerously_allow_private_addresses = 1\n"),
+            "test.toml:2:39: key 'egress.dangerously_allow_private_addresses': expected boolean, "
+            "got an "
             "integer");
   EXPECT_EQ(error_of("[gateway]\nport = 1.5\n"),
             "test.toml:2:8: key 'gateway.port': expected integer 1..65535, got a floating-point "

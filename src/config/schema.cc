@@ -93,10 +93,6 @@ const KeySpec kKeys[] = {
      .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.sandbox.pids_max; }},
      .min = 1,
      .max = 65536},
-    {.key = "sandbox.dangerously_allow_degraded",
-     .doc = "Run tools even when a sandbox layer (user namespaces, Landlock, seccomp) is "
-            "unavailable on this kernel. Weakens isolation; logged at every start.",
-     .field = BoolRef{[](Config& c) -> bool& { return c.sandbox.dangerously_allow_degraded; }}},
     {.key = "egress.allow",
      .doc = "Hosts tools may reach through the egress proxy: \"host\", \"host:port\", "
             "\"*.domain\" or \"*.domain:port\". Empty: no network at all.",
