@@ -60,6 +60,17 @@ TEST_F(SandboxCliTest, RunsInTheCurrentDirectoryAndPassesTheExitStatus) {
   EXPECT_NE(tail.out.find("\"program\":\"/bin/sh\""), std::string::npos);
   EXPECT_NE(tail.out.find("\"exit\":3"), std::string::npos);
   EXPECT_EQ(tail.out.find("out.txt"), std::string::npos);
+  // Which limits were in force is on record.
+  EXPECT_NE(tail.out.find("\"limits\":\"pids: "), std::string::npos) << tail.out;
+}
+
+TEST_F(SandboxCliTest, QuarantinedPathsAreAudited) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto run = chitin({"sandbox", "run", "--", "/bin/sh", "-c", "echo x > /workspace/.envrc"});
+  EXPECT_EQ(run.status.code, 0) << run.err;
+  EXPECT_NE(run.err.find("protected path '.envrc'"), std::string::npos) << run.err;
+  auto tail = chitin({"audit", "tail", "--type", "sandbox", "--json"});
+  EXPECT_NE(tail.out.find("\"type\":\"sandbox.quarantine\""), std::string::npos) << tail.out;
 }
 
 TEST_F(SandboxCliTest, TimeoutMissingCommandAndEnvironment) {

@@ -163,7 +163,7 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     }
   }
   const auto start = std::chrono::steady_clock::now();
-  auto code = sandbox::run_sandboxed(policy, sandbox::RunOptions{});
+  auto outcome = sandbox::run_sandboxed_with_report(policy, sandbox::RunOptions{});
   if (proxy) {
     proxy->stop();
     ::rmdir(proxy_dir.c_str());
@@ -171,15 +171,21 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - start)
                            .count();
-  const int exit_code = code ? *code : sandbox::kExitSetupFailed;
-  if (!code) {
-    print_error(code.error());
+  const int exit_code = outcome ? outcome->exit_code : sandbox::kExitSetupFailed;
+  if (!outcome) {
+    print_error(outcome.error());
+  } else {
+    for (const std::string& line : outcome->quarantined) {
+      (void)(*log)->append(audit::Event{"sandbox.quarantine", "cli", "", {{"what", line}}});
+    }
   }
-  (void)(*log)->append(
-      audit::Event{"tool.exit",
-                   "cli",
-                   "",
-                   {{"program", policy.argv[0]}, {"exit", exit_code}, {"duration_ms", elapsed}}});
+  (void)(*log)->append(audit::Event{"tool.exit",
+                                    "cli",
+                                    "",
+                                    {{"program", policy.argv[0]},
+                                     {"exit", exit_code},
+                                     {"duration_ms", elapsed},
+                                     {"limits", outcome ? outcome->limits : std::string()}}});
   if (auto closed = (*log)->close(); !closed) {
     print_error(closed.error());
   }

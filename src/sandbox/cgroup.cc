@@ -1,10 +1,14 @@
 #include "sandbox/cgroup.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/crypto.h"
+#include "base/parse.h"
 #include "sys/file_ops.h"
 
 namespace chitin::sandbox {
@@ -40,6 +44,32 @@ std::optional<std::string> own_path(std::string_view controller) {
   return std::nullopt;
 }
 
+// Removes leaves that earlier runs could not remove at once (cgroup v1 keeps a leaf busy for a
+// moment after its last task exited). rmdir only succeeds on an empty cgroup, so a running
+// sandbox's leaf is never touched.
+void sweep_stale_leaves(const std::string& parent) {
+  DIR* dir = ::opendir(parent.c_str());
+  if (dir == nullptr) {
+    return;
+  }
+  constexpr std::string_view kPrefix = "chitin-sandbox-";
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name(entry->d_name);
+    if (!name.starts_with(kPrefix)) {
+      continue;
+    }
+    // Only leaves of helpers that are gone: a live one may have created its leaf and not yet
+    // moved itself in (an empty leaf that is about to be used).
+    const std::string_view rest = name.substr(kPrefix.size());
+    auto owner = parse_integer<pid_t>(rest.substr(0, rest.find('-')), 1);
+    if (owner && (::kill(*owner, 0) == 0 || errno != ESRCH)) {
+      continue;
+    }
+    ::rmdir((parent + "/" + std::string(name)).c_str());
+  }
+  ::closedir(dir);
+}
+
 bool write_text(const std::string& path, std::string_view text) {
   auto fd = sys::open_file(path, O_WRONLY);
   return fd && sys::write_all(fd->get(), text).has_value();
@@ -50,7 +80,9 @@ bool write_text(const std::string& path, std::string_view text) {
 RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
   RunCgroup group;
   const std::string pid = std::to_string(::getpid());
-  const std::string leaf_name = "chitin-sandbox-" + pid;
+  // A random part too: a leaf left by an earlier process with the same pid must not be
+  // mistaken for ours (that silently dropped the limits before).
+  const std::string leaf_name = "chitin-sandbox-" + pid + "-" + crypto::random_token("", 6);
   std::vector<std::string> notes;
   // cgroup v2: a delegated subtree where we may create a child with memory and pids.
   if (auto path = own_path(""); path) {
@@ -85,6 +117,9 @@ RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
     const std::string parent = fmt::format("/sys/fs/cgroup/{}{}", controller, path.value_or(""));
     const std::string dir = parent + (parent.ends_with('/') ? "" : "/") + leaf_name;
     const auto colon = setting.find(':');
+    if (path) {
+      sweep_stale_leaves(parent);
+    }
     if (path && ::mkdir(dir.c_str(), 0700) == 0) {
       if (write_text(dir + "/" + setting.substr(0, colon), setting.substr(colon + 1)) &&
           write_text(dir + "/cgroup.procs", pid)) {
@@ -114,7 +149,11 @@ RunCgroup::~RunCgroup() {
   const std::string pid = std::to_string(::getpid());
   for (const Leaf& leaf : leaves_) {
     write_text(leaf.parent + "/cgroup.procs", pid);
-    ::rmdir(leaf.dir.c_str());
+    // The last tasks may still be leaving (EBUSY); retry briefly, else the next run sweeps it.
+    for (int attempt = 0; attempt < 20 && ::rmdir(leaf.dir.c_str()) != 0 && errno == EBUSY;
+         ++attempt) {
+      ::usleep(1000);
+    }
   }
 }
 

@@ -324,8 +324,8 @@ Result<void> set_rlimits(const SandboxPolicy& policy) {
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_FSIZE, policy.file_size_mb << 20, "fsize"));
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_NOFILE, policy.nofile, "nofile"));
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_CPU, policy.cpu_seconds, "cpu"));
-  // Counted per user namespace and uid (kernel ucounts), so in this fresh namespace it bounds
-  // this run's processes even when the caller is root — a second line behind the cgroup.
+  // Binds callers whose host uid is not root (the kernel exempts root from RLIMIT_NPROC);
+  // for root the pids cgroup is the limit, and the helper refuses to run without one.
   CHITIN_RETURN_IF_ERROR(set(RLIMIT_NPROC, policy.pids_max, "nproc"));
   return {};
 }

@@ -135,12 +135,15 @@ int parse_fd_argument(std::string_view value) {
 int main(int argc, char** argv) {
   int policy_fd = -1;
   int lifeline_fd = -1;
+  int report_fd = -1;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--policy-fd" && i + 1 < argc) {
       policy_fd = parse_fd_argument(argv[++i]);
     } else if (arg == "--lifeline-fd" && i + 1 < argc) {
       lifeline_fd = parse_fd_argument(argv[++i]);
+    } else if (arg == "--report-fd" && i + 1 < argc) {
+      report_fd = parse_fd_argument(argv[++i]);
     } else {
       die(
           fmt::format("unknown argument '{}'; usage: chitin-sandbox --policy-fd N "
@@ -153,6 +156,13 @@ int main(int argc, char** argv) {
   }
   UniqueFd policy_file(policy_fd);
   UniqueFd lifeline(lifeline_fd);
+  // Report lines for the runtime's audit trail: "limits ..." and "quarantined ...".
+  UniqueFd report_out(report_fd);
+  const auto report_line = [&](std::string_view line) {
+    if (report_out) {
+      (void)chitin::sys::write_all(report_out.get(), fmt::format("{}\n", line));
+    }
+  };
   auto text = chitin::sys::read_all(policy_file.get(), chitin::sandbox::kMaxPolicyBytes,
                                     "the sandbox policy");
   if (!text) {
@@ -177,6 +187,14 @@ int main(int argc, char** argv) {
   }
   const std::uint64_t timeout_ms = policy->timeout_ms;
   const auto cgroup = chitin::sandbox::RunCgroup::create(policy->pids_max, policy->memory_mb);
+  if (!cgroup.pids_limited() && ::geteuid() == 0) {
+    // RLIMIT_NPROC does not bind a caller whose host uid is root: without the pids cgroup a
+    // fork bomb would be unbounded. Refuse rather than run unlimited.
+    die("cannot limit the number of processes: no writable pids cgroup, and RLIMIT_NPROC does "
+        "not bind root; run Chitin as an ordinary user, or give it a writable cgroup (v2 "
+        "delegation or the v1 pids hierarchy); the command was not run");
+  }
+  report_line("limits " + cgroup.enforcement() + ", plus rlimits");
   auto status = chitin::make_pipe();
   if (!status) {
     die(status.error().describe());
@@ -272,7 +290,9 @@ int main(int argc, char** argv) {
   for (const std::string& line :
        chitin::sandbox::quarantine_created(host_workspace->get(), absent)) {
     fmt::print(stderr, "chitin-sandbox: {}\n", line);
+    report_line("quarantined " + line);
   }
+  report_out.reset();
   if (timed_out) {
     fmt::print(stderr, "chitin-sandbox: timed out after {} ms; the sandbox was killed\n",
                timeout_ms);

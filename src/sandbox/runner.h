@@ -5,6 +5,7 @@
 // tools.
 
 #include <string>
+#include <vector>
 
 #include "base/child_process.h"
 #include "base/result.h"
@@ -29,9 +30,20 @@ struct RunOptions {
 struct SandboxProcess {
   ChildProcess helper;
   UniqueFd lifeline;  // our end; the helper kills the sandbox when it sees EOF
+  UniqueFd report;    // the helper's report lines (see RunReport)
+};
+
+// What a finished run reports besides its exit status, for the audit trail.
+struct RunReport {
+  int exit_code = 0;
+  std::string limits;                    // which limits were in force: cgroup v1/v2 or rlimits
+  std::vector<std::string> quarantined;  // protected paths the command created, renamed aside
 };
 
 Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOptions& options);
+// Waits for the helper to finish and collects its report.
+Result<RunReport> finish_sandboxed(SandboxProcess& process);
+Result<RunReport> run_sandboxed_with_report(const SandboxPolicy& policy, const RunOptions& options);
 
 // Runs to completion; the exit status follows the helper's convention (the tool's status,
 // 124 timeout, 125 set-up failure, 126/127 cannot run the command).
