@@ -5,9 +5,9 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  build-essential cmake ninja-build pkg-config clang-format git
-  # libraries (DESIGN.md)
+  # toolchain (clang + libclang-rt-14-dev: the `fuzz` preset's libFuzzer build)
+  build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
+  # libraries (DESIGN.md; toml++ is not among them: src/config has its own TOML parser)
   libboost-dev libcurl4-openssl-dev libssl-dev libsodium-dev libseccomp-dev
   libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libexpected-dev
