@@ -15,6 +15,11 @@ constexpr std::size_t kMaxReadChunk = std::size_t{1} << 20;
 
 Result<std::vector<std::string>> LogFollower::read_new() {
   std::vector<std::string> lines;
+  CHITIN_RETURN_IF_ERROR(for_each_new([&](std::string_view line) { lines.emplace_back(line); }));
+  return lines;
+}
+
+Result<void> LogFollower::for_each_new(const std::function<void(std::string_view)>& line) {
   const std::vector<Segment> segments = CHITIN_TRY(list_segments(dir_));
   for (const Segment& segment : segments) {
     if (segment.number < segment_number_) {
@@ -44,7 +49,7 @@ Result<std::vector<std::string>> LogFollower::read_new() {
       std::size_t start = 0;
       while (start <= last_newline) {
         const std::size_t newline = chunk.find('\n', start);
-        lines.emplace_back(chunk, start, newline - start);
+        line(std::string_view(chunk).substr(start, newline - start));
         start = newline + 1;
       }
       offset_ += last_newline + 1;
@@ -53,7 +58,7 @@ Result<std::vector<std::string>> LogFollower::read_new() {
       }
     }
   }
-  return lines;
+  return {};
 }
 
 bool RecordFilter::matches(const ParsedRecord& record) const {

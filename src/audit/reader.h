@@ -13,12 +13,16 @@
 
 namespace chitin::audit {
 
-// Follows the log across segments. Each call to read_new() returns the complete lines written
-// since the previous call (a partial final line waits for its '\n').
+// Follows the log across segments. Each call hands over the complete lines written since the
+// previous call (a partial final line waits for its '\n'), 1 MiB of file at a time, so memory
+// stays bounded however long the log is.
 class LogFollower {
  public:
   explicit LogFollower(std::string dir) : dir_(std::move(dir)) {}
 
+  // Calls `line` for each new line, in order.
+  Result<void> for_each_new(const std::function<void(std::string_view)>& line);
+  // The same, collected (for small reads and tests).
   Result<std::vector<std::string>> read_new();
 
  private:

@@ -77,22 +77,21 @@ int run_tail(const CommandContext& context, const TailOptions& options) {
     return kExitUsage;
   }
   audit::LogFollower follower(paths->audit_dir());
-  auto lines = follower.read_new();
-  if (!lines) {
-    print_error(lines.error());
-    return kExitProblem;
-  }
   const audit::RecordFilter filter{options.type_prefix, 0};
-  // Keep the last N matching lines.
+  // Keep the last N matching lines (streamed: memory is N lines, not the log).
   std::deque<std::string> last;
-  for (std::string& line : *lines) {
+  auto read = follower.for_each_new([&](std::string_view line) {
     auto record = audit::parse_record(line);
     if (record && filter.matches(*record)) {
-      last.push_back(std::move(line));
+      last.emplace_back(line);
       if (last.size() > options.count) {
         last.pop_front();
       }
     }
+  });
+  if (!read) {
+    print_error(read.error());
+    return kExitProblem;
   }
   for (const std::string& line : last) {
     print_record(line, filter, options.json);
@@ -130,20 +129,15 @@ int run_export(const CommandContext& context, const ExportOptions& options) {
     return kExitUsage;
   }
   audit::LogFollower follower(paths->audit_dir());
-  auto lines = follower.read_new();
-  if (!lines) {
-    print_error(lines.error());
-    return kExitProblem;
-  }
   int bad = 0;
-  for (const std::string& line : *lines) {
+  auto read = follower.for_each_new([&](std::string_view line) {
     auto record = audit::parse_record(line);
     if (!record) {
       ++bad;
-      continue;
+      return;
     }
     if (!filter.matches(*record)) {
-      continue;
+      return;
     }
     if (options.format == "ocsf") {
       fmt::print("{}\n", audit::to_ocsf(*record).dump(-1, ' ', false,
@@ -151,6 +145,10 @@ int run_export(const CommandContext& context, const ExportOptions& options) {
     } else {
       fmt::print("{}\n", line);
     }
+  });
+  if (!read) {
+    print_error(read.error());
+    return kExitProblem;
   }
   if (bad > 0) {
     print_error(
