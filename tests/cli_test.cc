@@ -119,5 +119,26 @@ TEST_F(CliTest, ConfigCheckReportsFileLineKeyAndExitsOne) {
   EXPECT_EQ(count_lines(missing.err), 1);
 }
 
+TEST_F(CliTest, DoctorFindsFixesAndAuditsLoosePermissions) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto clean = chitin({"doctor", "--json"});
+  EXPECT_EQ(clean.status.code, 0) << clean.out << clean.err;
+  EXPECT_NE(clean.out.find("\"summary\":{\"critical\":0"), std::string::npos) << clean.out;
+  ASSERT_EQ(::chmod((home() + "/chitin.toml").c_str(), 0644), 0);
+  auto loose = chitin({"doctor"});
+  EXPECT_EQ(loose.status.code, 1);
+  EXPECT_NE(loose.out.find("[critical] fs.config.perms_world_readable"), std::string::npos)
+      << loose.out;
+  auto fixed = chitin({"doctor", "--fix"});
+  EXPECT_EQ(fixed.status.code, 0) << fixed.out << fixed.err;
+  EXPECT_NE(fixed.err.find("fixed: " + home() + "/chitin.toml: 0644 -> 0600"), std::string::npos)
+      << fixed.err;
+  EXPECT_EQ(sys::status_of(home() + "/chitin.toml")->mode, 0600u);
+  auto trail = chitin({"audit", "tail", "--type", "config", "--json"});
+  EXPECT_NE(trail.out.find("\"type\":\"config.doctor_fix\""), std::string::npos) << trail.out;
+  auto openclaw = chitin({"doctor", "--openclaw", "/nowhere"});
+  EXPECT_EQ(openclaw.status.code, 2);
+}
+
 }  // namespace
 }  // namespace chitin

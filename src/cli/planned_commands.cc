@@ -23,7 +23,6 @@ constexpr PlannedCommand kPlanned[] = {
     {"skill", "Install, verify, sign and scan skills", "#5"},
     {"privacy", "Anonymize and restore text; list entity types", "#6"},
     {"secrets", "Manage the encrypted secrets store", "#9"},
-    {"doctor", "Audit this installation (or an OpenClaw one) for security problems", "#10"},
     {"import-openclaw", "Import an OpenClaw installation", "#10"},
     {"demo", "Walk through Chitin's protections on a sample workspace", "a later issue"},
 };

@@ -1,0 +1,138 @@
+#include "doctor/doctor.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/log.h"
+#include "audit/segments.h"
+#include "support/temp_dir.h"
+#include "sys/file_ops.h"
+
+namespace chitin::doctor {
+namespace {
+
+using chitin::testing::read_text;
+using chitin::testing::write_text;
+
+class DoctorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(config::init_state_dir(paths_).has_value());
+    auto log = audit::AuditLog::open(audit::log_options(config::AuditConfig{}, paths_.audit_dir()),
+                                     *config::load_audit_secret_key(paths_));
+    ASSERT_TRUE(log.has_value());
+    ASSERT_TRUE((*log)->append(audit::Event{"config.init", "test", "", {}}).has_value());
+    ASSERT_TRUE((*log)->close().has_value());
+  }
+  Report run() {
+    Options options;
+    options.run_sandbox_selftest = false;
+    auto report = run_doctor(paths_, options);
+    EXPECT_TRUE(report.has_value()) << report.error().describe();
+    return report ? *report : Report{};
+  }
+  static const Finding* find(const Report& report, std::string_view id) {
+    for (const Finding& f : report.findings) {
+      if (f.check_id == id) {
+        return &f;
+      }
+    }
+    return nullptr;
+  }
+
+  chitin::testing::TempDir dir_;
+  config::StatePaths paths_{dir_.file("home")};
+};
+
+TEST_F(DoctorTest, AFreshInstallationHasNoCriticalFinding) {
+  const Report report = run();
+  EXPECT_FALSE(report.has_critical()) << report.to_text();
+  if (::geteuid() == 0) {
+    ASSERT_NE(find(report, "process.running_as_root"), nullptr);
+    EXPECT_EQ(find(report, "process.running_as_root")->miit_item, 3);
+  }
+  EXPECT_EQ(report.to_json()["summary"]["critical"], 0);
+}
+
+TEST_F(DoctorTest, LoosePermissionsAreFoundThenFixedWithABackup) {
+  ASSERT_EQ(::chmod(paths_.home.c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(paths_.config_file().c_str(), 0644), 0);
+  ASSERT_EQ(::chmod(paths_.gateway_token_file().c_str(), 0640), 0);
+  ASSERT_EQ(::chmod(paths_.audit_dir().c_str(), 0777), 0);
+  const Report report = run();
+  ASSERT_NE(find(report, "fs.state_dir.perms_readable"), nullptr) << report.to_text();
+  EXPECT_EQ(find(report, "fs.state_dir.perms_readable")->severity, Severity::kWarn);
+  ASSERT_NE(find(report, "fs.config.perms_world_readable"), nullptr);
+  EXPECT_EQ(find(report, "fs.config.perms_world_readable")->severity, Severity::kCritical);
+  ASSERT_NE(find(report, "fs.gateway_token.perms_group_readable"), nullptr);
+  EXPECT_EQ(find(report, "fs.gateway_token.perms_group_readable")->severity, Severity::kCritical);
+  ASSERT_NE(find(report, "fs.audit_dir.perms_world_writable"), nullptr);
+  EXPECT_TRUE(report.has_critical());
+
+  auto fixed = apply_fixes(paths_, report);
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().describe();
+  EXPECT_EQ(fixed->fixed.size(), 4u);
+  EXPECT_EQ(sys::status_of(paths_.home)->mode, 0700u);
+  EXPECT_EQ(sys::status_of(paths_.config_file())->mode, 0600u);
+  EXPECT_EQ(sys::status_of(paths_.gateway_token_file())->mode, 0600u);
+  EXPECT_EQ(sys::status_of(paths_.audit_dir())->mode, 0700u);
+  const std::string backup = read_text(fixed->backup_file);
+  EXPECT_NE(backup.find("\"mode\": \"0644\""), std::string::npos) << backup;
+  EXPECT_NE(backup.find(paths_.config_file()), std::string::npos);
+  EXPECT_FALSE(run().has_critical());
+}
+
+TEST_F(DoctorTest, DangerousFlagsAndWildcardEgressAreReported) {
+  write_text(paths_.config_file(),
+             "[egress]\nallow = [\"*.example.com\"]\ndangerously_allow_private_addresses = true\n");
+  ASSERT_EQ(::chmod(paths_.config_file().c_str(), 0600), 0);
+  const Report report = run();
+  ASSERT_NE(find(report, "config.insecure_or_dangerous_flags"), nullptr);
+  EXPECT_NE(find(report, "config.insecure_or_dangerous_flags")
+                ->title.find("egress.dangerously_allow_private_addresses"),
+            std::string::npos);
+  ASSERT_NE(find(report, "egress.allow_wildcard"), nullptr);
+}
+
+TEST_F(DoctorTest, AnInvalidConfigIsCritical) {
+  write_text(paths_.config_file(), "[gateway]\nprot = 1\n");
+  const Report report = run();
+  ASSERT_NE(find(report, "config.invalid"), nullptr);
+  EXPECT_NE(find(report, "config.invalid")->evidence.find("unknown key"), std::string::npos);
+  EXPECT_TRUE(report.has_critical());
+}
+
+TEST_F(DoctorTest, ADamagedAuditLogIsCritical) {
+  const std::string segment = audit::segment_path(paths_.audit_dir(), 1);
+  std::string text = read_text(segment);
+  text.replace(text.find("config.init"), 11, "config.edit");
+  write_text(segment, text);
+  const Report report = run();
+  ASSERT_NE(find(report, "audit.log_damaged"), nullptr) << report.to_text();
+  EXPECT_NE(find(report, "audit.log_damaged")->evidence.find("modified at seq 2"),
+            std::string::npos);
+  EXPECT_EQ(find(report, "audit.log_damaged")->miit_item, 6);
+}
+
+TEST_F(DoctorTest, PlaintextSecretsInTheStateDirectoryAreCritical) {
+  write_text(paths_.workspace_dir() + "/notes.md", "my key is sk-ant-api03-abcdef\n");
+  const Report report = run();
+  ASSERT_NE(find(report, "secrets.plaintext_in_state_dir"), nullptr) << report.to_text();
+  EXPECT_NE(find(report, "secrets.plaintext_in_state_dir")->title.find("notes.md"),
+            std::string::npos);
+  // The files made to hold secrets (gateway.token, keys/) are not findings.
+  EXPECT_EQ(find(report, "secrets.plaintext_in_state_dir")->title.find("gateway.token"),
+            std::string::npos);
+}
+
+TEST_F(DoctorTest, TheSandboxTierIsChecked) {
+  Options options;
+  auto report = run_doctor(paths_, options);
+  ASSERT_TRUE(report.has_value());
+  // This machine offers tier T1 (see the sandbox selftest), so there is no finding.
+  EXPECT_EQ(find(*report, "sandbox.tier_unavailable"), nullptr) << report->to_text();
+}
+
+}  // namespace
+}  // namespace chitin::doctor
