@@ -20,6 +20,7 @@ namespace {
 
 constexpr std::size_t kMaxScannedFileBytes = 1 << 20;
 constexpr std::size_t kMaxScannedFiles = 10000;
+constexpr std::size_t kMaxScannedBytes = std::size_t{256} << 20;
 
 // Marks of secrets that must never sit in plaintext under the state directory (outside the
 // files made to hold them). The privacy filter's catalogue will widen this (#6).
@@ -92,13 +93,15 @@ void check_permissions(std::vector<Finding>& out, const std::string& path, std::
   out.push_back(std::move(f));
 }
 
-// Walks the state directory for secret marks in files not made to hold secrets.
+// Walks the state directory for secret marks in files not made to hold secrets. Bounded:
+// files over 1 MiB are skipped, and the walk stops after 10,000 files or 256 MiB.
 void scan_for_plaintext_secrets(std::vector<Finding>& out, const config::StatePaths& paths) {
   const std::vector<std::string> skip = {paths.gateway_token_file(), paths.keys_dir(),
                                          paths.audit_dir(), paths.secrets_dir()};
   std::vector<std::string> pending = {paths.home};
   std::size_t files = 0;
-  while (!pending.empty() && files < kMaxScannedFiles) {
+  std::size_t bytes = 0;
+  while (!pending.empty() && files < kMaxScannedFiles && bytes < kMaxScannedBytes) {
     const std::string dir = pending.back();
     pending.pop_back();
     DIR* handle = ::opendir(dir.c_str());
@@ -129,6 +132,7 @@ void scan_for_plaintext_secrets(std::vector<Finding>& out, const config::StatePa
       if (!text) {
         continue;
       }
+      bytes += text->size();
       for (std::string_view mark : kSecretMarks) {
         if (text->find(mark) != std::string::npos) {
           out.push_back(finding(
