@@ -10,6 +10,7 @@
 #include "audit/record.h"
 #include "audit/segments.h"
 #include "base/child_process.h"
+#include "support/chitin_cli.h"
 #include "support/temp_dir.h"
 
 namespace chitin {
@@ -27,13 +28,7 @@ class AuditCliTest : public ::testing::Test {
     return {"CHITIN_HOME=" + home(), "HOME=" + dir_.path(), "PATH=/usr/bin:/bin"};
   }
   CapturedRun chitin(std::vector<std::string> args) {
-    SpawnOptions options;
-    options.argv = {CHITIN_BINARY};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = env();
-    auto run = run_captured(options);
-    EXPECT_TRUE(run.has_value()) << run.error().describe();
-    return run ? *run : CapturedRun{};
+    return chitin::testing::ChitinCli{CHITIN_BINARY, home(), dir_.path()}.run(args);
   }
   std::string home() const { return dir_.file("state"); }
   std::string audit_dir() const { return home() + "/audit"; }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "base/child_process.h"
+#include "support/chitin_cli.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -16,14 +17,7 @@ using chitin::testing::write_text;
 class CliTest : public ::testing::Test {
  protected:
   CapturedRun chitin(std::vector<std::string> args) {
-    SpawnOptions options;
-    options.argv = {CHITIN_BINARY};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
-                                           "PATH=/usr/bin:/bin"};
-    auto run = run_captured(options);
-    EXPECT_TRUE(run.has_value()) << run.error().describe();
-    return run ? *run : CapturedRun{};
+    return chitin::testing::ChitinCli{CHITIN_BINARY, home(), dir_.path()}.run(args);
   }
   std::string home() const { return dir_.file("state"); }
 

@@ -11,6 +11,7 @@
 
 #include "base/child_process.h"
 #include "base/unique_fd.h"
+#include "support/chitin_cli.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
@@ -24,16 +25,8 @@ using chitin::testing::TempDir;
 class SandboxCliTest : public ::testing::Test {
  protected:
   CapturedRun chitin(std::vector<std::string> args, std::vector<std::string> extra_env = {}) {
-    SpawnOptions options;
-    options.argv = {CHITIN_BINARY};
-    options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.env = std::vector<std::string>{"CHITIN_HOME=" + dir_.file("state"),
-                                           "HOME=" + dir_.path(), "PATH=/usr/bin:/bin"};
-    options.env->insert(options.env->end(), extra_env.begin(), extra_env.end());
-    options.cwd = workspace();
-    auto run = run_captured(options);
-    EXPECT_TRUE(run.has_value()) << run.error().describe();
-    return run ? *run : CapturedRun{};
+    chitin::testing::ChitinCli cli{CHITIN_BINARY, dir_.file("state"), dir_.path(), workspace()};
+    return cli.run(args, extra_env);
   }
   std::string workspace() const { return dir_.file("ws"); }
   void SetUp() override { ASSERT_EQ(::mkdir(workspace().c_str(), 0755), 0); }

@@ -255,16 +255,23 @@ void EgressProxy::serve(UniqueFd client) {
                                                                  std::chrono::steady_clock::now())
                .count()));
   };
-  while (head_size == 0) {
+  // Appends what the client sent next to `into`; false on timeout, stop, EOF or error.
+  const auto read_more = [&](std::string& into) {
     if (!wait_for(client.get(), POLLIN, stop_fd, left_ms())) {
-      return;
+      return false;
     }
     char chunk[4096];
     const ssize_t n = ::recv(client.get(), chunk, sizeof(chunk), 0);
     if (n <= 0) {
+      return false;
+    }
+    into.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  };
+  while (head_size == 0) {
+    if (!read_more(buffer)) {
       return;
     }
-    buffer.append(chunk, static_cast<std::size_t>(n));
     auto length = head_length(buffer);
     if (!length) {
       return deny("", 0, length.error().message, 400);
@@ -354,15 +361,9 @@ void EgressProxy::serve(UniqueFd client) {
     // 3. The tunnel must be TLS to the host it named.
     SniResult sni = extract_sni(pending);
     while (sni.status == SniStatus::kNeedMore && pending.size() < kMaxClientHello) {
-      if (!wait_for(client.get(), POLLIN, stop_fd, left_ms())) {
+      if (!read_more(pending)) {
         return;
       }
-      char chunk[4096];
-      const ssize_t n = ::recv(client.get(), chunk, sizeof(chunk), 0);
-      if (n <= 0) {
-        return;
-      }
-      pending.append(chunk, static_cast<std::size_t>(n));
       sni = extract_sni(pending);
     }
     std::string problem;

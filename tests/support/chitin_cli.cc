@@ -1,0 +1,22 @@
+#include "support/chitin_cli.h"
+
+#include <gtest/gtest.h>
+
+namespace chitin::testing {
+
+CapturedRun ChitinCli::run(const std::vector<std::string>& args,
+                           const std::vector<std::string>& more_env) const {
+  SpawnOptions options;
+  options.argv = {binary};
+  options.argv.insert(options.argv.end(), args.begin(), args.end());
+  std::vector<std::string> env = {"CHITIN_HOME=" + home, "HOME=" + user_home, "PATH=/usr/bin:/bin"};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  env.insert(env.end(), more_env.begin(), more_env.end());
+  options.env = std::move(env);
+  options.cwd = cwd;
+  auto result = run_captured(options);
+  EXPECT_TRUE(result.has_value()) << result.error().describe();
+  return result ? *result : CapturedRun{};
+}
+
+}  // namespace chitin::testing

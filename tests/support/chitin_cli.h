@@ -1,0 +1,24 @@
+#pragma once
+// Runs the `chitin` binary for end-to-end tests with a private state directory and nothing of
+// the test's own environment but what is given.
+
+#include <string>
+#include <vector>
+
+#include "base/child_process.h"
+
+namespace chitin::testing {
+
+struct ChitinCli {
+  std::string binary;     // CHITIN_BINARY
+  std::string home;       // CHITIN_HOME
+  std::string user_home;  // HOME
+  std::string cwd = {};   // working directory; empty: the test's
+  std::vector<std::string> extra_env = {};
+
+  // Runs `chitin ARGS...`; fails the test (and returns an empty run) if it cannot start.
+  CapturedRun run(const std::vector<std::string>& args,
+                  const std::vector<std::string>& more_env = {}) const;
+};
+
+}  // namespace chitin::testing
