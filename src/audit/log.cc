@@ -47,6 +47,12 @@ LogOptions log_options(const config::AuditConfig& config, std::string dir) {
   return options;
 }
 
+Result<std::unique_ptr<AuditLog>> open_installation_log(const config::StatePaths& paths,
+                                                        const config::Config& config) {
+  crypto::Ed25519SecretKey key = CHITIN_TRY(config::load_audit_secret_key(paths));
+  return AuditLog::open(log_options(config.audit, paths.audit_dir()), std::move(key));
+}
+
 AuditLog::AuditLog(PrivateTag /*only open() constructs*/, LogOptions options,
                    crypto::Ed25519SecretKey key)
     : options_(std::move(options)), key_(std::move(key)) {}

@@ -31,6 +31,7 @@
 #include "base/result.h"
 #include "base/unique_fd.h"
 #include "config/config.h"
+#include "config/state_dir.h"
 
 namespace chitin::audit {
 
@@ -122,5 +123,10 @@ class AuditLog {
 
   std::thread flusher_;
 };
+
+// Opens the audit log of an installation: its audit/ directory, its [audit] settings and its
+// audit key from keys/. The one way commands open the log.
+Result<std::unique_ptr<AuditLog>> open_installation_log(const config::StatePaths& paths,
+                                                        const config::Config& config);
 
 }  // namespace chitin::audit

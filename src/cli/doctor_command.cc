@@ -21,21 +21,12 @@ struct DoctorArguments {
 
 // The fixes are configuration changes: they go into the audit trail (critical, so durable
 // before we report them).
-void audit_fixes(const config::StatePaths& paths, const doctor::FixOutcome& fixes) {
-  auto config = config::load_config(paths.config_file());
-  auto key = config::load_audit_secret_key(paths);
-  if (!config || !key) {
-    return;
-  }
-  auto log =
-      audit::AuditLog::open(audit::log_options(config->audit, paths.audit_dir()), std::move(*key));
-  if (!log) {
-    print_error(log.error());
-    return;
-  }
-  (void)(*log)->append(audit::Event{
-      "config.doctor_fix", "cli", "", {{"fixed", fixes.fixed}, {"backup", fixes.backup_file}}});
-  (void)(*log)->close();
+Result<void> audit_fixes(const config::StatePaths& paths, const doctor::FixOutcome& fixes) {
+  const config::Config config = CHITIN_TRY(config::load_config(paths.config_file()));
+  auto log = CHITIN_TRY(audit::open_installation_log(paths, config));
+  CHITIN_TRY((log->append(audit::Event{
+      "config.doctor_fix", "cli", "", {{"fixed", fixes.fixed}, {"backup", fixes.backup_file}}})));
+  return log->close();
 }
 
 int run_doctor(const CommandContext& context, const DoctorArguments& args) {
@@ -63,7 +54,11 @@ int run_doctor(const CommandContext& context, const DoctorArguments& args) {
       return kExitProblem;
     }
     if (!fixes->fixed.empty()) {
-      audit_fixes(*paths, *fixes);
+      if (auto audited = audit_fixes(*paths, *fixes); !audited) {
+        // The fixes are done (and their backup written); say plainly they are not on record.
+        print_error(fmt::format("the fixes were applied but could not be audited: {}",
+                                audited.error().describe()));
+      }
       for (const std::string& line : fixes->fixed) {
         fmt::print(stderr, "fixed: {}\n", line);
       }

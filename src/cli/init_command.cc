@@ -17,9 +17,7 @@ namespace {
 // The first init also creates the log itself, with its signed genesis checkpoint.
 Result<void> audit_init(const config::StatePaths& paths, const config::InitReport& report) {
   const config::Config config = CHITIN_TRY(config::load_config(paths.config_file()));
-  crypto::Ed25519SecretKey key = CHITIN_TRY(config::load_audit_secret_key(paths));
-  auto log = CHITIN_TRY(
-      audit::AuditLog::open(audit::log_options(config.audit, paths.audit_dir()), std::move(key)));
+  auto log = CHITIN_TRY(audit::open_installation_log(paths, config));
   const auto relative = [&](const std::vector<std::string>& list) {
     nlohmann::json out = nlohmann::json::array();
     for (const std::string& path : list) {

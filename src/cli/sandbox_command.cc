@@ -97,13 +97,7 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     print_error(valid.error());
     return kExitUsage;
   }
-  auto key = config::load_audit_secret_key(*paths);
-  if (!key) {
-    print_error(key.error());
-    return sandbox::kExitSetupFailed;
-  }
-  auto log =
-      audit::AuditLog::open(audit::log_options(config.audit, paths->audit_dir()), std::move(*key));
+  auto log = audit::open_installation_log(*paths, config);
   if (!log) {
     print_error(
         fmt::format("the audit log cannot be opened, so nothing runs: {}", log.error().describe()));
