@@ -44,6 +44,13 @@ Blake2b256Digest blake2b_256(std::span<const std::uint8_t> data) {
   return out;
 }
 
+Blake2b512Digest blake2b_512(std::span<const std::uint8_t> data) {
+  ensure_sodium();
+  Blake2b512Digest out{};
+  crypto_generichash(out.data(), out.size(), data.data(), data.size(), nullptr, 0);
+  return out;
+}
+
 Blake2b256::Blake2b256() {
   ensure_sodium();
   crypto_generichash_init(as_state(state_), nullptr, 0, 32);

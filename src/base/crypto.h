@@ -20,6 +20,9 @@ using Blake2b256Digest = std::array<std::uint8_t, 32>;
 
 Sha256Digest sha256(std::span<const std::uint8_t> data);
 Blake2b256Digest blake2b_256(std::span<const std::uint8_t> data);
+// BLAKE2b-512: minisign's prehash (its "ED" signature algorithm signs this digest).
+using Blake2b512Digest = std::array<std::uint8_t, 64>;
+Blake2b512Digest blake2b_512(std::span<const std::uint8_t> data);
 
 // Incremental BLAKE2b-256, for hashing a record from several parts without copying.
 class Blake2b256 {

@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <memory>
 #include <optional>
 
 #include <linux/openat2.h>
@@ -195,6 +198,135 @@ Result<UniqueFd> open_beneath(int dir_fd, const std::string& relative, int flags
     return errno_fail(fmt::format("cannot open '{}'", relative));
   }
   return UniqueFd(static_cast<int>(fd));
+}
+
+}  // namespace chitin::sys
+
+namespace chitin::sys {
+
+namespace {
+
+FileStatus status_from(const struct stat& st) {
+  FileStatus status;
+  status.mode = st.st_mode & 07777;
+  status.owner = st.st_uid;
+  status.is_directory = S_ISDIR(st.st_mode);
+  status.is_regular = S_ISREG(st.st_mode);
+  status.is_symlink = S_ISLNK(st.st_mode);
+  status.size = st.st_size;
+  return status;
+}
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+}  // namespace
+
+Result<std::vector<DirectoryEntry>> list_directory(int dir_fd, std::size_t max_entries) {
+  // fdopendir takes ownership of the fd it is given, so hand it a duplicate.
+  const int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) {
+    return errno_fail("cannot duplicate a directory fd");
+  }
+  std::unique_ptr<DIR, DirCloser> dir(::fdopendir(copy));
+  if (!dir) {
+    const int saved = errno;
+    ::close(copy);
+    return errno_fail(saved, "cannot read directory");
+  }
+  ::rewinddir(dir.get());
+  std::vector<DirectoryEntry> entries;
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(dir.get());
+    if (entry == nullptr) {
+      if (errno != 0) {
+        return errno_fail("cannot read directory");
+      }
+      break;
+    }
+    const std::string_view name = entry->d_name;
+    if (name == "." || name == "..") {
+      continue;
+    }
+    if (entries.size() >= max_entries) {
+      return fail(ErrorCode::kLimitExceeded, "directory has more than {} entries", max_entries);
+    }
+    struct stat st {};
+    if (::fstatat(dir_fd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return errno_fail(fmt::format("cannot stat '{}'", name));
+    }
+    entries.push_back(DirectoryEntry{std::string(name), status_from(st)});
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const DirectoryEntry& a, const DirectoryEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+Result<UniqueFd> open_at(int dir_fd, const std::string& name, int flags, mode_t mode) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), flags | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) {
+    return errno_fail(fmt::format("cannot open '{}'", name));
+  }
+  return fd;
+}
+
+Result<void> make_directory_at(int dir_fd, const std::string& name, mode_t mode) {
+  if (::mkdirat(dir_fd, name.c_str(), mode) != 0) {
+    return errno_fail(fmt::format("cannot create directory '{}'", name));
+  }
+  UniqueFd fd = CHITIN_TRY(open_at(dir_fd, name, O_RDONLY | O_DIRECTORY));
+  if (::fchmod(fd.get(), mode) != 0) {
+    return errno_fail(fmt::format("cannot chmod '{}'", name));
+  }
+  return {};
+}
+
+namespace {
+
+// Empties the directory open at `dir_fd`; depth-bounded so a hostile tree cannot exhaust the
+// stack.
+Result<void> remove_contents(int dir_fd, int depth) {
+  if (depth > 64) {
+    return fail(ErrorCode::kLimitExceeded, "directory tree deeper than 64 levels");
+  }
+  const auto entries = CHITIN_TRY(list_directory(dir_fd, 1'000'000));
+  for (const DirectoryEntry& entry : entries) {
+    if (entry.status.is_directory) {
+      UniqueFd child = CHITIN_TRY(open_at(dir_fd, entry.name, O_RDONLY | O_DIRECTORY));
+      CHITIN_RETURN_IF_ERROR(remove_contents(child.get(), depth + 1));
+      if (::unlinkat(dir_fd, entry.name.c_str(), AT_REMOVEDIR) != 0) {
+        return errno_fail(fmt::format("cannot remove directory '{}'", entry.name));
+      }
+    } else if (::unlinkat(dir_fd, entry.name.c_str(), 0) != 0) {
+      return errno_fail(fmt::format("cannot remove '{}'", entry.name));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<void> remove_tree(const std::string& path) {
+  auto status = CHITIN_TRY(status_if_exists(path));
+  if (!status) {
+    return {};
+  }
+  if (!status->is_directory) {
+    if (::unlink(path.c_str()) != 0) {
+      return errno_fail(fmt::format("cannot remove {}", path));
+    }
+    return {};
+  }
+  {
+    UniqueFd fd = CHITIN_TRY(open_file(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    CHITIN_RETURN_IF_ERROR(remove_contents(fd.get(), 0));
+  }
+  if (::rmdir(path.c_str()) != 0) {
+    return errno_fail(fmt::format("cannot remove directory {}", path));
+  }
+  return {};
 }
 
 }  // namespace chitin::sys

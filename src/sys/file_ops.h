@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "base/unique_fd.h"
@@ -58,5 +59,23 @@ Result<void> fsync_directory(const std::string& path);
 // through "..", an absolute path or a symlink. `no_symlinks` also refuses every symlink.
 Result<UniqueFd> open_beneath(int dir_fd, const std::string& relative, int flags, mode_t mode = 0,
                               bool no_symlinks = false);
+
+// One entry of a directory, as lstat-like facts taken relative to the directory fd (symlinks
+// are reported, never followed).
+struct DirectoryEntry {
+  std::string name;
+  FileStatus status;
+};
+// Lists `dir_fd` (not "." or ".."), sorted by name, at most `max_entries` (more is an error).
+Result<std::vector<DirectoryEntry>> list_directory(int dir_fd, std::size_t max_entries);
+
+// openat(2) of one name inside `dir_fd` with O_NOFOLLOW and O_CLOEXEC added: the final
+// component is never a symlink that gets followed.
+Result<UniqueFd> open_at(int dir_fd, const std::string& name, int flags, mode_t mode = 0);
+// mkdirat(2) with exactly `mode` (fchmod after, not subject to the umask).
+Result<void> make_directory_at(int dir_fd, const std::string& name, mode_t mode);
+
+// Removes `path` and everything under it without following symlinks. A missing path is fine.
+Result<void> remove_tree(const std::string& path);
 
 }  // namespace chitin::sys
