@@ -55,6 +55,7 @@ void add_config_command(CLI::App& app, CommandContext& context);
 void add_audit_command(CLI::App& app, CommandContext& context);
 void add_sandbox_command(CLI::App& app, CommandContext& context);
 void add_doctor_command(CLI::App& app, CommandContext& context);
+void add_skill_command(CLI::App& app, CommandContext& context);
 void add_planned_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace chitin::cli

@@ -20,7 +20,6 @@ constexpr PlannedCommand kPlanned[] = {
     {"token", "Create, list and revoke scoped gateway tokens", "#7"},
     {"agent", "Run one agent turn from the command line", "#8"},
     {"chat", "Chat with the agent in the terminal", "#8"},
-    {"skill", "Install, verify, sign and scan skills", "#5"},
     {"privacy", "Anonymize and restore text; list entity types", "#6"},
     {"secrets", "Manage the encrypted secrets store", "#9"},
     {"import-openclaw", "Import an OpenClaw installation", "#10"},

@@ -23,6 +23,8 @@ struct StatePaths {
   [[nodiscard]] std::string audit_dir() const { return home + "/audit"; }
   [[nodiscard]] std::string secrets_dir() const { return home + "/secrets"; }
   [[nodiscard]] std::string skills_dir() const { return home + "/skills"; }
+  [[nodiscard]] std::string skills_lock_file() const { return home + "/skills.lock"; }
+  [[nodiscard]] std::string skill_trust_dir() const { return home + "/trust"; }
   [[nodiscard]] std::string workspace_dir() const { return home + "/workspace"; }
 };
 

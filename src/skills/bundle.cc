@@ -1,9 +1,8 @@
 #include "skills/bundle.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -71,8 +70,8 @@ struct Walker {
 
   tl::expected<void, WalkError> walk(int dir_fd, const std::string& prefix, std::size_t depth) {
     if (depth > limits.max_depth) {
-      return walk_fail(WalkProblem::kLimit, fmt::format("{} is nested deeper than {} levels",
-                                                        prefix, limits.max_depth));
+      return walk_fail(WalkProblem::kLimit,
+                       fmt::format("{} is nested deeper than {} levels", prefix, limits.max_depth));
     }
     auto entries = sys::list_directory(dir_fd, limits.max_files + 1);
     if (!entries) {
@@ -135,8 +134,7 @@ Result<void> check_relative_path(std::string_view path, std::size_t max_bytes) {
   }
   for (const char c : path) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') {
-      return fail(ErrorCode::kInvalidInput,
-                  "path '{}' contains a control character or a backslash",
+      return fail(ErrorCode::kInvalidInput, "path '{}' contains a control character or a backslash",
                   log::escaped(path, 80));
     }
   }
@@ -145,8 +143,7 @@ Result<void> check_relative_path(std::string_view path, std::size_t max_bytes) {
     const std::size_t slash = std::min(path.find('/', start), path.size());
     const std::string_view part = path.substr(start, slash - start);
     if (part.empty() || part == "." || part == "..") {
-      return fail(ErrorCode::kInvalidInput, "path '{}' has an empty, '.' or '..' component",
-                  path);
+      return fail(ErrorCode::kInvalidInput, "path '{}' has an empty, '.' or '..' component", path);
     }
     start = slash + 1;
   }
@@ -192,8 +189,7 @@ Result<std::vector<BundleFile>> parse_manifest(std::string_view text, const Bund
                   limits.max_files);
     }
     const std::size_t first = line.find(' ');
-    const std::size_t second =
-        first == std::string_view::npos ? first : line.find(' ', first + 1);
+    const std::size_t second = first == std::string_view::npos ? first : line.find(' ', first + 1);
     if (second == std::string_view::npos || first != 64) {
       return fail(ErrorCode::kInvalidInput,
                   "skill.manifest:{}: expected '<blake2b-256 hex> <size> <path>'", line_number);

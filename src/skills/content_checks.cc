@@ -27,12 +27,18 @@ std::size_t decode_utf8(std::string_view text, std::size_t i, char32_t& out) {
   }
   const auto* b = reinterpret_cast<const unsigned char*>(text.data() + i);
   switch (length) {
-    case 1: out = b[0]; break;
-    case 2: out = ((b[0] & 0x1FU) << 6) | (b[1] & 0x3FU); break;
-    case 3: out = ((b[0] & 0x0FU) << 12) | ((b[1] & 0x3FU) << 6) | (b[2] & 0x3FU); break;
+    case 1:
+      out = b[0];
+      break;
+    case 2:
+      out = ((b[0] & 0x1FU) << 6) | (b[1] & 0x3FU);
+      break;
+    case 3:
+      out = ((b[0] & 0x0FU) << 12) | ((b[1] & 0x3FU) << 6) | (b[2] & 0x3FU);
+      break;
     default:
-      out = ((b[0] & 0x07U) << 18) | ((b[1] & 0x3FU) << 12) | ((b[2] & 0x3FU) << 6) |
-            (b[3] & 0x3FU);
+      out =
+          ((b[0] & 0x07U) << 18) | ((b[1] & 0x3FU) << 12) | ((b[2] & 0x3FU) << 6) | (b[3] & 0x3FU);
   }
   return length;
 }
@@ -42,8 +48,8 @@ bool is_bidi_control(char32_t c) {
 }
 
 bool is_zero_width(char32_t c) {
-  return c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF ||
-         c == 0x180E || (c >= 0x2061 && c <= 0x2064);
+  return c == 0x200B || c == 0x200C || c == 0x200D || c == 0x2060 || c == 0xFEFF || c == 0x180E ||
+         (c >= 0x2061 && c <= 0x2064);
 }
 
 bool is_tag(char32_t c) { return c >= 0xE0000 && c <= 0xE007F; }
@@ -72,8 +78,8 @@ bool looks_like_text(std::string_view bytes) {
 }
 
 bool is_base64_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '+' || c == '/' || c == '-' || c == '_';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/' || c == '-' || c == '_';
 }
 
 bool is_hex_char(char c) {
@@ -149,7 +155,8 @@ bool has_archive_name(std::string_view name) {
 
 std::size_t line_at(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
-  return 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  return 1 + static_cast<std::size_t>(std::count(
+                 text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
 }
 
 std::string snippet_at(std::string_view text, std::size_t offset, std::size_t max_bytes) {
@@ -191,9 +198,9 @@ InvisibleText check_invisible(std::string_view file, std::string_view text) {
       // only count them where they split ASCII words or stand between spaces.
       const char before = i > 0 ? text[i - 1] : ' ';
       const char after = i + length < text.size() ? text[i + length] : ' ';
-      const bool joins_non_ascii = (c == 0x200D || c == 0x200C) &&
-                                   (static_cast<unsigned char>(before) >= 0x80 ||
-                                    static_cast<unsigned char>(after) >= 0x80);
+      const bool joins_non_ascii =
+          (c == 0x200D || c == 0x200C) &&
+          (static_cast<unsigned char>(before) >= 0x80 || static_cast<unsigned char>(after) >= 0x80);
       if (!joins_non_ascii) {
         zero_width_offset = zero_width++ == 0 ? i : zero_width_offset;
       }
@@ -207,18 +214,18 @@ InvisibleText check_invisible(std::string_view file, std::string_view text) {
   }
   const std::string name(file);
   if (bidi > 0) {
-    out.findings.push_back(Finding{"unicode.hidden", Severity::kHigh, name,
-                                   line_at(text, bidi_offset),
-                                   fmt::format("{} bidirectional control character(s) (U+202A-202E, "
-                                               "U+2066-2069): text shown to reviewers differs "
-                                               "from what runs or what the agent reads",
-                                               bidi)});
+    out.findings.push_back(
+        Finding{"unicode.hidden", Severity::kHigh, name, line_at(text, bidi_offset),
+                fmt::format("{} bidirectional control character(s) (U+202A-202E, "
+                            "U+2066-2069): text shown to reviewers differs "
+                            "from what runs or what the agent reads",
+                            bidi)});
   }
   if (tags > 0) {
-    out.findings.push_back(Finding{
-        "unicode.hidden", Severity::kCritical, name, out.tag_line,
-        fmt::format("{} invisible Unicode Tag character(s) smuggle text: \"{}\"", tags,
-                    log::escaped(out.tag_text, 120))});
+    out.findings.push_back(
+        Finding{"unicode.hidden", Severity::kCritical, name, out.tag_line,
+                fmt::format("{} invisible Unicode Tag character(s) smuggle text: \"{}\"", tags,
+                            log::escaped(out.tag_text, 120))});
   }
   if (zero_width > 0) {
     out.findings.push_back(Finding{
@@ -335,13 +342,17 @@ std::vector<Finding> check_raw_ip_urls(std::string_view file, std::string_view t
 FileKind classify(std::string_view name, std::string_view c) {
   auto magic = [&](std::string_view m, std::size_t at = 0) { return starts_with_at(c, at, m); };
   if (magic("PK\x03\x04") || magic("PK\x05\x06") || magic("\x1F\x8B") || magic("BZh") ||
-      magic("\xFD" "7zXZ") || magic("7z\xBC\xAF\x27\x1C") || magic("Rar!\x1A\x07") ||
-      magic("\x28\xB5\x2F\xFD") || magic("MSCF") || magic("ustar", 257)) {
+      magic("\xFD"
+            "7zXZ") ||
+      magic("7z\xBC\xAF\x27\x1C") || magic("Rar!\x1A\x07") || magic("\x28\xB5\x2F\xFD") ||
+      magic("MSCF") || magic("ustar", 257)) {
     return FileKind::kArchive;
   }
-  if (magic("\x7F" "ELF") || magic("MZ") || magic("\xFE\xED\xFA\xCE") ||
-      magic("\xFE\xED\xFA\xCF") || magic("\xCE\xFA\xED\xFE") || magic("\xCF\xFA\xED\xFE") ||
-      magic("\xCA\xFE\xBA\xBE") || magic(std::string_view("\0asm", 4))) {
+  if (magic("\x7F"
+            "ELF") ||
+      magic("MZ") || magic("\xFE\xED\xFA\xCE") || magic("\xFE\xED\xFA\xCF") ||
+      magic("\xCE\xFA\xED\xFE") || magic("\xCF\xFA\xED\xFE") || magic("\xCA\xFE\xBA\xBE") ||
+      magic(std::string_view("\0asm", 4))) {
     return FileKind::kExecutable;
   }
   if (magic("\x89PNG") || magic("\xFF\xD8\xFF") || magic("GIF8") || magic("%PDF") ||

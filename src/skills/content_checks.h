@@ -19,9 +19,9 @@ std::string snippet_at(std::string_view text, std::size_t offset, std::size_t ma
 
 struct InvisibleText {
   std::vector<Finding> findings;
-  std::string visible;     // the text with every invisible character removed
+  std::string visible;  // the text with every invisible character removed
   bool had_invisible = false;
-  std::string tag_text;    // ASCII smuggled in Unicode Tag characters, decoded
+  std::string tag_text;  // ASCII smuggled in Unicode Tag characters, decoded
   std::size_t tag_line = 0;
 };
 InvisibleText check_invisible(std::string_view file, std::string_view text);

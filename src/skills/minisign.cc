@@ -173,8 +173,10 @@ Result<std::string> sign(const MinisignSecretKey& key, std::span<const std::uint
                          std::string_view trusted_comment) {
   if (trusted_comment.size() > kMaxTrustedCommentBytes ||
       trusted_comment.find_first_of("\r\n") != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidInput, "the trusted comment must be one line of at most {} "
-                "bytes", kMaxTrustedCommentBytes);
+    return fail(ErrorCode::kInvalidInput,
+                "the trusted comment must be one line of at most {} "
+                "bytes",
+                kMaxTrustedCommentBytes);
   }
   const auto digest = crypto::blake2b_512(message);
   const auto signature = crypto::ed25519_sign(key.key, digest);
@@ -227,10 +229,10 @@ Result<void> verify(const MinisignPublicKey& key, const MinisignSignature& signa
     return fail(ErrorCode::kIntegrity, "signed by key {}, not by key {}",
                 key_id_hex(signature.key_id), key_id_hex(key.key_id));
   }
-  Result<void> ok = signature.prehashed
-                        ? crypto::ed25519_verify(key.key, crypto::blake2b_512(message),
-                                                 signature.signature)
-                        : crypto::ed25519_verify(key.key, message, signature.signature);
+  Result<void> ok =
+      signature.prehashed
+          ? crypto::ed25519_verify(key.key, crypto::blake2b_512(message), signature.signature)
+          : crypto::ed25519_verify(key.key, message, signature.signature);
   if (!ok) {
     return fail(ErrorCode::kIntegrity, "the signature does not match the signed file");
   }
@@ -238,7 +240,8 @@ Result<void> verify(const MinisignPublicKey& key, const MinisignSignature& signa
   append(global_input, signature.signature);
   append(global_input, as_bytes(signature.trusted_comment));
   if (!crypto::ed25519_verify(key.key, global_input, signature.global_signature)) {
-    return fail(ErrorCode::kIntegrity, "the trusted comment's signature does not match (the "
+    return fail(ErrorCode::kIntegrity,
+                "the trusted comment's signature does not match (the "
                 "comment was edited)");
   }
   return {};

@@ -152,8 +152,8 @@ Result<void> check_filesystem_path(std::string_view path) {
     const std::size_t slash = std::min(rest.find('/', start), rest.size());
     const std::string_view part = rest.substr(start, slash - start);
     if (part.empty() || part == "." || part == "..") {
-      return fail(ErrorCode::kInvalidInput,
-                  "'{}': empty, '.' and '..' components are not allowed", path);
+      return fail(ErrorCode::kInvalidInput, "'{}': empty, '.' and '..' components are not allowed",
+                  path);
     }
     if (std::any_of(part.begin(), part.end(),
                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
@@ -166,8 +166,10 @@ Result<void> check_filesystem_path(std::string_view path) {
 
 Result<void> check_host_rule(std::string_view rule) {
   if (rule.size() > kMaxPermissionEntryBytes || !is_visible_ascii(rule)) {
-    return fail(ErrorCode::kInvalidInput, "'{}' is not a host rule (visible ASCII, at most {} "
-                "bytes)", rule.substr(0, 64), kMaxPermissionEntryBytes);
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not a host rule (visible ASCII, at most {} "
+                "bytes)",
+                rule.substr(0, 64), kMaxPermissionEntryBytes);
   }
   CHITIN_TRY(parse_host_rule(rule));
   return {};
@@ -189,14 +191,13 @@ Result<void> check_binary_name(std::string_view name) {
 }
 
 Result<void> check_secret_name(std::string_view name) {
-  const bool ok = !name.empty() && name.size() <= 64 &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    return is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' ||
-                           c == '.';
-                  });
+  const bool ok =
+      !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+        return is_lower_alnum(c) || (c >= 'A' && c <= 'Z') || c == '_' || c == '-' || c == '.';
+      });
   if (!ok) {
-    return fail(ErrorCode::kInvalidInput,
-                "'{}' is not a secret name (1..64 of A-Z a-z 0-9 _ - .)", name.substr(0, 64));
+    return fail(ErrorCode::kInvalidInput, "'{}' is not a secret name (1..64 of A-Z a-z 0-9 _ - .)",
+                name.substr(0, 64));
   }
   return {};
 }
@@ -284,14 +285,15 @@ Result<Permissions> permissions_from_json(const nlohmann::json& json) {
 std::vector<std::string> describe(const Permissions& p) {
   std::vector<std::string> lines;
   if (!p.declared) {
-    lines.emplace_back("no permissions declared: read its own folder only; no network, no "
-                       "binaries, no secrets");
+    lines.emplace_back(
+        "no permissions declared: read its own folder only; no network, no "
+        "binaries, no secrets");
     return lines;
   }
   auto list = [&](std::string_view key, const std::vector<std::string>& values) {
-    lines.push_back(fmt::format("{:<17} {}", key,
-                                values.empty() ? std::string("(none)")
-                                               : fmt::format("{}", fmt::join(values, ", "))));
+    lines.push_back(fmt::format(
+        "{:<17} {}", key,
+        values.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(values, ", "))));
   };
   list("filesystem.read", p.fs_read);
   list("filesystem.write", p.fs_write);

@@ -24,12 +24,12 @@ inline constexpr std::uint32_t kMinMemoryMb = 16;
 inline constexpr std::uint32_t kMaxMemoryMb = 65536;
 
 struct Permissions {
-  bool declared = false;                // the block was present
-  std::vector<std::string> fs_read;     // "{workspace}/..." or "{skill}/..."
-  std::vector<std::string> fs_write;    // same roots
-  std::vector<std::string> hosts;       // "host[:port]" or "*.domain[:port]"
-  std::vector<std::string> exec;        // binary names
-  std::vector<std::string> secrets;     // secret names
+  bool declared = false;              // the block was present
+  std::vector<std::string> fs_read;   // "{workspace}/..." or "{skill}/..."
+  std::vector<std::string> fs_write;  // same roots
+  std::vector<std::string> hosts;     // "host[:port]" or "*.domain[:port]"
+  std::vector<std::string> exec;      // binary names
+  std::vector<std::string> secrets;   // secret names
   std::optional<std::uint32_t> timeout_s;
   std::optional<std::uint32_t> memory_mb;
 };

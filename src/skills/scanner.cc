@@ -1,7 +1,6 @@
 #include "skills/scanner.h"
 
 #include <fcntl.h>
-
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -36,16 +35,16 @@ void add_yara_findings(const YaraRules& rules, std::string_view file, std::strin
     return;
   }
   for (const YaraMatch& match : *matches) {
-    out.push_back(Finding{match.id, severity_from_meta(match.severity), std::string(file),
-                          line_at(text, match.offset),
-                          fmt::format("{}: {}", match.message,
-                                      snippet_at(text, match.offset, 100))});
+    out.push_back(
+        Finding{match.id, severity_from_meta(match.severity), std::string(file),
+                line_at(text, match.offset),
+                fmt::format("{}: {}", match.message, snippet_at(text, match.offset, 100))});
   }
 }
 
 // Text recovered from an encoding: scanned again; what it hides is reported at the blob.
-void scan_decoded(const YaraRules& rules, std::string_view file, std::string_view text,
-                  int depth, std::vector<Finding>& out) {
+void scan_decoded(const YaraRules& rules, std::string_view file, std::string_view text, int depth,
+                  std::vector<Finding>& out) {
   for (const DecodedBlob& blob : decode_blobs(text)) {
     std::vector<Finding> inner;
     add_yara_findings(rules, file, blob.text, inner);
@@ -63,8 +62,7 @@ void scan_decoded(const YaraRules& rules, std::string_view file, std::string_vie
       out.push_back(Finding{"obfuscation.encoded_text", Severity::kLow, std::string(file),
                             blob.line,
                             fmt::format("{} text decodes to {} bytes of readable text: \"{}\"",
-                                        blob.kind, blob.text.size(),
-                                        log::escaped(blob.text, 60))});
+                                        blob.kind, blob.text.size(), log::escaped(blob.text, 60))});
     }
   }
 }
@@ -86,9 +84,8 @@ void deduplicate(std::vector<Finding>& findings) {
     out.push_back(std::move(finding));
   }
   // Most severe first, then by place.
-  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return a.severity > b.severity;
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
   findings = std::move(out);
 }
 
@@ -99,9 +96,9 @@ struct SkillWalk {
 
   Result<void> walk(int dir_fd, const std::string& prefix, std::size_t depth) {
     if (depth > kMaxDepth) {
-      report.findings.push_back(Finding{"bundle.too_deep", Severity::kHigh, prefix, 0,
-                                        fmt::format("nested deeper than {} levels; not scanned",
-                                                    kMaxDepth)});
+      report.findings.push_back(
+          Finding{"bundle.too_deep", Severity::kHigh, prefix, 0,
+                  fmt::format("nested deeper than {} levels; not scanned", kMaxDepth)});
       return {};
     }
     for (const sys::DirectoryEntry& entry :
@@ -134,9 +131,9 @@ struct SkillWalk {
         if (content.error().code != ErrorCode::kLimitExceeded) {
           return fail(content.error());
         }
-        report.findings.push_back(Finding{
-            "bundle.large_file", Severity::kMedium, path, 0,
-            fmt::format("larger than {} bytes; not scanned", kMaxScannedFileBytes)});
+        report.findings.push_back(
+            Finding{"bundle.large_file", Severity::kMedium, path, 0,
+                    fmt::format("larger than {} bytes; not scanned", kMaxScannedFileBytes)});
         ++report.files;
         continue;
       }
@@ -150,18 +147,23 @@ struct SkillWalk {
 
 std::string_view to_string(Severity severity) {
   switch (severity) {
-    case Severity::kInfo: return "info";
-    case Severity::kLow: return "low";
-    case Severity::kMedium: return "medium";
-    case Severity::kHigh: return "high";
-    case Severity::kCritical: return "critical";
+    case Severity::kInfo:
+      return "info";
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+    case Severity::kCritical:
+      return "critical";
   }
   return "info";
 }
 
 std::optional<Severity> parse_severity(std::string_view name) {
-  for (const Severity s : {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh,
-                           Severity::kCritical}) {
+  for (const Severity s :
+       {Severity::kInfo, Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
     if (to_string(s) == name) {
       return s;
     }
@@ -193,8 +195,8 @@ void ScanReport::merge(ScanReport other) {
 
 nlohmann::json to_json(const ScanReport& report) {
   nlohmann::json findings = nlohmann::json::array();
-  std::map<std::string, int> counts = {{"info", 0}, {"low", 0}, {"medium", 0}, {"high", 0},
-                                       {"critical", 0}};
+  std::map<std::string, int> counts = {
+      {"info", 0}, {"low", 0}, {"medium", 0}, {"high", 0}, {"critical", 0}};
   for (const Finding& f : report.findings) {
     findings.push_back({{"rule", f.rule},
                         {"severity", to_string(f.severity)},
@@ -270,8 +272,8 @@ ScanReport Scanner::scan_file(std::string_view name, std::string_view content,
       }
     }
   }
-  const std::string_view visible = invisible.had_invisible ? std::string_view(invisible.visible)
-                                                           : content;
+  const std::string_view visible =
+      invisible.had_invisible ? std::string_view(invisible.visible) : content;
   scan_decoded(*rules_, name, visible, 1, out);
   const auto ips = check_raw_ip_urls(name, visible);
   out.insert(out.end(), ips.begin(), ips.end());
@@ -289,10 +291,10 @@ Result<ScanReport> Scanner::scan_skill(const std::string& dir) const {
   const std::string skill_md = dir + "/SKILL.md";
   auto text = sys::read_file(skill_md, kMaxSkillMdBytes);
   if (!text) {
-    report.findings.push_back(Finding{
-        "skill.malformed", Severity::kHigh, "SKILL.md", 0,
-        text.error().sys_errno == ENOENT ? std::string("no SKILL.md: this is not a skill")
-                                         : text.error().describe()});
+    report.findings.push_back(Finding{"skill.malformed", Severity::kHigh, "SKILL.md", 0,
+                                      text.error().sys_errno == ENOENT
+                                          ? std::string("no SKILL.md: this is not a skill")
+                                          : text.error().describe()});
   } else if (auto doc = parse_skill_md(*text, "SKILL.md"); !doc) {
     report.findings.push_back(
         Finding{"skill.malformed", Severity::kHigh, "SKILL.md", 0, doc.error().message});

@@ -30,7 +30,7 @@ std::optional<Severity> parse_severity(std::string_view name);
 struct Finding {
   std::string rule;  // e.g. "exec.download_and_run"
   Severity severity = Severity::kInfo;
-  std::string file;  // relative to the scanned skill (or the path given)
+  std::string file;      // relative to the scanned skill (or the path given)
   std::size_t line = 0;  // 1-based; 0 when the finding is about the whole file
   std::string message;
 };

@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kMaxFindingsPerKind = 8;
 
 constexpr std::array<std::string_view, 18> kScriptExtensions = {
-    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py", ".js", ".mjs", ".cjs",
+    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py",  ".js",  ".mjs", ".cjs",
     ".ts", ".rb",   ".pl",  ".ps1", ".psm1", ".php", ".lua", ".bat", ".cmd"};
 
 // Shell words that are not programs: keywords, builtins, and the POSIX utilities every
@@ -29,28 +29,29 @@ const std::set<std::string_view>& baseline_commands() {
       // keywords and builtins
       "if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done", "case", "esac",
       "in", "function", "return", "exit", "local", "export", "readonly", "declare", "typeset",
-      "set", "unset", "shift", "source", ".", "eval", "exec", "trap", "wait", "read", "cd",
-      "pwd", "echo", "printf", "test", "[", "[[", "]]", "true", "false", ":", "break",
-      "continue", "command", "type", "hash", "getopts", "let", "alias", "unalias", "umask",
-      "ulimit", "shopt", "builtin", "time", "!", "{", "}", "select", "mapfile", "readarray",
-      "pushd", "popd", "dirs", "jobs", "fg", "bg", "kill", "disown", "nohup", "env", "xargs",
+      "set", "unset", "shift", "source", ".", "eval", "exec", "trap", "wait", "read", "cd", "pwd",
+      "echo", "printf", "test", "[", "[[", "]]", "true", "false", ":", "break", "continue",
+      "command", "type", "hash", "getopts", "let", "alias", "unalias", "umask", "ulimit", "shopt",
+      "builtin", "time", "!", "{", "}", "select", "mapfile", "readarray", "pushd", "popd", "dirs",
+      "jobs", "fg", "bg", "kill", "disown", "nohup", "env", "xargs",
       // POSIX utilities
       "cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "head", "tail", "wc", "sort",
       "uniq", "cut", "tr", "sed", "awk", "grep", "egrep", "fgrep", "find", "date", "basename",
-      "dirname", "tee", "mktemp", "realpath", "readlink", "stat", "chmod", "ln", "du", "df",
-      "expr", "seq", "id", "whoami", "uname", "hostname", "diff", "cmp", "comm", "paste",
-      "join", "fold", "fmt", "nl", "od", "tac", "rev", "shuf", "split", "md5sum", "sha1sum",
-      "sha256sum", "sha512sum", "b2sum", "cksum", "base64", "sleep", "tput", "column", "iconv",
-      "file", "which", "nproc", "getopt", "printenv", "yes", "tar", "gzip", "gunzip", "zcat",
-      "sync", "tsort", "sum", "truncate", "install", "logname", "ps"};
+      "dirname", "tee", "mktemp", "realpath", "readlink", "stat", "chmod", "ln", "du", "df", "expr",
+      "seq", "id", "whoami", "uname", "hostname", "diff", "cmp", "comm", "paste", "join", "fold",
+      "fmt", "nl", "od", "tac", "rev", "shuf", "split", "md5sum", "sha1sum", "sha256sum",
+      "sha512sum", "b2sum", "cksum", "base64", "sleep", "tput", "column", "iconv", "file", "which",
+      "nproc", "getopt", "printenv", "yes", "tar", "gzip", "gunzip", "zcat", "sync", "tsort", "sum",
+      "truncate", "install", "logname", "ps"};
   return names;
 }
 
 // Binaries whose use means network access even when no URL is written out.
 const std::set<std::string_view>& network_commands() {
   static const std::set<std::string_view> names = {
-      "curl", "wget", "nc", "ncat", "netcat", "socat", "ssh", "scp", "sftp", "rsync", "telnet",
-      "ftp", "aria2c", "http", "httpie", "xh", "gh", "aws", "gcloud", "az", "kubectl"};
+      "curl",   "wget", "nc",    "ncat",   "netcat", "socat",  "ssh",
+      "scp",    "sftp", "rsync", "telnet", "ftp",    "aria2c", "http",
+      "httpie", "xh",   "gh",    "aws",    "gcloud", "az",     "kubectl"};
   return names;
 }
 
@@ -62,8 +63,8 @@ bool is_identifier_host(std::string_view host) {
 }
 
 bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '.' || c == '+';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.' || c == '+';
 }
 
 bool is_env_char(char c) {
@@ -141,7 +142,8 @@ struct Collector {
       return;
     }
     ++per_kind[kind];
-    findings.push_back(Finding{rule, Severity::kHigh, file, line_at(text, offset), std::move(message)});
+    findings.push_back(
+        Finding{rule, Severity::kHigh, file, line_at(text, offset), std::move(message)});
   }
 };
 
@@ -210,8 +212,8 @@ std::vector<std::pair<std::string, std::size_t>> commands_of(std::string_view te
   for (const std::string_view call :
        {"subprocess.run(", "subprocess.call(", "subprocess.Popen(", "subprocess.check_output(",
         "subprocess.check_call(", "os.system(", "os.popen(", "os.execvp(", "os.execlp(",
-        "shutil.which(", "execSync(", "execFileSync(", "spawnSync(", "spawn(", "execFile(",
-        "exec(", "system(", "Popen(", "check_output("}) {
+        "shutil.which(", "execSync(", "execFileSync(", "spawnSync(", "spawn(", "execFile(", "exec(",
+        "system(", "Popen(", "check_output("}) {
     std::size_t pos = 0;
     while ((pos = text.find(call, pos)) != std::string_view::npos) {
       std::size_t i = pos + call.size();
@@ -268,10 +270,9 @@ void check_commands(Collector& c, std::string_view name, const Permissions& perm
   }
   // Network libraries of script languages.
   for (const std::string_view api :
-       {"import requests", "urllib.request", "http.client", "import socket", "urlopen(",
-        "fetch(", "axios", "require('https')", "require(\"https\")", "require('http')",
-        "require(\"http\")", "Net::HTTP", "Invoke-WebRequest", "Invoke-RestMethod",
-        "LWP::UserAgent"}) {
+       {"import requests", "urllib.request", "http.client", "import socket", "urlopen(", "fetch(",
+        "axios", "require('https')", "require(\"https\")", "require('http')", "require(\"http\")",
+        "Net::HTTP", "Invoke-WebRequest", "Invoke-RestMethod", "LWP::UserAgent"}) {
     if (const auto pos = c.text.find(api); pos != std::string_view::npos && !network_tool) {
       network_tool = true;
       network_offset = pos;

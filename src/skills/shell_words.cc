@@ -11,12 +11,12 @@ constexpr std::size_t kMaxNesting = 64;
 constexpr std::size_t kMaxCommands = 4096;
 
 enum class Context : unsigned char {
-  kCode,       // top level, $( ), ( ), <( )
-  kBacktick,   // ` `
-  kDouble,     // " "
-  kParameter,  // ${ }
-  kArithmetic, // $(( ))
-  kTest,       // [[ ]]
+  kCode,        // top level, $( ), ( ), <( )
+  kBacktick,    // ` `
+  kDouble,      // " "
+  kParameter,   // ${ }
+  kArithmetic,  // $(( ))
+  kTest,        // [[ ]]
 };
 
 struct Frame {
@@ -32,8 +32,8 @@ bool is_meta(char c) {
 
 bool is_command_prefix(std::string_view word) {
   static constexpr std::array<std::string_view, 17> kPrefixes = {
-      "sudo", "doas", "then", "do", "else", "elif", "if", "while", "until", "!", "time",
-      "nohup", "env", "exec", "command", "xargs", "{"};
+      "sudo", "doas", "then",  "do",  "else", "elif",    "if",    "while", "until",
+      "!",    "time", "nohup", "env", "exec", "command", "xargs", "{"};
   return std::find(kPrefixes.begin(), kPrefixes.end(), word) != kPrefixes.end();
 }
 
@@ -45,11 +45,21 @@ class Lexer {
     while (i_ < text_.size() && out_.size() < kMaxCommands) {
       switch (stack_.back().context) {
         case Context::kCode:
-        case Context::kBacktick: code(); break;
-        case Context::kDouble: double_quoted(); break;
-        case Context::kParameter: parameter(); break;
-        case Context::kArithmetic: arithmetic(); break;
-        case Context::kTest: test(); break;
+        case Context::kBacktick:
+          code();
+          break;
+        case Context::kDouble:
+          double_quoted();
+          break;
+        case Context::kParameter:
+          parameter();
+          break;
+        case Context::kArithmetic:
+          arithmetic();
+          break;
+        case Context::kTest:
+          test();
+          break;
       }
     }
     return std::move(out_);
@@ -311,8 +321,7 @@ class Lexer {
     if (is_command_prefix(word)) {
       return;
     }
-    if (word == "for" || word == "case" || word == "select" || word == "function" ||
-        word == "in") {
+    if (word == "for" || word == "case" || word == "select" || word == "function" || word == "in") {
       frame.command_position = false;
       return;
     }

@@ -68,16 +68,26 @@ void compare_files(const std::string& dir, const std::vector<BundleFile>& listed
 
 std::string_view to_string(VerifyStatus status) {
   switch (status) {
-    case VerifyStatus::kValid: return "valid";
-    case VerifyStatus::kUnsigned: return "unsigned";
-    case VerifyStatus::kMalformed: return "malformed";
-    case VerifyStatus::kUnknownSigner: return "unknown_signer";
-    case VerifyStatus::kBadSignature: return "bad_signature";
-    case VerifyStatus::kFileModified: return "file_modified";
-    case VerifyStatus::kFileAdded: return "file_added";
-    case VerifyStatus::kFileMissing: return "file_missing";
-    case VerifyStatus::kSymlinkOrSpecial: return "symlink_or_special_file";
-    case VerifyStatus::kError: return "error";
+    case VerifyStatus::kValid:
+      return "valid";
+    case VerifyStatus::kUnsigned:
+      return "unsigned";
+    case VerifyStatus::kMalformed:
+      return "malformed";
+    case VerifyStatus::kUnknownSigner:
+      return "unknown_signer";
+    case VerifyStatus::kBadSignature:
+      return "bad_signature";
+    case VerifyStatus::kFileModified:
+      return "file_modified";
+    case VerifyStatus::kFileAdded:
+      return "file_added";
+    case VerifyStatus::kFileMissing:
+      return "file_missing";
+    case VerifyStatus::kSymlinkOrSpecial:
+      return "symlink_or_special_file";
+    case VerifyStatus::kError:
+      return "error";
   }
   return "error";
 }
@@ -94,10 +104,9 @@ Result<SignOutcome> sign_skill(const std::string& dir, const MinisignSecretKey& 
   SignOutcome out;
   out.files = files->size();
   out.manifest_hash = manifest_hash(manifest);
-  out.trusted_comment =
-      fmt::format("skill={} version={} manifest={}", doc.name,
-                  doc.version.empty() ? std::string("unversioned") : doc.version,
-                  out.manifest_hash);
+  out.trusted_comment = fmt::format("skill={} version={} manifest={}", doc.name,
+                                    doc.version.empty() ? std::string("unversioned") : doc.version,
+                                    out.manifest_hash);
   const std::string signature = CHITIN_TRY(sign(key, as_bytes(manifest), out.trusted_comment));
   CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kManifestFile), manifest, 0644));
   CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kSignatureFile), signature, 0644));
@@ -147,8 +156,7 @@ VerifyOutcome verify_skill(const std::string& dir, const std::vector<TrustedKey>
   const std::string manifest_path = dir + "/" + std::string(kManifestFile);
   auto manifest_status = sys::status_if_exists(manifest_path);
   if (manifest_status && *manifest_status && (*manifest_status)->is_symlink) {
-    return outcome(VerifyStatus::kSymlinkOrSpecial,
-                   fmt::format("{} is a symlink", manifest_path));
+    return outcome(VerifyStatus::kSymlinkOrSpecial, fmt::format("{} is a symlink", manifest_path));
   }
   auto manifest = sys::read_file(manifest_path, kMaxManifestBytes);
   if (!manifest) {
@@ -161,9 +169,10 @@ VerifyOutcome verify_skill(const std::string& dir, const std::vector<TrustedKey>
   const auto key = find_key(keys, signature->key_id);
   if (!key) {
     out.status = VerifyStatus::kUnknownSigner;
-    out.detail = fmt::format("signed by key {}, which is not trusted (add the publisher's key "
-                             "with 'chitin skill trust add FILE.pub')",
-                             out.key_id);
+    out.detail = fmt::format(
+        "signed by key {}, which is not trusted (add the publisher's key "
+        "with 'chitin skill trust add FILE.pub')",
+        out.key_id);
     return out;
   }
   out.signer = key->name;

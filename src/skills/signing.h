@@ -41,11 +41,11 @@ std::string_view to_string(VerifyStatus status);
 
 struct VerifyOutcome {
   VerifyStatus status = VerifyStatus::kError;
-  std::string detail;          // the reason, for people (names the file or key)
-  std::string signer;          // trusted key name, when known
-  std::string key_id;          // hex, when a signature was read
-  std::string trusted_comment; // when the signature verified
-  std::string manifest_hash;   // blake2b-256 hex of skill.manifest, when read
+  std::string detail;           // the reason, for people (names the file or key)
+  std::string signer;           // trusted key name, when known
+  std::string key_id;           // hex, when a signature was read
+  std::string trusted_comment;  // when the signature verified
+  std::string manifest_hash;    // blake2b-256 hex of skill.manifest, when read
   [[nodiscard]] bool ok() const { return status == VerifyStatus::kValid; }
 };
 

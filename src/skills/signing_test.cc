@@ -1,9 +1,8 @@
 #include "skills/signing.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "base/child_process.h"
 #include "support/temp_dir.h"

@@ -1,14 +1,14 @@
 #include "skills/skill_md.h"
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <set>
+
+#include <yaml-cpp/yaml.h>
 
 #include "base/encoding.h"
 
@@ -52,9 +52,8 @@ Result<void> check_nesting(std::string_view text, const Context& context) {
       ++indent;
     }
     std::size_t dashes = 0;
-    for (std::size_t i = indent; i + 1 < row.size() && (row[i] == '-' || row[i] == '?') &&
-                                 row[i + 1] == ' ';
-         i += 2) {
+    for (std::size_t i = indent;
+         i + 1 < row.size() && (row[i] == '-' || row[i] == '?') && row[i + 1] == ' '; i += 2) {
       ++dashes;
     }
     char quote = 0;
@@ -73,8 +72,8 @@ Result<void> check_nesting(std::string_view text, const Context& context) {
     }
     if (bracket_depth + indent / 2 + dashes > kMaxFrontmatterDepth) {
       return fail(ErrorCode::kLimitExceeded,
-                  "{}:{}: frontmatter is nested deeper than {} levels; flatten it",
-                  context.file, context.line_offset + line, kMaxFrontmatterDepth);
+                  "{}:{}: frontmatter is nested deeper than {} levels; flatten it", context.file,
+                  context.line_offset + line, kMaxFrontmatterDepth);
     }
     ++line;
     start = end + 1;
@@ -174,8 +173,8 @@ Result<std::vector<std::string>> checked_list(const YAML::Node& node, const Cont
   if (!node.IsSequence() && !node.IsNull()) {
     return fail_at(context, node, key, "must be a list, e.g. [\"a\", \"b\"]");
   }
-  std::vector<std::string> out = CHITIN_TRY(
-      string_list(node, context, key, kMaxPermissionEntries, kMaxPermissionEntryBytes));
+  std::vector<std::string> out =
+      CHITIN_TRY(string_list(node, context, key, kMaxPermissionEntries, kMaxPermissionEntryBytes));
   std::size_t index = 0;
   for (const std::string& entry : out) {
     if (auto ok = check(entry); !ok) {
@@ -192,9 +191,9 @@ Result<void> no_unknown_keys(const std::vector<std::pair<std::string, YAML::Node
                              const Context& context, std::string_view where) {
   for (const auto& [key, value] : entries) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return fail_at(context, value, fmt::format("{}.{}", where, key),
-                     fmt::format("unknown permission key; allowed here: {}",
-                                 fmt::join(allowed, ", ")));
+      return fail_at(
+          context, value, fmt::format("{}.{}", where, key),
+          fmt::format("unknown permission key; allowed here: {}", fmt::join(allowed, ", ")));
     }
   }
   return {};
@@ -239,16 +238,16 @@ Result<Permissions> parse_permissions(const YAML::Node& node, const Context& con
       CHITIN_RETURN_IF_ERROR(
           no_unknown_keys(fs, {"read", "write"}, context, "permissions.filesystem"));
       for (const auto& [fs_key, list] : fs) {
-        auto paths = CHITIN_TRY(checked_list(list, context, "permissions.filesystem." + fs_key,
-                                             check_filesystem_path));
+        auto paths = CHITIN_TRY(
+            checked_list(list, context, "permissions.filesystem." + fs_key, check_filesystem_path));
         (fs_key == "read" ? p.fs_read : p.fs_write) = std::move(paths);
       }
     } else if (key == "network") {
       const auto net = CHITIN_TRY(entries_of(value, context, "permissions.network"));
       CHITIN_RETURN_IF_ERROR(no_unknown_keys(net, {"hosts"}, context, "permissions.network"));
       for (const auto& [net_key, list] : net) {
-        p.hosts = CHITIN_TRY(
-            checked_list(list, context, "permissions.network.hosts", check_host_rule));
+        p.hosts =
+            CHITIN_TRY(checked_list(list, context, "permissions.network.hosts", check_host_rule));
       }
     } else if (key == "limits") {
       const auto limits = CHITIN_TRY(entries_of(value, context, "permissions.limits"));
@@ -359,7 +358,8 @@ Result<void> parse_metadata(const YAML::Node& node, const Context& context, Skil
   }
   std::optional<YAML::Node> chosen;
   for (const auto& [key, value] : CHITIN_TRY(entries_of(metadata, inner, "metadata"))) {
-    if (key == "openclaw" || ((key == "clawdbot" || key == "clawdis") && doc.metadata_key.empty())) {
+    if (key == "openclaw" ||
+        ((key == "clawdbot" || key == "clawdis") && doc.metadata_key.empty())) {
       if (key == "openclaw" || !chosen) {
         doc.metadata_key = key;
         chosen = value;
@@ -393,8 +393,7 @@ Result<SkillDocument> parse_skill_md(std::string_view text, std::string_view fil
     return fail(ErrorCode::kLimitExceeded, "{}: larger than {} bytes", file, kMaxSkillMdBytes);
   }
   if (text.find('\0') != std::string_view::npos || !is_valid_utf8(text)) {
-    return fail(ErrorCode::kInvalidInput, "{}: not UTF-8 text (NUL bytes or invalid UTF-8)",
-                file);
+    return fail(ErrorCode::kInvalidInput, "{}: not UTF-8 text (NUL bytes or invalid UTF-8)", file);
   }
   if (text.starts_with("\xEF\xBB\xBF")) {
     text.remove_prefix(3);
@@ -439,7 +438,8 @@ Result<SkillDocument> parse_skill_md(std::string_view text, std::string_view fil
   const std::string_view yaml = rest.substr(0, end);
   const std::size_t closing = rest.find('\n', end);
   SkillDocument doc;
-  doc.body = closing == std::string_view::npos ? std::string() : std::string(rest.substr(closing + 1));
+  doc.body =
+      closing == std::string_view::npos ? std::string() : std::string(rest.substr(closing + 1));
   doc.body_line = lines + 3;
 
   const Context context{file, 2};
@@ -479,8 +479,10 @@ Result<SkillDocument> parse_skill_md(std::string_view text, std::string_view fil
   }
   if (std::any_of(doc.version.begin(), doc.version.end(),
                   [](char c) { return c <= 0x20 || c == 0x7f; })) {
-    return fail(ErrorCode::kInvalidInput, "{}: 'version' must not contain spaces or control "
-                "characters", file);
+    return fail(ErrorCode::kInvalidInput,
+                "{}: 'version' must not contain spaces or control "
+                "characters",
+                file);
   }
   return doc;
 }

@@ -29,9 +29,9 @@ inline constexpr std::size_t kMaxNameBytes = 64;
 // An `install[]` entry. Recorded and shown; Chitin never runs it.
 struct InstallSpec {
   std::string id;
-  std::string kind;   // brew | node | go | uv | download | ...
+  std::string kind;  // brew | node | go | uv | download | ...
   std::string label;
-  std::string target; // formula, package, or url
+  std::string target;  // formula, package, or url
 };
 
 struct Requirements {

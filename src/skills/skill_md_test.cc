@@ -111,7 +111,8 @@ TEST(SkillMd, RejectsPathsOutsideTheAllowedRoots) {
 }
 
 TEST(SkillMd, RejectsBadTypesAndValues) {
-  const std::string prefix = "---\nname: a\ndescription: b\nmetadata:\n  openclaw:\n    permissions:\n";
+  const std::string prefix =
+      "---\nname: a\ndescription: b\nmetadata:\n  openclaw:\n    permissions:\n";
   EXPECT_NE(error_of(prefix + "      exec: curl\n---\n").find("must be a list"), std::string::npos);
   EXPECT_NE(error_of(prefix + "      exec: [/usr/bin/curl]\n---\n").find("not a binary name"),
             std::string::npos);
@@ -125,9 +126,9 @@ TEST(SkillMd, RejectsBadTypesAndValues) {
             std::string::npos);
   EXPECT_NE(error_of(prefix + "      secrets: [\"a b\"]\n---\n").find("secret name"),
             std::string::npos);
-  EXPECT_NE(error_of("---\nname: a\ndescription: b\nuser-invocable: maybe\n---\n")
-                .find("true or false"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of("---\nname: a\ndescription: b\nuser-invocable: maybe\n---\n").find("true or false"),
+      std::string::npos);
 }
 
 TEST(SkillMd, RejectsMalformedAndMissingFrontmatter) {

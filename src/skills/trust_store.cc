@@ -1,9 +1,8 @@
 #include "skills/trust_store.h"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -79,9 +78,9 @@ Result<TrustedKey> TrustStore::add(const std::string& name, std::string_view pub
                   key_id_hex(key.key_id), existing.name);
     }
   }
-  const bool written = CHITIN_TRY(sys::write_file_atomic(dir_ + "/" + name + std::string(kSuffix),
-                                                         format_public_key(key), 0600,
-                                                         sys::WriteMode::kCreateOnly));
+  const bool written =
+      CHITIN_TRY(sys::write_file_atomic(dir_ + "/" + name + std::string(kSuffix),
+                                        format_public_key(key), 0600, sys::WriteMode::kCreateOnly));
   if (!written) {
     return fail(ErrorCode::kAlreadyExists, "a key named '{}' is already trusted", name);
   }
@@ -93,8 +92,10 @@ Result<void> TrustStore::remove(const std::string& name) {
   const std::string path = dir_ + "/" + name + std::string(kSuffix);
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) {
-      return fail(ErrorCode::kNotFound, "no trusted key named '{}' (see 'chitin skill trust "
-                  "list')", name);
+      return fail(ErrorCode::kNotFound,
+                  "no trusted key named '{}' (see 'chitin skill trust "
+                  "list')",
+                  name);
     }
     return errno_fail("cannot remove " + path);
   }

@@ -1,8 +1,7 @@
 #include "skills/yara_rules.h"
 
-#include <yara.h>
-
 #include <fmt/core.h>
+#include <yara.h>
 
 #include <algorithm>
 #include <mutex>
@@ -92,8 +91,7 @@ Result<std::unique_ptr<YaraRules>> YaraRules::compile(std::string_view source) {
   yr_compiler_set_callback(compiler, on_compile_message, &errors);
   const std::string text(source);
   if (yr_compiler_add_string(compiler, text.c_str(), nullptr) != 0) {
-    return fail(ErrorCode::kInternal, "the built-in scanner rules do not compile: {}",
-                errors.text);
+    return fail(ErrorCode::kInternal, "the built-in scanner rules do not compile: {}", errors.text);
   }
   YR_RULES* rules = nullptr;
   if (yr_compiler_get_rules(compiler, &rules) != ERROR_SUCCESS) {

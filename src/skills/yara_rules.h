@@ -15,9 +15,9 @@ struct YR_RULES;
 namespace chitin::skills {
 
 struct YaraMatch {
-  std::string id;        // meta id
-  std::string severity;  // meta severity
-  std::string message;   // meta message
+  std::string id;          // meta id
+  std::string severity;    // meta severity
+  std::string message;     // meta message
   std::size_t offset = 0;  // first match of the rule's first matching string
   std::size_t length = 0;
 };

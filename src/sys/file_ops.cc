@@ -1,14 +1,14 @@
 #include "sys/file_ops.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <memory>
 #include <optional>
 
