@@ -11,6 +11,7 @@
 #include "audit/verify.h"
 #include "config/config.h"
 #include "config/schema.h"
+#include "doctor/skill_checks.h"
 #include "sandbox/selftest.h"
 #include "sys/file_ops.h"
 
@@ -230,6 +231,8 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   check_permissions(out, paths.audit_secret_key_file(), "fs.audit_key", false, true);
   check_permissions(out, paths.audit_dir(), "fs.audit_dir", true, false);
   check_permissions(out, paths.secrets_dir(), "fs.secrets_dir", true, true);
+  check_permissions(out, paths.skill_trust_dir(), "fs.skill_trust_dir", true, false);
+  check_permissions(out, paths.skills_lock_file(), "fs.skills_lock", false, false);
   // Privilege.
   if (::geteuid() == 0) {
     out.push_back(finding("process.running_as_root", Severity::kWarn, 3, "Chitin runs as root",
@@ -301,6 +304,7 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
                   "see chitin sandbox selftest for what the kernel lacks"));
     }
   }
+  check_skills(out, paths);
   scan_for_plaintext_secrets(out, paths);
   return report;
 }
