@@ -39,7 +39,11 @@ bool is_command_prefix(std::string_view word) {
 
 class Lexer {
  public:
-  explicit Lexer(std::string_view text) : text_(text) { stack_.push_back({Context::kCode}); }
+  explicit Lexer(std::string_view text) : text_(text) {
+    // Never reallocates (push() stops at kMaxNesting), so Frame references stay valid.
+    stack_.reserve(kMaxNesting);
+    stack_.push_back({Context::kCode});
+  }
 
   std::vector<std::pair<std::string, std::size_t>> run() {
     while (i_ < text_.size() && out_.size() < kMaxCommands) {
@@ -287,9 +291,9 @@ class Lexer {
       return;
     }
     if (c == '[' && at(i_ + 1) == '[' && frame.command_position) {
+      frame.command_position = false;  // before push(): `frame` refers into the stack
       push(Context::kTest);
       i_ += 2;
-      frame.command_position = false;
       return;
     }
     // A word.

@@ -146,7 +146,7 @@ TEST(SkillMd, RejectsMalformedAndMissingFrontmatter) {
 }
 
 TEST(SkillMd, RejectsBinaryHugeAndDeepInput) {
-  EXPECT_NE(error_of(std::string("---\nname: a\0b\ndescription: c\n---\n", 35)).find("not UTF-8"),
+  EXPECT_NE(error_of(std::string("---\nname: a\0b\ndescription: c\n---\n", 33)).find("not UTF-8"),
             std::string::npos);
   EXPECT_NE(error_of("---\nname: a\ndescription: \xff\xfe\n---\n").find("not UTF-8"),
             std::string::npos);

@@ -4,6 +4,7 @@
 #include <yara.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 
 namespace chitin::skills {
@@ -64,14 +65,20 @@ int on_scan_message(YR_SCAN_CONTEXT* context, int message, void* message_data, v
   bool found = false;
   const YR_STRING* string = nullptr;
   yr_rule_strings_foreach(rule, string) {
-    const YR_MATCH* hit = nullptr;
-    yr_string_matches_foreach(context, string, hit) {
-      const auto offset = static_cast<std::size_t>(hit->offset);
-      if (!found || offset < match.offset) {
+    // Not yr_string_matches_foreach: libyara 4.2 stores YR_MATCH records unaligned in its
+    // notebook allocator, so each record is copied out before its fields are read (UBSan
+    // reports the direct member access).
+    const YR_MATCH* hit = context->matches[string->idx].head;
+    while (hit != nullptr) {
+      YR_MATCH copy;
+      std::memcpy(&copy, hit, sizeof(copy));
+      const auto offset = static_cast<std::size_t>(copy.offset);
+      if (!copy.is_private && (!found || offset < match.offset)) {
         match.offset = offset;
-        match.length = static_cast<std::size_t>(hit->match_length);
+        match.length = static_cast<std::size_t>(copy.match_length);
         found = true;
       }
+      hit = copy.next;
     }
   }
   state->matches->push_back(std::move(match));
