@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
+#include "base/log.h"
 #include "cli/command.h"
 #include "skills/installer.h"
 
@@ -27,8 +28,10 @@ struct InstallArguments {
 
 void print_plan(const skills::StagedSkill& staged) {
   const skills::SkillDocument& doc = staged.document;
+  // Everything from the skill is escaped: a description with terminal escapes could hide
+  // the lines below (UNSIGNED, WIDER PERMISSIONS) from the person approving.
   fmt::print("skill {} {}\n  {}\n", doc.name, doc.version.empty() ? "(unversioned)" : doc.version,
-             doc.description.substr(0, 300));
+             log::escaped(doc.description, 300));
   if (staged.quarantined()) {
     fmt::print(
         "  signature: UNSIGNED - it will be installed quarantined: every use needs your "
@@ -42,7 +45,14 @@ void print_plan(const skills::StagedSkill& staged) {
     fmt::print("    {}\n", line);
   }
   if (staged.installed) {
-    fmt::print("  replaces installed version {}\n", staged.installed->version);
+    fmt::print("  replaces installed version {}\n", log::escaped(staged.installed->version));
+    if (staged.installed->key_id != staged.signature.key_id) {
+      fmt::print("  SIGNER CHANGES: installed from {} (key {}), this one from {} (key {})\n",
+                 staged.installed->signer.empty() ? "nobody (unsigned)" : staged.installed->signer,
+                 staged.installed->key_id.empty() ? "-" : staged.installed->key_id,
+                 staged.quarantined() ? "nobody (unsigned)" : staged.signature.signer,
+                 staged.quarantined() ? "-" : staged.signature.key_id);
+    }
     if (staged.widening.empty()) {
       fmt::print("  permissions are not wider than the installed version's\n");
     } else {
@@ -54,7 +64,7 @@ void print_plan(const skills::StagedSkill& staged) {
   }
   for (const skills::InstallSpec& spec : doc.install) {
     fmt::print("  installer spec (NOT run by Chitin; review before running it yourself): {} {}\n",
-               spec.kind, spec.target);
+               log::escaped(spec.kind, 32), log::escaped(spec.target, 200));
   }
   if (!staged.scan.findings.empty()) {
     fmt::print("  scanner findings below the refusal threshold:\n");

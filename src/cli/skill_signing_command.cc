@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
+#include "base/log.h"
 #include "cli/command.h"
 #include "cli/skill_command.h"
 #include "skills/archive.h"
@@ -72,6 +73,19 @@ int run_sign(const std::string& dir, const std::string& key_file) {
       "signed {} file(s) with key {}\n  {}/skill.manifest\n  {}/skill.manifest.minisig\n"
       "  trusted comment: {}\n",
       signed_out->files, skills::key_id_hex(key->key_id), dir, dir, signed_out->trusted_comment);
+  return kExitOk;
+}
+
+int run_manifest(const std::string& dir) {
+  auto out = skills::write_manifest_for_signing(dir);
+  if (!out) {
+    print_error(out.error());
+    return exit_code_for(out.error());
+  }
+  fmt::print(
+      "wrote {}/skill.manifest ({} files). Sign it with your own minisign key:\n"
+      "  minisign -S -s KEY -m {}/skill.manifest -t '{}'\n",
+      dir, out->files, dir, out->trusted_comment);
   return kExitOk;
 }
 
@@ -262,7 +276,7 @@ int run_scan(const ScanArguments& args) {
 
 void print_findings(const skills::ScanReport& report) {
   for (const skills::Finding& f : report.findings) {
-    fmt::print("{:<8} {:<28} {}{}  {}\n", to_string(f.severity), f.rule, f.file,
+    fmt::print("{:<8} {:<28} {}{}  {}\n", to_string(f.severity), f.rule, log::escaped(f.file, 200),
                f.line > 0 ? fmt::format(":{}", f.line) : std::string(), f.message);
   }
 }
@@ -283,6 +297,12 @@ void add_skill_signing_commands(CLI::App& skill_app, CommandContext& context) {
   sign->add_option("--key", *sign_key, "Secret key from 'chitin skill keygen'")->required();
   sign->callback(
       [&context, sign_dir, sign_key] { context.exit_code = run_sign(*sign_dir, *sign_key); });
+
+  CLI::App* manifest = skill->add_subcommand(
+      "manifest", "Write DIR/skill.manifest only and print the minisign command that signs it.");
+  auto manifest_dir = std::make_shared<std::string>();
+  manifest->add_option("DIR", *manifest_dir, "The skill folder")->required();
+  manifest->callback([&context, manifest_dir] { context.exit_code = run_manifest(*manifest_dir); });
 
   CLI::App* verify = skill->add_subcommand(
       "verify", "Check a skill folder's signature and files. Exit 0 valid, 1 with the reason.");

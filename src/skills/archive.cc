@@ -104,7 +104,12 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
       path.remove_suffix(1);
     }
     if (path.empty() || path == ".") {
-      continue;  // the archive's own root
+      // The archive's own root: fine as a directory; any other type under that name would
+      // be decompressed without being counted, so it is refused.
+      if (archive_entry_filetype(entry) == AE_IFDIR) {
+        continue;
+      }
+      return entry_fail(raw_name ? raw_name : "", "an entry without a name is not allowed");
     }
     if (auto ok = check_relative_path(path, limits.max_path_bytes); !ok) {
       return entry_fail(path, ok.error().message);

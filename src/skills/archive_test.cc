@@ -154,5 +154,15 @@ TEST(Archive, RefusesDuplicatesGarbageAndEncryptedEntries) {
   EXPECT_FALSE(extract_error(whole.substr(0, whole.size() / 2)).empty());
 }
 
+TEST(Archive, ANamelessRegularEntryIsRefused) {
+  const std::string nameless = extract_error(make_archive({{"./", "payload"}}, false));
+  EXPECT_FALSE(nameless.empty());  // libarchive itself calls a regular "./" damaged
+  EXPECT_NE(extract_error(make_archive({{".", "payload"}}, false)).find("without a name"),
+            std::string::npos);
+  TempDir dir;
+  EXPECT_TRUE(
+      extract_archive(make_archive({{"./", "", AE_IFDIR}, {"./a", "x"}}, false), dir.path()));
+}
+
 }  // namespace
 }  // namespace chitin::skills

@@ -29,6 +29,7 @@ struct Walker {
   const BundleLimits& limits;
   std::vector<BundleFile> files;
   std::uint64_t total = 0;
+  std::size_t directories = 0;
 
   tl::expected<void, WalkError> hash_file(int dir_fd, const std::string& name,
                                           const std::string& path) {
@@ -79,7 +80,10 @@ struct Walker {
     }
     for (const sys::DirectoryEntry& entry : *entries) {
       const std::string path = prefix.empty() ? entry.name : prefix + "/" + entry.name;
-      if (prefix.empty() && (entry.name == kManifestFile || entry.name == kSignatureFile)) {
+      // The manifest and its signature are checked on their own; anything else wearing
+      // their names (a directory, a symlink) is walked and reported like any other entry.
+      if (prefix.empty() && entry.status.is_regular &&
+          (entry.name == kManifestFile || entry.name == kSignatureFile)) {
         continue;
       }
       if (auto ok = check_relative_path(path, limits.max_path_bytes); !ok) {
@@ -92,6 +96,11 @@ struct Walker {
                                      path));
       }
       if (entry.status.is_directory) {
+        if (++directories > limits.max_files) {
+          return walk_fail(WalkProblem::kLimit, fmt::format("the skill has more than {} "
+                                                            "directories",
+                                                            limits.max_files));
+        }
         auto child = sys::open_at(dir_fd, entry.name, O_RDONLY | O_DIRECTORY);
         if (!child) {
           return walk_fail(WalkProblem::kIo, child.error());
@@ -155,7 +164,7 @@ Walk hash_bundle(const std::string& dir, const BundleLimits& limits) {
   if (!fd) {
     return walk_fail(WalkProblem::kIo, fd.error());
   }
-  Walker walker{limits, {}, 0};
+  Walker walker{limits, {}, 0, 0};
   if (auto ok = walker.walk(fd->get(), "", 0); !ok) {
     return tl::make_unexpected(ok.error());
   }

@@ -32,6 +32,7 @@ tl::unexpected<StageFailure> refuse(Refusal refusal, std::string message) {
 // error, as in a signed manifest), within the same limits as archives.
 struct TreeCopy {
   std::size_t files = 0;
+  std::size_t directories = 0;
   std::uint64_t bytes = 0;
 
   Result<void> copy(int from_fd, int to_fd, const std::string& prefix, std::size_t depth) {
@@ -41,6 +42,7 @@ struct TreeCopy {
     }
     for (const auto& entry : CHITIN_TRY(sys::list_directory(from_fd, kMaxCopyFiles + 1))) {
       const std::string path = prefix.empty() ? entry.name : prefix + "/" + entry.name;
+      CHITIN_RETURN_IF_ERROR(check_relative_path(path, BundleLimits{}.max_path_bytes));
       if (entry.status.is_symlink || (!entry.status.is_directory && !entry.status.is_regular)) {
         return fail(ErrorCode::kInvalidInput,
                     "{} is a symlink or special file; skills may hold only regular files and "
@@ -48,6 +50,10 @@ struct TreeCopy {
                     path);
       }
       if (entry.status.is_directory) {
+        if (++directories > kMaxCopyFiles) {
+          return fail(ErrorCode::kLimitExceeded, "the skill has more than {} directories",
+                      kMaxCopyFiles);
+        }
         CHITIN_RETURN_IF_ERROR(sys::make_directory_at(to_fd, entry.name, 0755));
         UniqueFd from = CHITIN_TRY(sys::open_at(from_fd, entry.name, O_RDONLY | O_DIRECTORY));
         UniqueFd to = CHITIN_TRY(sys::open_at(to_fd, entry.name, O_RDONLY | O_DIRECTORY));
@@ -112,6 +118,37 @@ Result<std::string> find_skill_root(const std::string& unpacked) {
               "no SKILL.md at the top of the source or in its single top-level folder");
 }
 
+// The signed trusted comment must name this skill; version= and manifest=, when present, must
+// match too (they are signed, so a mismatch means the comment was made for something else).
+Result<void> check_trusted_comment(const VerifyOutcome& signature, const SkillDocument& doc) {
+  const std::string& comment = signature.trusted_comment;
+  auto field = [&comment](std::string_view key) -> std::optional<std::string> {
+    std::size_t start = 0;
+    while (start < comment.size()) {
+      const std::size_t end = std::min(comment.find_first_of(" \t", start), comment.size());
+      const std::string_view token = std::string_view(comment).substr(start, end - start);
+      if (token.size() > key.size() && token.starts_with(key) && token[key.size()] == '=') {
+        return std::string(token.substr(key.size() + 1));
+      }
+      start = end + 1;
+    }
+    return std::nullopt;
+  };
+  const auto name = field("skill");
+  const auto version = field("version");
+  const auto manifest = field("manifest");
+  const std::string expected_version = doc.version.empty() ? "unversioned" : doc.version;
+  if (!name || *name != doc.name || (version && *version != expected_version) ||
+      (manifest && *manifest != signature.manifest_hash)) {
+    return fail(ErrorCode::kIntegrity,
+                "the signature's trusted comment '{}' does not match skill '{}' version '{}' "
+                "(sign with 'chitin skill sign', or with minisign -t 'skill=NAME version=VERSION "
+                "manifest=HASH' as 'chitin skill manifest' prints it)",
+                log::escaped(comment, 160), doc.name, expected_version);
+  }
+  return {};
+}
+
 nlohmann::json install_details(const StagedSkill& staged, const LockEntry& entry,
                                const std::string& approved_by) {
   const auto max = staged.scan.max_severity();
@@ -165,7 +202,7 @@ tl::expected<StagedSkill, StageFailure> Installer::stage(const std::string& sour
     return refuse(Refusal::kUnsafeSource, root.error());
   }
   staged.skill_dir_ = *root;
-  auto text = sys::read_file(staged.skill_dir_ + "/SKILL.md", kMaxSkillMdBytes);
+  auto text = sys::read_regular_file(staged.skill_dir_ + "/SKILL.md", kMaxSkillMdBytes);
   if (!text) {
     return refuse(Refusal::kUnsafeSource, text.error());
   }
@@ -193,11 +230,8 @@ tl::expected<StagedSkill, StageFailure> Installer::stage(const std::string& sour
         Refusal::kSignature,
         fmt::format("skill '{}' failed signature verification ({}): {}", staged.document.name,
                     to_string(staged.signature.status), staged.signature.detail));
-  } else if (!staged.signature.trusted_comment.starts_with("skill=" + staged.document.name + " ")) {
-    return refuse(
-        Refusal::kSignature,
-        fmt::format("the signature's trusted comment '{}' does not name skill '{}'",
-                    log::escaped(staged.signature.trusted_comment, 120), staged.document.name));
+  } else if (auto comment = check_trusted_comment(staged.signature, staged.document); !comment) {
+    return refuse(Refusal::kSignature, comment.error());
   }
 
   auto scan = scanner_.scan_skill(staged.skill_dir_);
@@ -290,7 +324,8 @@ Result<std::vector<LoadedSkill>> Installer::load(audit::AuditLog* log) const {
       } else if (!entry.quarantined && outcome.key_id != entry.key_id) {
         skill.problem = fmt::format("it is now signed by key {}, not by {} as installed",
                                     outcome.key_id, entry.key_id);
-      } else if (auto text = sys::read_file(skill.dir + "/SKILL.md", kMaxSkillMdBytes); !text) {
+      } else if (auto text = sys::read_regular_file(skill.dir + "/SKILL.md", kMaxSkillMdBytes);
+                 !text) {
         skill.problem = text.error().describe();
       } else if (auto doc = parse_skill_md(*text, skill.dir + "/SKILL.md"); !doc) {
         skill.problem = doc.error().message;

@@ -21,7 +21,7 @@ Result<SkillsLock> load_lock(const std::string& path) {
   if (!exists) {
     return lock;
   }
-  const std::string text = CHITIN_TRY(sys::read_file(path, kMaxLockBytes));
+  const std::string text = CHITIN_TRY(sys::read_regular_file(path, kMaxLockBytes));
   auto damaged = [&path](std::string_view why) {
     return fail(ErrorCode::kIntegrity,
                 "{} is damaged ({}); restore it from a backup or reinstall the skills", path, why);
@@ -30,8 +30,9 @@ Result<SkillsLock> load_lock(const std::string& path) {
     return damaged("nested too deeply");
   }
   const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || json.value("version", 0) != kLockVersion ||
-      !json.contains("skills") || !json.at("skills").is_object()) {
+  if (json.is_discarded() || !json.is_object() || !json.contains("version") ||
+      json.at("version") != kLockVersion || !json.contains("skills") ||
+      !json.at("skills").is_object()) {
     return damaged("not a version 1 skills.lock");
   }
   for (const auto& [name, value] : json.at("skills").items()) {
@@ -39,6 +40,8 @@ Result<SkillsLock> load_lock(const std::string& path) {
       return damaged("entry '" + name + "' is not an object");
     }
     LockEntry entry;
+    // nlohmann's typed accessors throw on a wrong type: a damaged file must be an error, not
+    // a crash.
     try {
       entry.version = value.at("version").get<std::string>();
       entry.signer = value.at("signer").get<std::string>();
@@ -47,14 +50,18 @@ Result<SkillsLock> load_lock(const std::string& path) {
       entry.quarantined = value.at("quarantined").get<bool>();
       entry.source = value.at("source").get<std::string>();
       entry.installed_at = value.at("installed_at").get<std::string>();
+      auto permissions =
+          permissions_from_json(value.value("permissions", nlohmann::json::object()));
+      if (!permissions) {
+        return damaged("entry '" + name + "': " + permissions.error().message);
+      }
+      entry.permissions = std::move(*permissions);
     } catch (const nlohmann::json::exception&) {
       return damaged("entry '" + name + "' lacks a field or has a wrong type");
     }
-    auto permissions = permissions_from_json(value.value("permissions", nlohmann::json::object()));
-    if (!permissions) {
-      return damaged("entry '" + name + "': " + permissions.error().message);
+    if (entry.manifest.size() != 64) {
+      return damaged("entry '" + name + "' has no manifest hash");
     }
-    entry.permissions = std::move(*permissions);
     lock.skills.emplace(name, std::move(entry));
   }
   return lock;

@@ -148,7 +148,8 @@ Result<MinisignSecretKey> parse_secret_key(std::string_view text) {
   if (raw[2] != 0 || raw[3] != 0) {
     return wipe_and_fail(
         "the secret key is password-encrypted; Chitin signs with unencrypted keys from "
-        "'chitin skill keygen' (or sign skill.manifest with 'minisign -S' yourself)");
+        "'chitin skill keygen' (or run 'chitin skill manifest DIR' and sign with minisign "
+        "yourself)");
   }
   constexpr std::size_t kKeyNum = 2 + 2 + 2 + 32 + 8 + 8;
   MinisignSecretKey key;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/encoding.h"
 #include "base/log.h"
 #include "skills/content_checks.h"
 #include "skills/scan_rules.h"
@@ -93,6 +94,7 @@ struct SkillWalk {
   const Scanner& scanner;
   const Permissions& permissions;
   ScanReport report;
+  std::size_t directories = 0;
 
   Result<void> walk(int dir_fd, const std::string& prefix, std::size_t depth) {
     if (depth > kMaxDepth) {
@@ -111,6 +113,10 @@ struct SkillWalk {
         continue;
       }
       if (entry.status.is_directory) {
+        if (++directories > kMaxFiles) {
+          return fail(ErrorCode::kLimitExceeded,
+                      "more than {} directories; the skill is too large to scan", kMaxFiles);
+        }
         UniqueFd child = CHITIN_TRY(sys::open_at(dir_fd, entry.name, O_RDONLY | O_DIRECTORY));
         CHITIN_RETURN_IF_ERROR(walk(child.get(), path, depth + 1));
         continue;
@@ -131,9 +137,9 @@ struct SkillWalk {
         if (content.error().code != ErrorCode::kLimitExceeded) {
           return fail(content.error());
         }
-        report.findings.push_back(
-            Finding{"bundle.large_file", Severity::kMedium, path, 0,
-                    fmt::format("larger than {} bytes; not scanned", kMaxScannedFileBytes)});
+        report.findings.push_back(Finding{
+            "bundle.large_file", Severity::kHigh, path, 0,
+            fmt::format("larger than {} bytes: it cannot be scanned", kMaxScannedFileBytes)});
         ++report.files;
         continue;
       }
@@ -242,11 +248,19 @@ ScanReport Scanner::scan_file(std::string_view name, std::string_view content,
                             "source in the sandbox instead"});
       return report;
     case FileKind::kMedia:
-      return report;
     case FileKind::kOtherBinary:
-      out.push_back(Finding{"binary.opaque", Severity::kLow, file, 0,
-                            "binary file of unknown type; its contents were not reviewed"});
-      return report;
+      // Leading bytes prove nothing ("GIF89a=0" is a valid Python line, one NUL is easy to
+      // add): binary-looking files get the content rules too; only real binaries are noted.
+      if (!is_valid_utf8(content) && !is_script(name, content)) {
+        if (classify(name, content) == FileKind::kOtherBinary) {
+          out.push_back(Finding{"binary.opaque", Severity::kLow, file, 0,
+                                "binary file of unknown type; scanned as bytes only"});
+        }
+        add_yara_findings(*rules_, name, content, out);
+        deduplicate(out);
+        return report;
+      }
+      break;
     case FileKind::kText:
       break;
   }
@@ -289,7 +303,7 @@ Result<ScanReport> Scanner::scan_skill(const std::string& dir) const {
   ScanReport report;
   Permissions permissions;
   const std::string skill_md = dir + "/SKILL.md";
-  auto text = sys::read_file(skill_md, kMaxSkillMdBytes);
+  auto text = sys::read_regular_file(skill_md, kMaxSkillMdBytes);
   if (!text) {
     report.findings.push_back(Finding{"skill.malformed", Severity::kHigh, "SKILL.md", 0,
                                       text.error().sys_errno == ENOENT
@@ -311,7 +325,7 @@ Result<ScanReport> Scanner::scan_skill(const std::string& dir) const {
     }
   }
   UniqueFd fd = CHITIN_TRY(sys::open_file(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
-  SkillWalk walk{*this, permissions, {}};
+  SkillWalk walk{*this, permissions, {}, 0};
   CHITIN_RETURN_IF_ERROR(walk.walk(fd.get(), "", 0));
   report.merge(std::move(walk.report));
   std::stable_sort(report.findings.begin(), report.findings.end(),

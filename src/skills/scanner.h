@@ -47,9 +47,9 @@ struct ScanReport {
 
 nlohmann::json to_json(const ScanReport& report);
 
-// Per-file read limit for content rules; the rest of a larger file is not scanned (a finding
-// says so).
-inline constexpr std::size_t kMaxScannedFileBytes = 4 << 20;
+// Per-file limit (the bundle's own per-file limit): a larger file is not scanned and is a high
+// finding, so it cannot be installed.
+inline constexpr std::size_t kMaxScannedFileBytes = 32 << 20;
 
 class YaraRules;
 

@@ -92,30 +92,51 @@ std::string_view to_string(VerifyStatus status) {
   return "error";
 }
 
-Result<SignOutcome> sign_skill(const std::string& dir, const MinisignSecretKey& key) {
+namespace {
+
+struct PreparedManifest {
+  std::string text;
+  SignOutcome outcome;
+};
+
+Result<PreparedManifest> prepare_manifest(const std::string& dir) {
   const std::string skill_md_path = dir + "/SKILL.md";
-  const std::string text = CHITIN_TRY(sys::read_file(skill_md_path, kMaxSkillMdBytes));
+  const std::string text = CHITIN_TRY(sys::read_regular_file(skill_md_path, kMaxSkillMdBytes));
   const SkillDocument doc = CHITIN_TRY(parse_skill_md(text, skill_md_path));
   auto files = hash_bundle(dir);
   if (!files) {
     return fail(files.error().error);
   }
-  const std::string manifest = format_manifest(*files);
-  SignOutcome out;
-  out.files = files->size();
-  out.manifest_hash = manifest_hash(manifest);
-  out.trusted_comment = fmt::format("skill={} version={} manifest={}", doc.name,
-                                    doc.version.empty() ? std::string("unversioned") : doc.version,
-                                    out.manifest_hash);
-  const std::string signature = CHITIN_TRY(sign(key, as_bytes(manifest), out.trusted_comment));
-  CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kManifestFile), manifest, 0644));
-  CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kSignatureFile), signature, 0644));
+  PreparedManifest out;
+  out.text = format_manifest(*files);
+  out.outcome.files = files->size();
+  out.outcome.manifest_hash = manifest_hash(out.text);
+  out.outcome.trusted_comment = fmt::format(
+      "skill={} version={} manifest={}", doc.name,
+      doc.version.empty() ? std::string("unversioned") : doc.version, out.outcome.manifest_hash);
   return out;
+}
+
+}  // namespace
+
+Result<SignOutcome> sign_skill(const std::string& dir, const MinisignSecretKey& key) {
+  const PreparedManifest prepared = CHITIN_TRY(prepare_manifest(dir));
+  const std::string signature =
+      CHITIN_TRY(sign(key, as_bytes(prepared.text), prepared.outcome.trusted_comment));
+  CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kManifestFile), prepared.text, 0644));
+  CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kSignatureFile), signature, 0644));
+  return prepared.outcome;
+}
+
+Result<SignOutcome> write_manifest_for_signing(const std::string& dir) {
+  const PreparedManifest prepared = CHITIN_TRY(prepare_manifest(dir));
+  CHITIN_TRY(sys::write_file_atomic(dir + "/" + std::string(kManifestFile), prepared.text, 0644));
+  return prepared.outcome;
 }
 
 VerifyOutcome verify_files(const std::string& dir) {
   const std::string manifest_path = dir + "/" + std::string(kManifestFile);
-  auto manifest = sys::read_file(manifest_path, kMaxManifestBytes);
+  auto manifest = sys::read_regular_file(manifest_path, kMaxManifestBytes);
   if (!manifest) {
     return outcome(VerifyStatus::kMalformed,
                    fmt::format("cannot read {}: {}", manifest_path, manifest.error().describe()));
@@ -126,6 +147,14 @@ VerifyOutcome verify_files(const std::string& dir) {
   }
   VerifyOutcome out;
   out.manifest_hash = manifest_hash(*manifest);
+  // Installs checked this way are unsigned: whatever appears under the signature's name was
+  // added after install.
+  const std::string signature_path = dir + "/" + std::string(kSignatureFile);
+  if (auto present = sys::status_if_exists(signature_path); !present || *present) {
+    out.status = VerifyStatus::kFileAdded;
+    out.detail = fmt::format("{} appeared after install (file added)", kSignatureFile);
+    return out;
+  }
   compare_files(dir, *listed, out);
   return out;
 }
@@ -144,7 +173,7 @@ VerifyOutcome verify_skill(const std::string& dir, const std::vector<TrustedKey>
     return outcome(VerifyStatus::kSymlinkOrSpecial,
                    fmt::format("{} is not a regular file", signature_path));
   }
-  auto signature_text = sys::read_file(signature_path, kMaxSignatureFileBytes);
+  auto signature_text = sys::read_regular_file(signature_path, kMaxSignatureFileBytes);
   if (!signature_text) {
     return outcome(VerifyStatus::kMalformed, signature_text.error().describe());
   }
@@ -158,7 +187,7 @@ VerifyOutcome verify_skill(const std::string& dir, const std::vector<TrustedKey>
   if (manifest_status && *manifest_status && (*manifest_status)->is_symlink) {
     return outcome(VerifyStatus::kSymlinkOrSpecial, fmt::format("{} is a symlink", manifest_path));
   }
-  auto manifest = sys::read_file(manifest_path, kMaxManifestBytes);
+  auto manifest = sys::read_regular_file(manifest_path, kMaxManifestBytes);
   if (!manifest) {
     return outcome(VerifyStatus::kMalformed,
                    fmt::format("cannot read {}: {}", manifest_path, manifest.error().describe()));

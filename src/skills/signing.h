@@ -60,4 +60,8 @@ VerifyOutcome verify_files(const std::string& dir);
 // Writes DIR/skill.manifest for an unsigned skill; returns its blake2b-256 hex.
 Result<std::string> write_local_manifest(const std::string& dir);
 
+// Writes DIR/skill.manifest (not signed) and returns what sign_skill would have put in the
+// trusted comment, for publishers who sign with their own minisign key.
+Result<SignOutcome> write_manifest_for_signing(const std::string& dir);
+
 }  // namespace chitin::skills

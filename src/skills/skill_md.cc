@@ -56,15 +56,10 @@ Result<void> check_nesting(std::string_view text, const Context& context) {
          i + 1 < row.size() && (row[i] == '-' || row[i] == '?') && row[i + 1] == ' '; i += 2) {
       ++dashes;
     }
-    char quote = 0;
+    // Every bracket counts, also inside quotes and comments: over-counting can only refuse
+    // input, never let deep input through.
     for (const char c : row) {
-      if (quote != 0) {
-        quote = c == quote ? 0 : quote;
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '#') {
-        break;
-      } else if (c == '[' || c == '{') {
+      if (c == '[' || c == '{') {
         ++bracket_depth;
       } else if ((c == ']' || c == '}') && bracket_depth > 0) {
         --bracket_depth;

@@ -52,7 +52,7 @@ Result<std::vector<TrustedKey>> TrustStore::list() const {
       continue;
     }
     const std::string path = dir_ + "/" + entry.name;
-    const std::string text = CHITIN_TRY(sys::read_file(path, kMaxKeyFileBytes));
+    const std::string text = CHITIN_TRY(sys::read_regular_file(path, kMaxKeyFileBytes));
     auto key = parse_public_key(text);
     if (!key) {
       return fail(ErrorCode::kInvalidInput, "{}: {}; remove it with 'chitin skill trust remove'",

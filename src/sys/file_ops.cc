@@ -70,6 +70,18 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   return read_all(fd.get(), max_bytes, path);
 }
 
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes) {
+  UniqueFd fd = CHITIN_TRY(open_file(path, O_RDONLY | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return errno_fail(fmt::format("cannot stat {}", path));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ErrorCode::kInvalidInput, "{} is not a regular file", path);
+  }
+  return read_all(fd.get(), max_bytes, path);
+}
+
 Result<void> write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());

@@ -22,6 +22,10 @@ Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
 // Reads a whole file; more than `max_bytes` is a kLimitExceeded error naming the path.
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes);
 Result<std::string> read_all(int fd, std::size_t max_bytes, std::string_view what);
+// Like read_file, for paths an attacker may have replaced: the final component is not
+// followed if it is a symlink, a FIFO cannot block the open, and anything but a regular file
+// is an error naming the path.
+Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);
 
 // Writes all of `data`, retrying short writes and EINTR.
 Result<void> write_all(int fd, std::string_view data);
