@@ -109,21 +109,13 @@ std::string_view refusal_name(skills::Refusal refusal) {
 }
 
 int run_install(const CommandContext& context, const InstallArguments& args) {
-  const auto state = load_state(context);
-  if (!state) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto session = open_skill_session(context, exit_code);
+  if (!session) {
+    return exit_code;
   }
-  auto log = audit::open_installation_log(state->paths, state->config);
-  if (!log) {
-    print_error(log.error());
-    return kExitProblem;
-  }
-  auto scanner = skills::Scanner::create();
-  if (!scanner) {
-    print_error(scanner.error());
-    return kExitProblem;
-  }
-  const skills::Installer installer(state->paths, *scanner);
+  auto& log = session->log;
+  const skills::Installer installer(session->state.paths, *session->scanner);
   skills::StageOptions options;
   options.allow_unsigned = args.allow_unsigned;
   auto staged = installer.stage(args.source, options);
@@ -134,12 +126,12 @@ int run_install(const CommandContext& context, const InstallArguments& args) {
     print_error(staged.error().error);
     // Refusals are security decisions: they go on the record too.
     if (auto audited =
-            (*log)->append(audit::Event{"skill.install_refused",
-                                        "cli",
-                                        "",
-                                        {{"source", args.source},
-                                         {"reason", refusal_name(staged.error().refusal)},
-                                         {"detail", staged.error().error.message.substr(0, 500)}}});
+            log->append(audit::Event{"skill.install_refused",
+                                     "cli",
+                                     "",
+                                     {{"source", args.source},
+                                      {"reason", refusal_name(staged.error().refusal)},
+                                      {"detail", staged.error().error.message.substr(0, 500)}}});
         !audited) {
       print_error(audited.error());
     }
@@ -161,7 +153,7 @@ int run_install(const CommandContext& context, const InstallArguments& args) {
     }
     approved_by = "prompt";
   }
-  auto entry = installer.commit(*staged, **log, approved_by);
+  auto entry = installer.commit(*staged, *log, approved_by);
   if (!entry) {
     print_error(entry.error());
     return kExitProblem;
@@ -172,21 +164,12 @@ int run_install(const CommandContext& context, const InstallArguments& args) {
 }
 
 int run_list(const CommandContext& context, bool json) {
-  const auto state = load_state(context);
-  if (!state) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto session = open_skill_session(context, exit_code);
+  if (!session) {
+    return exit_code;
   }
-  auto log = audit::open_installation_log(state->paths, state->config);
-  if (!log) {
-    print_error(log.error());
-    return kExitProblem;
-  }
-  auto scanner = skills::Scanner::create();
-  if (!scanner) {
-    print_error(scanner.error());
-    return kExitProblem;
-  }
-  auto loaded = skills::Installer(state->paths, *scanner).load(log->get());
+  auto loaded = skills::Installer(session->state.paths, *session->scanner).load(session->log.get());
   if (!loaded) {
     print_error(loaded.error());
     return kExitProblem;
@@ -222,17 +205,14 @@ int run_list(const CommandContext& context, bool json) {
 }
 
 int run_remove(const CommandContext& context, const std::string& name) {
-  const auto state = load_state(context);
-  if (!state) {
-    return kExitUsage;
+  int exit_code = kExitOk;
+  auto session = open_skill_session(context, exit_code);
+  if (!session) {
+    return exit_code;
   }
-  auto log = audit::open_installation_log(state->paths, state->config);
-  auto scanner = skills::Scanner::create();
-  if (!log || !scanner) {
-    print_error(!log ? log.error() : scanner.error());
-    return kExitProblem;
-  }
-  if (auto removed = skills::Installer(state->paths, *scanner).remove(name, **log); !removed) {
+  if (auto removed =
+          skills::Installer(session->state.paths, *session->scanner).remove(name, *session->log);
+      !removed) {
     print_error(removed.error());
     return exit_code_for(removed.error());
   }
@@ -241,6 +221,28 @@ int run_remove(const CommandContext& context, const std::string& name) {
 }
 
 }  // namespace
+
+std::optional<SkillSession> open_skill_session(const CommandContext& context, int& exit_code) {
+  auto state = load_state(context);
+  if (!state) {
+    exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  auto log = audit::open_installation_log(state->paths, state->config);
+  if (!log) {
+    print_error(log.error());
+    exit_code = kExitProblem;
+    return std::nullopt;
+  }
+  auto scanner = skills::Scanner::create();
+  if (!scanner) {
+    print_error(scanner.error());
+    exit_code = kExitProblem;
+    return std::nullopt;
+  }
+  return SkillSession{std::move(*state), std::move(*log),
+                      std::make_unique<skills::Scanner>(std::move(*scanner))};
+}
 
 void add_skill_command(CLI::App& app, CommandContext& context) {
   CLI::App* skill = app.add_subcommand(

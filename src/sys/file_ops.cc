@@ -28,6 +28,17 @@ std::string directory_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+FileStatus status_from(const struct stat& st) {
+  FileStatus status;
+  status.mode = st.st_mode & 07777;
+  status.owner = st.st_uid;
+  status.is_directory = S_ISDIR(st.st_mode);
+  status.is_regular = S_ISREG(st.st_mode);
+  status.is_symlink = S_ISLNK(st.st_mode);
+  status.size = st.st_size;
+  return status;
+}
+
 std::string basename_of(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -159,14 +170,7 @@ Result<FileStatus> status_of(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0) {
     return errno_fail(fmt::format("cannot stat {}", path));
   }
-  FileStatus status;
-  status.mode = st.st_mode & 07777;
-  status.owner = st.st_uid;
-  status.is_directory = S_ISDIR(st.st_mode);
-  status.is_regular = S_ISREG(st.st_mode);
-  status.is_symlink = S_ISLNK(st.st_mode);
-  status.size = st.st_size;
-  return status;
+  return status_from(st);
 }
 
 Result<std::optional<FileStatus>> status_if_exists(const std::string& path) {
@@ -217,17 +221,6 @@ Result<UniqueFd> open_beneath(int dir_fd, const std::string& relative, int flags
 namespace chitin::sys {
 
 namespace {
-
-FileStatus status_from(const struct stat& st) {
-  FileStatus status;
-  status.mode = st.st_mode & 07777;
-  status.owner = st.st_uid;
-  status.is_directory = S_ISDIR(st.st_mode);
-  status.is_regular = S_ISREG(st.st_mode);
-  status.is_symlink = S_ISLNK(st.st_mode);
-  status.size = st.st_size;
-  return status;
-}
 
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
