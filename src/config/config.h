@@ -21,6 +21,11 @@ struct GatewayConfig {
   std::int64_t port = 18790;
   std::string tls_cert;  // PEM path; empty: no TLS (allowed on loopback only)
   std::string tls_key;   // PEM path; both or neither
+  // Extra browser origins allowed to use the gateway ("https://host[:port]"); the gateway's
+  // own origin is always allowed and nothing else is.
+  std::vector<std::string> allowed_origins;
+  std::int64_t max_connections = 4096;
+  std::int64_t session_ttl_s = 43200;  // web console login lifetime
 };
 
 struct LogConfig {

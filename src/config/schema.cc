@@ -48,6 +48,26 @@ const KeySpec kKeys[] = {
      .doc = "Absolute path of the TLS private key (PEM, mode 0600). Empty: no TLS.",
      .field = StringRef{[](Config& c) -> std::string& { return c.gateway.tls_key; }},
      .check = check_absolute_path_or_empty},
+    {.key = "gateway.allowed_origins",
+     .doc = "Further browser origins (\"https://host[:port]\") allowed to open the console's "
+            "WebSocket and make state-changing requests. The gateway's own origin is always "
+            "allowed; every other Origin is refused (403) and audited.",
+     .field = StringListRef{[](Config& c) -> std::vector<std::string>& {
+       return c.gateway.allowed_origins;
+     }},
+     .check = check_origin,
+     .max_length = 255,
+     .max_items = 64},
+    {.key = "gateway.max_connections",
+     .doc = "Most simultaneous connections; more are answered 503 and closed.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.gateway.max_connections; }},
+     .min = 1,
+     .max = 100000},
+    {.key = "gateway.session_ttl_s",
+     .doc = "How long a web console login lasts (seconds) before the token is asked again.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.gateway.session_ttl_s; }},
+     .min = 60,
+     .max = 604800},
     {.key = "log.level",
      .doc = "Least severe diagnostic level written to stderr.",
      .field = StringRef{[](Config& c) -> std::string& { return c.log.level; }},
@@ -206,6 +226,25 @@ Result<void> check_absolute_path_or_empty(std::string_view value) {
     }
   }
   return fail(ErrorCode::kInvalidInput, "'{}' is not an absolute path; write it from /", value);
+}
+
+Result<void> check_origin(std::string_view value) {
+  std::string_view rest = value;
+  if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+  } else if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not an origin: write \"https://host\" or \"https://host:port\"", value);
+  }
+  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string_view::npos ||
+      rest.find('*') != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not an origin: only scheme://host[:port], no path, wildcard or user",
+                value);
+  }
+  return check_host_pattern(rest);
 }
 
 Result<void> check_host_pattern(std::string_view value) {

@@ -1,0 +1,110 @@
+#pragma once
+// What every connection of the gateway shares: options, the audit log, tokens, lock-out
+// state, console sessions and the allowed origins. Thread-safe (each member is, or is
+// immutable after start).
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "audit/log.h"
+#include "base/result.h"
+#include "config/config.h"
+#include "config/state_dir.h"
+#include "gateway/auth.h"
+#include "gateway/scopes.h"
+#include "gateway/token_store.h"
+
+namespace chitin::gateway {
+
+// Bounds of every request and connection (README "Gateway"). Tests shorten the timeouts.
+struct Limits {
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_header_fields = 100;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t ws_max_message_preauth = 64 * 1024;
+  std::size_t ws_max_message = 1024 * 1024;
+  std::chrono::milliseconds request_timeout{10000};  // a whole request head (slowloris)
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{30000};     // between keep-alive requests
+  std::chrono::milliseconds ws_auth_timeout{10000};  // upgrade to authenticated
+  std::chrono::milliseconds ws_idle_timeout{300000};
+};
+
+struct GatewayOptions {
+  config::StatePaths paths;
+  config::Config config;
+  std::string bind;  // effective address (config or --bind)
+  int port = 0;      // effective port (config or --port; 0: any free port)
+  int threads = 2;
+  std::string version;
+  Limits limits;
+  // doctor.run: supplied by the caller (the doctor module stands to the right of the gateway).
+  std::function<Result<nlohmann::json>()> doctor;
+};
+
+// Who is calling, as the server established it.
+struct Principal {
+  ScopeSet scopes = 0;
+  std::string token_id;
+  std::string via;  // "bearer", "cookie", "connect"
+};
+
+enum class AuthFailure { kNone, kMissing, kInvalid, kLockedOut, kUnavailable };
+
+struct AuthOutcome {
+  AuthFailure failure = AuthFailure::kNone;
+  Principal principal;
+  std::chrono::milliseconds retry_after{0};
+};
+
+class GatewayContext {
+ public:
+  GatewayContext(GatewayOptions options, audit::AuditLog& log);
+
+  const GatewayOptions& options() const { return options_; }
+  const Limits& limits() const { return options_.limits; }
+  audit::AuditLog& log() { return log_; }
+  TokenStore& tokens() { return tokens_; }
+  SessionStore& sessions() { return sessions_; }
+  bool tls() const { return !options_.config.gateway.tls_cert.empty(); }
+
+  // Sets the origins a browser may use once the port is known.
+  void set_listening_port(int port);
+  int port() const { return port_; }
+  bool origin_allowed(std::string_view origin) const;
+
+  // Checks a bearer/connect token from `address`: lock-out first, then the token; failures
+  // and lock-outs are audited (auth.fail, auth.lockout).
+  AuthOutcome authenticate_token(std::string_view token, const std::string& address,
+                                 std::string_view via);
+  std::optional<Principal> authenticate_cookie(std::string_view cookie_header);
+
+  // Appends an audit event; a failure to audit is logged (the caller decides to refuse).
+  Result<void> audit(const std::string& type, const std::string& actor, nlohmann::json details);
+
+  std::atomic<int> connections{0};
+  std::atomic<std::uint64_t> next_connection_id{1};
+  const Clock::time_point started = Clock::now();
+
+ private:
+  GatewayOptions options_;
+  audit::AuditLog& log_;
+  TokenStore tokens_;
+  RateLimiter limiter_;
+  SessionStore sessions_;
+  std::vector<std::string> origins_;
+  int port_ = 0;
+};
+
+inline constexpr std::string_view kSessionCookie = "chitin_session";
+
+// "chitin_session=<id>" from a Cookie header, or empty.
+std::string session_cookie_value(std::string_view cookie_header);
+
+}  // namespace chitin::gateway
