@@ -56,6 +56,7 @@ void add_audit_command(CLI::App& app, CommandContext& context);
 void add_sandbox_command(CLI::App& app, CommandContext& context);
 void add_doctor_command(CLI::App& app, CommandContext& context);
 void add_skill_command(CLI::App& app, CommandContext& context);
+void add_gateway_command(CLI::App& app, CommandContext& context);
 void add_planned_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace chitin::cli

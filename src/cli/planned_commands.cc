@@ -16,8 +16,6 @@ struct PlannedCommand {
 };
 
 constexpr PlannedCommand kPlanned[] = {
-    {"gateway", "Run the local-only, authenticated gateway and web console", "#7"},
-    {"token", "Create, list and revoke scoped gateway tokens", "#7"},
     {"agent", "Run one agent turn from the command line", "#8"},
     {"chat", "Chat with the agent in the terminal", "#8"},
     {"privacy", "Anonymize and restore text; list entity types", "#6"},

@@ -1,9 +1,9 @@
 #pragma once
 // Boost 1.74's Beast takes and returns boost::string_view; these convert at the boundary.
 
-#include <boost/beast/core/string.hpp>
-
 #include <string_view>
+
+#include <boost/beast/core/string.hpp>
 
 namespace chitin::gateway {
 

@@ -40,9 +40,8 @@ std::string decode_lower(std::string_view text) {
 }
 
 constexpr std::array<std::string_view, 14> kCredentialNames = {
-    "token",     "access_token", "accesstoken", "auth",       "authorization",
-    "password",  "passwd",       "gatewayurl",  "gateway_url", "gateway",
-    "api_key",   "apikey",       "bearer",      "session"};
+    "token",      "access_token", "accesstoken", "auth",    "authorization", "password", "passwd",
+    "gatewayurl", "gateway_url",  "gateway",     "api_key", "apikey",        "bearer",   "session"};
 
 }  // namespace
 

@@ -35,8 +35,7 @@ std::string bearer_of(const Request& request) {
 
 std::string_view header(const Request& request, http::field field) {
   const auto it = request.find(field);
-  return it == request.end() ? std::string_view()
-                             : to_std(it->value());
+  return it == request.end() ? std::string_view() : to_std(it->value());
 }
 
 // Bearer token, or a console cookie. A cookie counts only for a request whose Origin is ours
@@ -57,8 +56,7 @@ std::optional<Principal> authenticate(GatewayContext& context, const Request& re
                   std::to_string(std::max<long long>(1, outcome.retry_after.count() / 1000)));
       return std::nullopt;
     }
-    refusal = error_response(request, http::status::unauthorized, "unauthorized",
-                             "invalid token");
+    refusal = error_response(request, http::status::unauthorized, "unauthorized", "invalid token");
     return std::nullopt;
   }
   if (auto principal = context.authenticate_cookie(header(request, http::field::cookie))) {
@@ -95,8 +93,8 @@ Response login(GatewayContext& context, const Request& request, const RequestInf
       context.sessions().create(outcome.principal.scopes, outcome.principal.token_id, Clock::now());
   (void)context.audit("auth.login", "gateway:" + info.address,
                       {{"token_id", outcome.principal.token_id}, {"via", "console"}});
-  Response response = json_response(
-      request, http::status::ok, {{"scopes", scope_names(outcome.principal.scopes)}});
+  Response response =
+      json_response(request, http::status::ok, {{"scopes", scope_names(outcome.principal.scopes)}});
   response.set(http::field::set_cookie,
                fmt::format("{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}", kSessionCookie,
                            id, context.sessions().ttl().count(), context.tls() ? "; Secure" : ""));
@@ -121,14 +119,13 @@ Response logout(GatewayContext& context, const Request& request, const RequestIn
 }
 
 Response no_agent(const Request& request) {
-  return json_response(
-      request, http::status::service_unavailable,
-      {{"error",
-        {{"message",
-          "no agent configured: the agent runtime arrives with issue #8; then add "
-          "[models.default] to chitin.toml"},
-         {"type", "no_agent"},
-         {"code", "no_agent"}}}});
+  return json_response(request, http::status::service_unavailable,
+                       {{"error",
+                         {{"message",
+                           "no agent configured: the agent runtime arrives with issue #8; then add "
+                           "[models.default] to chitin.toml"},
+                          {"type", "no_agent"},
+                          {"code", "no_agent"}}}});
 }
 
 }  // namespace
@@ -142,8 +139,7 @@ Response bare_error(http::status status, std::string_view code, std::string_view
   Response response{status, 11};
   response.set(http::field::content_type, "application/json");
   response.keep_alive(false);
-  response.body() =
-      nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
+  response.body() = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump() + "\n";
   response.prepare_payload();
   return response;
 }
@@ -186,11 +182,11 @@ Response handle_http(GatewayContext& context, const Request& request, const Requ
         return error_response(request, http::status::forbidden, "missing_scope",
                               "this token lacks operator.read");
       }
-      return json_response(request, http::status::ok,
-                           {{"object", "list"},
-                            {"data", nlohmann::json::array({{{"id", "chitin"},
-                                                             {"object", "model"},
-                                                             {"owned_by", "chitin"}}})}});
+      return json_response(
+          request, http::status::ok,
+          {{"object", "list"},
+           {"data", nlohmann::json::array(
+                        {{{"id", "chitin"}, {"object", "model"}, {"owned_by", "chitin"}}})}});
     }
     if (path == "/v1/chat/completions" && method == http::verb::post) {
       if ((principal->scopes & kScopeWrite) == 0) {

@@ -13,7 +13,7 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 struct RequestInfo {
-  std::string address;  // source IP
+  std::string address;             // source IP
   bool browser_origin_ok = false;  // an Origin header was present and allowed
 };
 

@@ -17,8 +17,8 @@ namespace {
 constexpr std::size_t kMaxJsonDepth = 32;
 constexpr std::size_t kMaxAuditTail = 500;
 
-using Handler = std::function<Result<nlohmann::json>(GatewayContext&, Connection&,
-                                                     const nlohmann::json&)>;
+using Handler =
+    std::function<Result<nlohmann::json>(GatewayContext&, Connection&, const nlohmann::json&)>;
 
 struct Method {
   std::string_view name;
@@ -49,8 +49,7 @@ Result<nlohmann::json> status(GatewayContext& context, Connection&, const nlohma
       {"tls", context.tls()},
       {"connections", context.connections.load()},
       {"audit", {{"ok", audit_health.ok}, {"problem", audit_health.problem}}},
-      {"agent", {{"configured", false},
-                 {"hint", "the agent runtime arrives with issue #8"}}}};
+      {"agent", {{"configured", false}, {"hint", "the agent runtime arrives with issue #8"}}}};
 }
 
 Result<nlohmann::json> audit_tail(GatewayContext& context, Connection&,
@@ -86,7 +85,8 @@ Result<nlohmann::json> audit_tail(GatewayContext& context, Connection&,
       }
     }
   }));
-  return nlohmann::json{{"records", nlohmann::json(std::vector<nlohmann::json>(last.begin(), last.end()))}};
+  return nlohmann::json{
+      {"records", nlohmann::json(std::vector<nlohmann::json>(last.begin(), last.end()))}};
 }
 
 Result<nlohmann::json> skills_list(GatewayContext& context, Connection&, const nlohmann::json&) {
@@ -95,13 +95,14 @@ Result<nlohmann::json> skills_list(GatewayContext& context, Connection&, const n
       CHITIN_TRY(skills::Installer(context.options().paths, scanner).load(&context.log()));
   nlohmann::json out = nlohmann::json::array();
   for (const auto& skill : loaded) {
-    out.push_back({{"name", skill.name},
-                   {"version", skill.entry.version},
-                   {"status", !skill.ok ? "disabled" : (skill.entry.quarantined ? "quarantined" : "ok")},
-                   {"problem", skill.problem},
-                   {"signer", skill.entry.signer},
-                   {"description", skill.document ? skill.document->description : ""},
-                   {"permissions", skills::to_json(skill.entry.permissions)}});
+    out.push_back(
+        {{"name", skill.name},
+         {"version", skill.entry.version},
+         {"status", !skill.ok ? "disabled" : (skill.entry.quarantined ? "quarantined" : "ok")},
+         {"problem", skill.problem},
+         {"signer", skill.entry.signer},
+         {"description", skill.document ? skill.document->description : ""},
+         {"permissions", skills::to_json(skill.entry.permissions)}});
   }
   return nlohmann::json{{"skills", out}};
 }
@@ -188,11 +189,11 @@ FrameResult handle_connect(GatewayContext& context, Connection& connection,
   if (!connection.principal) {
     const AuthOutcome outcome = context.authenticate_token(token, connection.address, "connect");
     if (outcome.failure != AuthFailure::kNone) {
-      return {error_reply(id, outcome.failure == AuthFailure::kLockedOut ? "LOCKED_OUT"
-                                                                         : "UNAUTHORIZED",
-                          outcome.failure == AuthFailure::kLockedOut
-                              ? "too many failed attempts from this address; wait and retry"
-                              : "connect needs {\"auth\":{\"token\":...}} with a valid token"),
+      return {error_reply(
+                  id, outcome.failure == AuthFailure::kLockedOut ? "LOCKED_OUT" : "UNAUTHORIZED",
+                  outcome.failure == AuthFailure::kLockedOut
+                      ? "too many failed attempts from this address; wait and retry"
+                      : "connect needs {\"auth\":{\"token\":...}} with a valid token"),
               true};
     }
     connection.principal = outcome.principal;
@@ -201,18 +202,19 @@ FrameResult handle_connect(GatewayContext& context, Connection& connection,
                       {{"token_id", connection.principal->token_id},
                        {"via", connection.principal->via},
                        {"conn", connection.id}});
-  return {{{"type", "res"},
-           {"id", id},
-           {"ok", true},
-           {"payload",
-            {{"type", "hello-ok"},
-             {"protocol", 1},
-             {"server", {{"name", "chitin"}, {"version", context.options().version},
-                         {"connId", connection.id}}},
-             {"auth", {{"scopes", scope_names(connection.principal->scopes)}}},
-             {"features", {{"methods", method_names()}, {"events", nlohmann::json::array()}}},
-             {"policy", {{"maxPayload", context.limits().ws_max_message}}}}}},
-          false};
+  return {
+      {{"type", "res"},
+       {"id", id},
+       {"ok", true},
+       {"payload",
+        {{"type", "hello-ok"},
+         {"protocol", 1},
+         {"server",
+          {{"name", "chitin"}, {"version", context.options().version}, {"connId", connection.id}}},
+         {"auth", {{"scopes", scope_names(connection.principal->scopes)}}},
+         {"features", {{"methods", method_names()}, {"events", nlohmann::json::array()}}},
+         {"policy", {{"maxPayload", context.limits().ws_max_message}}}}}},
+      false};
 }
 
 }  // namespace
@@ -258,14 +260,15 @@ FrameResult handle_frame(GatewayContext& context, Connection& connection, std::s
       continue;
     }
     if ((connection.principal->scopes & entry.scope) == 0) {
-      return {error_reply(id, "FORBIDDEN", fmt::format("{} needs {}", method, scope_name(entry.scope)),
-                          {{"code", "MISSING_SCOPE"},
-                           {"missingScope", scope_name(entry.scope)},
-                           {"requiredScopes", {scope_name(entry.scope)}}}),
-              false};
+      return {
+          error_reply(id, "FORBIDDEN", fmt::format("{} needs {}", method, scope_name(entry.scope)),
+                      {{"code", "MISSING_SCOPE"},
+                       {"missingScope", scope_name(entry.scope)},
+                       {"requiredScopes", {scope_name(entry.scope)}}}),
+          false};
     }
-    auto payload = entry.handler(context, connection, params.is_object() ? params
-                                                                         : nlohmann::json::object());
+    auto payload =
+        entry.handler(context, connection, params.is_object() ? params : nlohmann::json::object());
     if (!payload) {
       return {error_reply(id, error_code(payload.error()), payload.error().message), false};
     }

@@ -1,6 +1,11 @@
 #include "gateway/server.h"
 
+#include <fmt/core.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+
+#include <thread>
+#include <vector>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,10 +18,6 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <fmt/core.h>
-
-#include <thread>
-#include <vector>
 
 #include "base/log.h"
 #include "config/schema.h"
@@ -133,18 +134,18 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     }
     reply_ = result.reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     ws_.text(true);
-    ws_.async_write(net::buffer(reply_), [self = this->shared_from_this(),
-                                          close_after = result.close](error_code write_ec,
-                                                                      std::size_t) {
-      if (write_ec) {
-        return;
-      }
-      if (close_after) {
-        self->close(websocket::close_code::policy_error);
-      } else {
-        self->read();
-      }
-    });
+    ws_.async_write(net::buffer(reply_),
+                    [self = this->shared_from_this(), close_after = result.close](
+                        error_code write_ec, std::size_t) {
+                      if (write_ec) {
+                        return;
+                      }
+                      if (close_after) {
+                        self->close(websocket::close_code::policy_error);
+                      } else {
+                        self->read();
+                      }
+                    });
   }
 
   void close(websocket::close_code code) {
@@ -203,27 +204,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(context_.limits().max_header_bytes));
     parser_->body_limit(context_.limits().max_body_bytes);
-    beast::get_lowest_layer(stream_).expires_after(first_request_
-                                                       ? context_.limits().request_timeout
-                                                       : context_.limits().idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = this->shared_from_this()](error_code ec, std::size_t) {
-                              self->on_header(ec);
-                            });
+    beast::get_lowest_layer(stream_).expires_after(
+        first_request_ ? context_.limits().request_timeout : context_.limits().idle_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_header(ec); });
   }
 
   void on_header(error_code ec) {
+    // A timeout (slowloris: a head that never completes) has already closed the socket
+    // (beast::tcp_stream closes on expiry), so there is no one left to answer.
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == net::error::operation_aborted || ec == net::error::connection_reset ||
         ec == net::error::eof) {
-      if (ec == beast::error::timeout && buffer_.size() > 0) {
-        // Part of a request head arrived, then nothing: slowloris. Say so, then close.
-        send(bare_error(http::status::request_timeout, "request_timeout",
-                        "the request head did not arrive in time"),
-             true);
-        return;
-      }
       shutdown();
+      return;
+    }
+    if (ec == http::error::body_limit) {  // a Content-Length over the cap, seen in the head
+      send(bare_error(http::status::payload_too_large, "body_too_large",
+                      fmt::format("request bodies are limited to {} bytes",
+                                  context_.limits().max_body_bytes)),
+           true);
       return;
     }
     if (ec == http::error::header_limit) {
@@ -267,21 +268,22 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       }
     }
     if (fields > context_.limits().max_header_fields) {
-      return error_response(request, http::status::request_header_fields_too_large,
-                            "too_many_headers",
-                            fmt::format("at most {} header fields",
-                                        context_.limits().max_header_fields));
+      return error_response(
+          request, http::status::request_header_fields_too_large, "too_many_headers",
+          fmt::format("at most {} header fields", context_.limits().max_header_fields));
     }
     // RFC 9112 §6.3: a message with both is a smuggling attempt; refuse rather than guess.
-    if (content_lengths > 1 || (content_lengths > 0 && request.count(http::field::transfer_encoding) > 0)) {
+    if (content_lengths > 1 ||
+        (content_lengths > 0 && request.count(http::field::transfer_encoding) > 0)) {
       return error_response(request, http::status::bad_request, "ambiguous_length",
                             "a request may carry Content-Length or Transfer-Encoding, once");
     }
     const std::string credential = credential_in_query(to_std(request.target()));
     if (!credential.empty()) {
-      (void)context_.audit("auth.token_in_url", "gateway:" + address_,
-                           {{"parameter", credential},
-                            {"path", std::string(target_path(to_std(request.target())).substr(0, 128))}});
+      (void)context_.audit(
+          "auth.token_in_url", "gateway:" + address_,
+          {{"parameter", credential},
+           {"path", std::string(target_path(to_std(request.target())).substr(0, 128))}});
       return error_response(request, http::status::bad_request, "credential_in_url",
                             "credentials are never accepted in URLs; send 'Authorization: "
                             "Bearer <token>' or log in on the console");
@@ -291,10 +293,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       const std::string value(to_std(origin->value()));
       origin_ok_ = context_.origin_allowed(value);
       if (!origin_ok_) {
-        (void)context_.audit("auth.origin_rejected", "gateway:" + address_,
-                             {{"origin", value.substr(0, 256)},
-                              {"path", std::string(target_path(to_std(request.target())).substr(0, 128))},
-                              {"websocket", websocket::is_upgrade(request)}});
+        (void)context_.audit(
+            "auth.origin_rejected", "gateway:" + address_,
+            {{"origin", value.substr(0, 256)},
+             {"path", std::string(target_path(to_std(request.target())).substr(0, 128))},
+             {"websocket", websocket::is_upgrade(request)}});
         return error_response(request, http::status::forbidden, "origin_not_allowed",
                               "this Origin may not use the gateway (see gateway.allowed_origins)");
       }
@@ -331,13 +334,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
            true);
       return;
     }
+    if (ec == beast::error::timeout) {
+      return;  // the socket is closed already
+    }
     if (ec) {
-      if (ec == beast::error::timeout) {
-        send(bare_error(http::status::request_timeout, "request_timeout",
-                        "the request body did not arrive in time"),
-             true);
-        return;
-      }
       send(bare_error(http::status::bad_request, "bad_request",
                       fmt::format("malformed request: {}", ec.message())),
            true);
@@ -405,21 +405,23 @@ struct Server::Impl {
   Impl(GatewayOptions options, audit::AuditLog& log)
       : context(std::move(options), log), ssl_context(ssl::context::tls_server) {}
 
-  void accept() {
+  void accept_next() {
     acceptor->async_accept(net::make_strand(io), [this](error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec != net::error::operation_aborted && acceptor->is_open()) {
-          accept();
+          accept_next();
         }
         return;
       }
+      // Asio does not ask for close-on-exec; set it at once so the socket never leaks into a
+      // process spawned from this one (ChildProcess relies on O_CLOEXEC).
+      ::fcntl(socket.native_handle(), F_SETFD, FD_CLOEXEC);
       socket.set_option(tcp::no_delay(true), ec);
       const bool over_limit =
           context.connections.load() >= context.options().config.gateway.max_connections;
       if (context.tls()) {
         std::make_shared<HttpSession<beast::ssl_stream<beast::tcp_stream>>>(
-            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)),
-                                                 ssl_context),
+            beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), ssl_context),
             context, over_limit)
             ->run();
       } else {
@@ -427,7 +429,7 @@ struct Server::Impl {
                                                          context, over_limit)
             ->run();
       }
-      accept();
+      accept_next();
     });
   }
 
@@ -467,8 +469,8 @@ Result<std::unique_ptr<Server>> Server::create(GatewayOptions options, audit::Au
                                   ec);
     impl->ssl_context.use_certificate_chain_file(gateway.tls_cert, ec);
     if (ec) {
-      return fail(ErrorCode::kInvalidInput, "cannot load gateway.tls_cert {}: {}",
-                  gateway.tls_cert, ec.message());
+      return fail(ErrorCode::kInvalidInput, "cannot load gateway.tls_cert {}: {}", gateway.tls_cert,
+                  ec.message());
     }
     impl->ssl_context.use_private_key_file(gateway.tls_key, ssl::context::pem, ec);
     if (ec) {
@@ -480,6 +482,7 @@ Result<std::unique_ptr<Server>> Server::create(GatewayOptions options, audit::Au
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   impl->acceptor->open(endpoint.protocol(), ec);
   if (!ec) {
+    ::fcntl(impl->acceptor->native_handle(), F_SETFD, FD_CLOEXEC);
     impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
   }
   if (!ec) {
@@ -503,7 +506,7 @@ Result<void> Server::start() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
-  impl_->accept();
+  impl_->accept_next();
   for (int i = 0; i < std::max(1, impl_->context.options().threads); ++i) {
     impl_->threads.emplace_back([this] { impl_->io.run(); });
   }

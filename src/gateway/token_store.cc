@@ -1,8 +1,7 @@
 #include "gateway/token_store.h"
 
-#include <sys/stat.h>
-
 #include <fmt/core.h>
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -33,8 +32,10 @@ Result<std::vector<TokenStore::Entry>> TokenStore::load() const {
   }
   const std::string text = CHITIN_TRY(sys::read_regular_file(path, kMaxTokensFileBytes));
   auto damaged = [&path](std::string_view why) {
-    return fail(ErrorCode::kIntegrity, "{} is damaged ({}); fix or remove it and create the "
-                "tokens again", path, why);
+    return fail(ErrorCode::kIntegrity,
+                "{} is damaged ({}); fix or remove it and create the "
+                "tokens again",
+                path, why);
   };
   if (json_nesting_depth(text) > 8) {
     return damaged("nested too deeply");
@@ -51,7 +52,8 @@ Result<std::vector<TokenStore::Entry>> TokenStore::load() const {
       entry.info.name = item.at("name").get<std::string>();
       entry.info.created = item.at("created").get<std::string>();
       entry.info.revoked = item.at("revoked").get<bool>();
-      entry.info.scopes = CHITIN_TRY(parse_scopes(item.at("scopes").get<std::vector<std::string>>()));
+      entry.info.scopes =
+          CHITIN_TRY(parse_scopes(item.at("scopes").get<std::vector<std::string>>()));
       entry.hash_hex = item.at("hash").get<std::string>();
       if (entry.hash_hex.size() != 64) {
         return damaged("a hash is not 64 hex digits");
@@ -90,8 +92,8 @@ Result<CreatedToken> TokenStore::create(ScopeSet scopes, const std::string& name
                       {"created", e.info.created},
                       {"revoked", e.info.revoked}});
   }
-  CHITIN_TRY(sys::write_file_atomic(file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n",
-                                    0600));
+  CHITIN_TRY(sys::write_file_atomic(
+      file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n", 0600));
   loaded_ = false;
   return out;
 }
@@ -125,8 +127,8 @@ Result<TokenInfo> TokenStore::revoke(const std::string& id) {
     return fail(ErrorCode::kNotFound, "no token with id '{}' (see 'chitin token list')",
                 id.substr(0, 64));
   }
-  CHITIN_TRY(sys::write_file_atomic(file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n",
-                                    0600));
+  CHITIN_TRY(sys::write_file_atomic(
+      file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n", 0600));
   loaded_ = false;
   return *found;
 }

@@ -23,7 +23,7 @@ namespace chitin::gateway {
 inline constexpr std::string_view kTokenPrefix = "chtn_tk_";
 
 struct TokenInfo {
-  std::string id;    // "owner" for gateway.token, else "tk_<hex>"
+  std::string id;  // "owner" for gateway.token, else "tk_<hex>"
   std::string name;
   ScopeSet scopes = 0;
   std::string created;  // RFC 3339
@@ -58,10 +58,10 @@ class TokenStore {
 
   config::StatePaths paths_;
   std::mutex mu_;
-  std::vector<Entry> cached_;      // guarded by mu_
-  std::string owner_hash_;         // guarded by mu_
-  std::timespec cached_mtime_{};   // guarded by mu_
-  bool loaded_ = false;            // guarded by mu_
+  std::vector<Entry> cached_;     // guarded by mu_
+  std::string owner_hash_;        // guarded by mu_
+  std::timespec cached_mtime_{};  // guarded by mu_
+  bool loaded_ = false;           // guarded by mu_
 };
 
 }  // namespace chitin::gateway
