@@ -5,10 +5,14 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
-.PHONY: run test deps build-dev build-asan build-release gates clean
+.PHONY: run test deps browser-deps build-dev build-asan build-release gates clean
 
 deps:
 	./scripts/install-deps.sh
+
+# playwright-core for the browser test, pinned by tests/browser/package-lock.json.
+browser-deps: deps
+	npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 build-dev: deps
 	cmake --preset dev >/dev/null
@@ -27,7 +31,7 @@ gates:
 	tools/check_deps.sh
 	tools/check_format.sh
 
-test: deps gates build-dev build-asan
+test: deps browser-deps gates build-dev build-asan
 	ctest --preset dev -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
 	@echo "make test: all tests and gates passed"

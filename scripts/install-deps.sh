@@ -16,6 +16,8 @@ packages=(
   minisign
   # baseline of bench/sandbox_spawn (bubblewrap with an equivalent minimal policy)
   bubblewrap
+  # the web console's browser test (tests/browser: playwright-core drives Debian's chromium)
+  chromium
 )
 
 missing=()
@@ -24,6 +26,11 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js for the browser test: Debian's packages only when no node/npm is installed at all
+# (a NodeSource nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
