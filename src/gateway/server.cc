@@ -1,7 +1,7 @@
 #include "gateway/server.h"
 
-#include <fmt/core.h>
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/resource.h>
 
 #include <thread>
