@@ -51,11 +51,21 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, PlannedCommandsSayTheyAreNotAvailable) {
-  auto run = chitin({"gateway", "--port", "1"});
+  auto run = chitin({"privacy", "scan"});
   EXPECT_EQ(run.status.code, 2);
   EXPECT_EQ(run.err,
-            "chitin: 'gateway' is not available in this build yet (it arrives with issue #7); "
+            "chitin: 'privacy' is not available in this build yet (it arrives with issue #6); "
             "nothing was done\n");
+}
+
+TEST_F(CliTest, GatewayRefusesAPublicBindWithoutTlsAndSaysWhatToConfigure) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  auto run = chitin({"gateway", "--bind", "0.0.0.0", "--port", "0"});
+  EXPECT_EQ(run.status.code, 2);
+  EXPECT_NE(run.err.find("gateway.tls_cert and gateway.tls_key"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("ssh -N -L"), std::string::npos) << run.err;
+  auto bad = chitin({"gateway", "--bind", "example.com"});
+  EXPECT_EQ(bad.status.code, 2) << bad.err;
 }
 
 TEST_F(CliTest, InitCreatesStateOnceThenReportsNothingChanged) {
