@@ -377,5 +377,55 @@ TEST_F(GatewayAttackTest, NonLoopbackBindWithoutTlsIsRefused) {
   EXPECT_NE(server.error().message.find("gateway.tls_cert"), std::string::npos);
 }
 
+TEST_F(GatewayAttackTest, MalformedFramesNeverCrashTheGateway) {
+  for (const std::string frame :
+       {R"({"type":1})", R"({"type":"req","id":{"a":1},"method":"health"})",
+        R"({"type":"req","id":1,"method":7})",
+        R"({"type":"req","id":1,"method":"connect","params":[1]})", R"([1,2,3])", "not json",
+        R"({"type":"req","id":1,"method":"connect","params":{"auth":{"token":5}}})"}) {
+    Ws ws;
+    ASSERT_TRUE(open_ws(ws, ""));
+    boost::system::error_code ec;
+    ws.stream.write(net::buffer(frame), ec);
+    beast::flat_buffer buffer;
+    ws.stream.read(buffer, ec);  // an error reply, then the close
+  }
+  // Still serving.
+  EXPECT_EQ(status_of(raw("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")), 200);
+}
+
+TEST_F(GatewayAttackTest, RevokingATokenEndsItsOpenConnections) {
+  auto created = TokenStore(paths_).create(kScopeRead, "short-lived");
+  ASSERT_TRUE(created);
+  Ws ws;
+  ASSERT_TRUE(open_ws(ws, ""));
+  ASSERT_EQ(exchange(ws, {{"type", "req"},
+                          {"id", 1},
+                          {"method", "connect"},
+                          {"params", {{"auth", {{"token", created->token}}}}}})["ok"],
+            true);
+  EXPECT_EQ(exchange(ws, {{"type", "req"}, {"id", 2}, {"method", "health"}})["ok"], true);
+  ASSERT_TRUE(TokenStore(paths_).revoke(created->info.id));
+  const auto after = exchange(ws, {{"type", "req"}, {"id", 3}, {"method", "health"}});
+  EXPECT_EQ(after["error"]["code"], "UNAUTHORIZED") << after;
+}
+
+TEST_F(GatewayAttackTest, FloodsOfRefusedRequestsCannotFloodTheAuditLog) {
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(status_of(raw("GET /?token=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+              400);
+  }
+  const auto types = audit_types();
+  EXPECT_LE(std::count(types.begin(), types.end(), "auth.token_in_url"), 2);
+}
+
+TEST_F(GatewayAttackTest, UnauthenticatedRequestsGetASmallBodyLimit) {
+  const std::string body(10000, 'x');
+  const std::string response = raw("POST /api/login HTTP/1.1\r\nHost: x\r\nOrigin: " + origin() +
+                                   "\r\nContent-Length: " + std::to_string(body.size()) +
+                                   "\r\nConnection: close\r\n\r\n" + body);
+  EXPECT_EQ(status_of(response), 413) << response.substr(0, 200);
+}
+
 }  // namespace
 }  // namespace chitin::gateway

@@ -9,7 +9,10 @@ namespace chitin::gateway {
 std::chrono::milliseconds RateLimiter::locked_for(const std::string& address,
                                                   Clock::time_point now) {
   std::lock_guard lock(mu_);
-  const auto it = states_.find(address);
+  auto it = states_.find(address);
+  if (it == states_.end() && states_.size() >= kMaxTracked) {
+    it = states_.find(std::string(kOverflowBucket));
+  }
   if (it == states_.end() || it->second.locked_until <= now) {
     return std::chrono::milliseconds(0);
   }
@@ -20,11 +23,13 @@ std::chrono::milliseconds RateLimiter::record_failure(const std::string& address
                                                       Clock::time_point now) {
   std::lock_guard lock(mu_);
   if (states_.size() >= kMaxTracked && !states_.contains(address)) {
-    // Forget addresses that are not locked out; if all are, the table stays full and new
-    // addresses share the strictest treatment below.
+    // Forget addresses that are not locked out.
     std::erase_if(states_, [now](const auto& item) { return item.second.locked_until <= now; });
   }
-  State& state = states_[address];
+  // When the table is still full, new addresses share one bucket: they lock out together
+  // (fail closed) and memory stays bounded.
+  const bool overflow = states_.size() >= kMaxTracked && !states_.contains(address);
+  State& state = states_[overflow ? std::string(kOverflowBucket) : address];
   ++state.failures;
   if (state.failures <= kFreeFailures) {
     return std::chrono::milliseconds(0);

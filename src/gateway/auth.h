@@ -23,6 +23,7 @@ class RateLimiter {
   static constexpr int kFreeFailures = 5;
   static constexpr std::chrono::seconds kMaxLockout{900};
   static constexpr std::size_t kMaxTracked = 65536;
+  static constexpr std::string_view kOverflowBucket = "(overflow)";
 
   // How long the address must still wait; zero when it may try.
   std::chrono::milliseconds locked_for(const std::string& address, Clock::time_point now);

@@ -43,8 +43,8 @@ AuthOutcome GatewayContext::authenticate_token(std::string_view token, const std
   if (const auto wait = limiter_.locked_for(address, now); wait.count() > 0) {
     out.failure = AuthFailure::kLockedOut;
     out.retry_after = wait;
-    (void)audit("auth.fail", "gateway:" + address,
-                {{"reason", "locked_out"}, {"via", via}, {"retry_after_ms", wait.count()}});
+    audit_throttled("auth.fail", address,
+                    {{"reason", "locked_out"}, {"via", via}, {"retry_after_ms", wait.count()}});
     return out;
   }
   if (token.empty()) {
@@ -67,7 +67,7 @@ AuthOutcome GatewayContext::authenticate_token(std::string_view token, const std
     return out;
   }
   limiter_.record_success(address);
-  out.principal = Principal{(*verified)->scopes, (*verified)->id, std::string(via)};
+  out.principal = Principal{(*verified)->scopes, (*verified)->id, std::string(via), ""};
   return out;
 }
 
@@ -80,7 +80,42 @@ std::optional<Principal> GatewayContext::authenticate_cookie(std::string_view co
   if (!session) {
     return std::nullopt;
   }
-  return Principal{session->scopes, session->token_id, "cookie"};
+  Principal principal{session->scopes, session->token_id, "cookie", id};
+  if (!still_valid(principal)) {
+    sessions_.revoke(id);
+    return std::nullopt;
+  }
+  return principal;
+}
+
+bool GatewayContext::still_valid(const Principal& principal) {
+  if (!principal.session_id.empty() && !sessions_.find(principal.session_id, Clock::now())) {
+    return false;
+  }
+  auto current = tokens_.lookup(principal.token_id);
+  return current && *current && !(*current)->revoked && (*current)->scopes == principal.scopes;
+}
+
+void GatewayContext::audit_throttled(const std::string& type, const std::string& address,
+                                     nlohmann::json details) {
+  const auto now = Clock::now();
+  {
+    std::lock_guard lock(throttle_mu_);
+    if (throttles_.size() > 65536) {
+      throttles_.clear();
+    }
+    Throttle& throttle = throttles_[type + "\n" + address];
+    if (throttle.last != Clock::time_point{} && now - throttle.last < kAuditThrottle) {
+      ++throttle.suppressed;
+      return;
+    }
+    if (throttle.suppressed > 0) {
+      details["suppressed_since_last"] = throttle.suppressed;
+    }
+    throttle.last = now;
+    throttle.suppressed = 0;
+  }
+  (void)audit(type, "gateway:" + address, std::move(details));
 }
 
 Result<void> GatewayContext::audit(const std::string& type, const std::string& actor,

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +21,7 @@
 #include "gateway/auth.h"
 #include "gateway/scopes.h"
 #include "gateway/token_store.h"
+#include "store/approvals.h"
 
 namespace chitin::gateway {
 
@@ -27,6 +30,7 @@ struct Limits {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_unauthenticated_body_bytes = 4 * 1024;  // no credential, or /api/login
   std::size_t ws_max_message_preauth = 64 * 1024;
   std::size_t ws_max_message = 1024 * 1024;
   std::chrono::milliseconds request_timeout{10000};  // a whole request head (slowloris)
@@ -52,7 +56,8 @@ struct GatewayOptions {
 struct Principal {
   ScopeSet scopes = 0;
   std::string token_id;
-  std::string via;  // "bearer", "cookie", "connect"
+  std::string via;         // "bearer", "cookie", "connect"
+  std::string session_id;  // the console session, when via == "cookie"
 };
 
 enum class AuthFailure { kNone, kMissing, kInvalid, kLockedOut, kUnavailable };
@@ -72,6 +77,11 @@ class GatewayContext {
   audit::AuditLog& log() { return log_; }
   TokenStore& tokens() { return tokens_; }
   SessionStore& sessions() { return sessions_; }
+  // Shared with every other process of the installation (SQLite); null if it cannot open.
+  store::ApprovalStore* approvals() { return approvals_.get(); }
+  void set_approvals(std::unique_ptr<store::ApprovalStore> approvals) {
+    approvals_ = std::move(approvals);
+  }
   bool tls() const { return !options_.config.gateway.tls_cert.empty(); }
 
   // Sets the origins a browser may use once the port is known.
@@ -84,9 +94,17 @@ class GatewayContext {
   AuthOutcome authenticate_token(std::string_view token, const std::string& address,
                                  std::string_view via);
   std::optional<Principal> authenticate_cookie(std::string_view cookie_header);
+  // False once the principal's token is revoked (or its scopes changed) or its console
+  // session was logged out or expired. Checked on every WebSocket frame.
+  bool still_valid(const Principal& principal);
 
   // Appends an audit event; a failure to audit is logged (the caller decides to refuse).
   Result<void> audit(const std::string& type, const std::string& actor, nlohmann::json details);
+  // For events an unauthenticated client can cause at will (refused Origins, credentials in
+  // URLs, lock-out hits): at most one per type and address every kAuditThrottle; the next one
+  // carries how many were suppressed, so flooding cannot fill the disk.
+  static constexpr std::chrono::seconds kAuditThrottle{5};
+  void audit_throttled(const std::string& type, const std::string& address, nlohmann::json details);
 
   std::atomic<int> connections{0};
   std::atomic<std::uint64_t> next_connection_id{1};
@@ -100,6 +118,13 @@ class GatewayContext {
   SessionStore sessions_;
   std::vector<std::string> origins_;
   int port_ = 0;
+  struct Throttle {
+    Clock::time_point last{};
+    std::uint64_t suppressed = 0;
+  };
+  std::mutex throttle_mu_;
+  std::unordered_map<std::string, Throttle> throttles_;  // guarded by throttle_mu_
+  std::unique_ptr<store::ApprovalStore> approvals_;
 };
 
 inline constexpr std::string_view kSessionCookie = "chitin_session";

@@ -201,7 +201,7 @@ Response handle_http(GatewayContext& context, const Request& request, const Requ
     }
     return error_response(request, http::status::not_found, "not_found", "no such endpoint");
   }
-  if (method == http::verb::get || method == http::verb::head) {
+  if (method == http::verb::get) {
     if (const Asset* asset = find_asset(path)) {
       Response response{http::status::ok, request.version()};
       response.set(http::field::content_type, to_beast(asset->content_type));

@@ -114,15 +114,43 @@ Result<nlohmann::json> doctor_run(GatewayContext& context, Connection&, const nl
   return context.options().doctor();
 }
 
-Result<nlohmann::json> approvals_list(GatewayContext&, Connection&, const nlohmann::json&) {
-  // Approvals are created by agent turns (issue #8); until then there are none.
-  return nlohmann::json{{"approvals", nlohmann::json::array()}};
+Result<store::ApprovalStore*> approval_store(GatewayContext& context) {
+  if (context.approvals() == nullptr) {
+    return fail(ErrorCode::kUnavailable, "the approvals database cannot be opened");
+  }
+  return context.approvals();
 }
 
-Result<nlohmann::json> approvals_resolve(GatewayContext&, Connection&,
+Result<nlohmann::json> approvals_list(GatewayContext& context, Connection&, const nlohmann::json&) {
+  store::ApprovalStore* approvals = CHITIN_TRY(approval_store(context));
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::Approval& approval : CHITIN_TRY(approvals->pending())) {
+    out.push_back(store::to_json(approval));
+  }
+  return nlohmann::json{{"approvals", out}};
+}
+
+Result<nlohmann::json> approvals_resolve(GatewayContext& context, Connection& connection,
                                          const nlohmann::json& params) {
-  const std::string id = params.value("id", std::string());
-  return fail(ErrorCode::kNotFound, "no pending approval with id '{}'", id.substr(0, 64));
+  store::ApprovalStore* approvals = CHITIN_TRY(approval_store(context));
+  if (!params.contains("id") || !params["id"].is_string() || !params.contains("decision") ||
+      !params["decision"].is_string()) {
+    return fail(ErrorCode::kInvalidInput,
+                "params must be {\"id\": ..., \"decision\": \"approve\" or \"deny\"}");
+  }
+  const std::string decision = params["decision"].get<std::string>();
+  if (decision != "approve" && decision != "deny") {
+    return fail(ErrorCode::kInvalidInput, "decision must be \"approve\" or \"deny\"");
+  }
+  const std::string by = "gateway:" + connection.principal->token_id;
+  const store::Approval approval =
+      CHITIN_TRY(approvals->resolve(params["id"].get<std::string>(), decision == "approve", by));
+  CHITIN_RETURN_IF_ERROR(context.audit("approval.resolve", "gateway:" + connection.address,
+                                       {{"id", approval.id},
+                                        {"decision", approval.status},
+                                        {"by", by},
+                                        {"action", approval.action}}));
+  return store::to_json(approval);
 }
 
 const std::vector<Method>& methods() {
@@ -233,7 +261,10 @@ FrameResult handle_frame(GatewayContext& context, Connection& connection, std::s
             !connection.principal};
   }
   const auto frame = nlohmann::json::parse(text, nullptr, false);
-  if (frame.is_discarded() || !frame.is_object() || frame.value("type", "") != "req" ||
+  // Every member is type-checked before use: nlohmann's typed accessors throw, and nothing
+  // a client sends may crash the gateway.
+  if (frame.is_discarded() || !frame.is_object() || !frame.contains("type") ||
+      !frame["type"].is_string() || frame["type"].get<std::string>() != "req" ||
       !frame.contains("method") || !frame["method"].is_string()) {
     return {error_reply(frame.is_object() && frame.contains("id") ? frame["id"] : nullptr,
                         "INVALID_REQUEST",
@@ -246,14 +277,20 @@ FrameResult handle_frame(GatewayContext& context, Connection& connection, std::s
             !connection.principal};
   }
   const std::string method = frame["method"].get<std::string>();
-  const nlohmann::json params = frame.value("params", nlohmann::json::object());
+  const nlohmann::json params = frame.contains("params") && frame["params"].is_object()
+                                    ? frame["params"]
+                                    : nlohmann::json::object();
   if (method == "connect") {
     return handle_connect(context, connection, id, params);
   }
   if (!connection.principal) {
-    (void)context.audit("auth.fail", "gateway:" + connection.address,
-                        {{"reason", "first_frame_not_connect"}, {"via", "websocket"}});
+    context.audit_throttled("auth.fail", connection.address,
+                            {{"reason", "first_frame_not_connect"}, {"via", "websocket"}});
     return {error_reply(id, "UNAUTHORIZED", "the first frame must be connect"), true};
+  }
+  // Revoked tokens and ended console sessions lose their connections at the next frame.
+  if (!context.still_valid(*connection.principal)) {
+    return {error_reply(id, "UNAUTHORIZED", "the token was revoked or the session ended"), true};
   }
   for (const Method& entry : methods()) {
     if (entry.name != method) {
@@ -267,8 +304,7 @@ FrameResult handle_frame(GatewayContext& context, Connection& connection, std::s
                        {"requiredScopes", {scope_name(entry.scope)}}}),
           false};
     }
-    auto payload =
-        entry.handler(context, connection, params.is_object() ? params : nlohmann::json::object());
+    auto payload = entry.handler(context, connection, params);
     if (!payload) {
       return {error_reply(id, error_code(payload.error()), payload.error().message), false};
     }

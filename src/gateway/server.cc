@@ -148,7 +148,12 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
                     });
   }
 
+  // Once only: the auth timer and a refused first frame may both want to close.
   void close(websocket::close_code code) {
+    if (closing_) {
+      return;
+    }
+    closing_ = true;
     ws_.async_close(code, [self = this->shared_from_this()](error_code) {});
   }
 
@@ -159,6 +164,7 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   beast::flat_buffer buffer_;
   std::string reply_;
   Connection connection_;
+  bool closing_ = false;
 };
 
 // ---- HTTP --------------------------------------------------------------------------------
@@ -250,6 +256,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       upgrade();
       return;
     }
+    // Requests that carry no credential get a small body: an unauthenticated client cannot
+    // make the gateway hold a megabyte per connection (/api/login needs a few bytes). Beast
+    // checks its body limit against Content-Length only while parsing the head, so the
+    // smaller limit is applied here.
+    const bool credentials =
+        request.count(http::field::authorization) > 0 || request.count(http::field::cookie) > 0;
+    if (!credentials || target_path(to_std(request.target())) == "/api/login") {
+      const auto length = parser_->content_length();
+      if (!length && parser_->chunked()) {
+        send(error_response(request, http::status::length_required, "length_required",
+                            "requests without credentials must send Content-Length"),
+             true);
+        return;
+      }
+      if (length && *length > context_.limits().max_unauthenticated_body_bytes) {
+        send(bare_error(http::status::payload_too_large, "body_too_large",
+                        fmt::format("requests without credentials are limited to {} bytes",
+                                    context_.limits().max_unauthenticated_body_bytes)),
+             true);
+        return;
+      }
+    }
     beast::get_lowest_layer(stream_).expires_after(context_.limits().body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](error_code read_ec, std::size_t) {
@@ -280,8 +308,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     }
     const std::string credential = credential_in_query(to_std(request.target()));
     if (!credential.empty()) {
-      (void)context_.audit(
-          "auth.token_in_url", "gateway:" + address_,
+      context_.audit_throttled(
+          "auth.token_in_url", address_,
           {{"parameter", credential},
            {"path", std::string(target_path(to_std(request.target())).substr(0, 128))}});
       return error_response(request, http::status::bad_request, "credential_in_url",
@@ -293,8 +321,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       const std::string value(to_std(origin->value()));
       origin_ok_ = context_.origin_allowed(value);
       if (!origin_ok_) {
-        (void)context_.audit(
-            "auth.origin_rejected", "gateway:" + address_,
+        context_.audit_throttled(
+            "auth.origin_rejected", address_,
             {{"origin", value.substr(0, 256)},
              {"path", std::string(target_path(to_std(request.target())).substr(0, 128))},
              {"websocket", websocket::is_upgrade(request)}});
@@ -409,7 +437,13 @@ struct Server::Impl {
     acceptor->async_accept(net::make_strand(io), [this](error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec != net::error::operation_aborted && acceptor->is_open()) {
-          accept_next();
+          // Out of fds (EMFILE/ENFILE) would fail again at once: back off instead of spinning.
+          backoff.expires_after(std::chrono::milliseconds(100));
+          backoff.async_wait([this](error_code wait_ec) {
+            if (!wait_ec) {
+              accept_next();
+            }
+          });
         }
         return;
       }
@@ -437,6 +471,7 @@ struct Server::Impl {
   net::io_context io;
   ssl::context ssl_context;
   std::optional<tcp::acceptor> acceptor;
+  net::steady_timer backoff{io};
   std::vector<std::thread> threads;
   std::mutex stop_mu;
   bool stopped = false;
@@ -477,6 +512,12 @@ Result<std::unique_ptr<Server>> Server::create(GatewayOptions options, audit::Au
       return fail(ErrorCode::kInvalidInput, "cannot load gateway.tls_key {}: {}", gateway.tls_key,
                   ec.message());
     }
+  }
+  // Approvals live in the installation's SQLite database; without it the API says so.
+  if (auto approvals = store::ApprovalStore::open(impl->context.options().paths)) {
+    impl->context.set_approvals(std::move(*approvals));
+  } else {
+    CHITIN_LOG(kWarn, "approvals are unavailable: {}", approvals.error().describe());
   }
   impl->acceptor.emplace(impl->io);
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));

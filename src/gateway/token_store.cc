@@ -22,6 +22,18 @@ std::string hash_token(std::string_view token) {
   return hex_encode(crypto::blake2b_256(as_bytes(token)));
 }
 
+// Device, inode, size and modification time: a rotated owner token or a rewritten
+// tokens.json (even within one timestamp tick: the atomic rename brings a new inode) is
+// noticed at the next request.
+std::string file_signature(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return "missing";
+  }
+  return fmt::format("{}:{}:{}:{}.{}", st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+                     st.st_mtim.tv_nsec);
+}
+
 }  // namespace
 
 Result<std::vector<TokenStore::Entry>> TokenStore::load() const {
@@ -134,20 +146,31 @@ Result<TokenInfo> TokenStore::revoke(const std::string& id) {
 }
 
 Result<void> TokenStore::refresh_locked() {
-  struct stat st {};
-  std::timespec mtime{};
-  if (::stat(file().c_str(), &st) == 0) {
-    mtime = st.st_mtim;
-  }
-  if (loaded_ && mtime.tv_sec == cached_mtime_.tv_sec && mtime.tv_nsec == cached_mtime_.tv_nsec) {
+  const std::string signature =
+      file_signature(file()) + "/" + file_signature(paths_.gateway_token_file());
+  if (loaded_ && signature == cached_signature_) {
     return {};
   }
   cached_ = CHITIN_TRY(load());
   const std::string owner = CHITIN_TRY(config::load_gateway_token(paths_));
   owner_hash_ = hash_token(owner);
-  cached_mtime_ = mtime;
+  cached_signature_ = signature;
   loaded_ = true;
   return {};
+}
+
+Result<std::optional<TokenInfo>> TokenStore::lookup(const std::string& id) {
+  std::lock_guard lock(mu_);
+  CHITIN_RETURN_IF_ERROR(refresh_locked());
+  if (id == "owner") {
+    return std::optional<TokenInfo>(TokenInfo{"owner", "gateway.token", kAllScopes, "", false});
+  }
+  for (const Entry& entry : cached_) {
+    if (entry.info.id == id) {
+      return std::optional<TokenInfo>(entry.info);
+    }
+  }
+  return std::optional<TokenInfo>();
 }
 
 Result<std::optional<TokenInfo>> TokenStore::verify(std::string_view token) {

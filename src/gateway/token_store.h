@@ -8,7 +8,6 @@
 // Thread-safe: the gateway calls verify() from any thread; the file is re-read when its
 // modification time changes, so `chitin token revoke` takes effect without a restart.
 
-#include <ctime>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -45,6 +44,8 @@ class TokenStore {
 
   // The token's info when it is the owner token or a live scoped token.
   Result<std::optional<TokenInfo>> verify(std::string_view token);
+  // The current info of token `id` ("owner" included); nullopt when it no longer exists.
+  Result<std::optional<TokenInfo>> lookup(const std::string& id);
 
   std::string file() const { return paths_.home + "/tokens.json"; }
 
@@ -60,7 +61,7 @@ class TokenStore {
   std::mutex mu_;
   std::vector<Entry> cached_;     // guarded by mu_
   std::string owner_hash_;        // guarded by mu_
-  std::timespec cached_mtime_{};  // guarded by mu_
+  std::string cached_signature_;  // guarded by mu_: stat of tokens.json and gateway.token
   bool loaded_ = false;           // guarded by mu_
 };
 

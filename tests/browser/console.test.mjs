@@ -2,8 +2,9 @@
 // playwright-core). Usage: node console.test.mjs CHITIN_BINARY FIXTURES_DIR
 // Starts a fresh installation with one signed skill, runs `chitin gateway --port 0`, then in
 // the browser: logs in with the token, checks the cookie flags, sends a chat message (the
-// agent is not built yet: the console must show "no agent configured"), opens approvals,
-// reads the audit viewer filtered by type, lists the skill with its permissions, runs the
+// agent is not built yet: the console must show "no agent configured"), sees a pending
+// approval (created in the shared store as an agent turn would), approves it, reads the
+// audit viewer filtered by type (the login and the decision), lists the skill with its permissions, runs the
 // doctor, checks the layout on a phone-sized screen and that no CSP violation occurred, and
 // logs out. Exits non-zero on the first failed check.
 
@@ -104,9 +105,19 @@ async function main() {
   await page.waitForSelector('#messages li.error:has-text("no agent configured")');
   check(true, 'chat answers that no agent is configured yet (issue #8)');
 
+  // An approval as an agent turn creates it (the agent arrives with #8; the store is shared).
+  const helper = spawnSync(process.env.APPROVAL_HELPER, [home, '300'], { env, encoding: 'utf8' });
+  check(helper.status === 0, `a pending approval was requested (${helper.stderr})`);
+  const approvalId = helper.stdout.trim();
   await page.click('nav button[data-tab=approvals]');
+  await page.waitForSelector(`#approvals li:has-text("${approvalId}")`);
+  check((await page.textContent('#approvals')).includes('/usr/bin/make'),
+    'the approvals view shows the pending action');
+  await page.click(`#approvals li:has-text("${approvalId}") button:has-text("approve")`);
   await page.waitForSelector('#approvals li:has-text("No pending approvals.")');
-  check(true, 'the approvals view lists pending approvals (none without an agent)');
+  check(true, 'approving it from the console resolves it');
+  const status = JSON.parse(run(['approvals', 'list', '--json']));
+  check(status.length === 0, 'the CLI sees the same approvals (none pending any more)');
 
   await page.click('nav button[data-tab=audit]');
   await page.fill('#audit-type', 'auth');
@@ -115,6 +126,11 @@ async function main() {
   const types = await page.$$eval('#audit-table tbody td:nth-child(3)', (cells) => cells.map((c) => c.textContent));
   check(types.length > 0 && types.every((type) => type.startsWith('auth')),
     'the audit viewer shows the login, filtered by type');
+  await page.fill('#audit-type', 'approval');
+  await page.click('#audit-form button[type=submit]');
+  await page.waitForSelector(`#audit-table tbody tr:has-text("${approvalId}")`);
+  check((await page.textContent('#audit-table tbody')).includes('approved'),
+    'the audit viewer shows the approval decision');
 
   await page.click('nav button[data-tab=skills]');
   await page.waitForSelector('#skills li:has-text("weather-report")');
