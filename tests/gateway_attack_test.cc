@@ -19,6 +19,7 @@
 
 #include "audit/reader.h"
 #include "audit/record.h"
+#include "base/child_process.h"
 #include "base/unique_fd.h"
 #include "gateway/server.h"
 #include "gateway/token_store.h"
@@ -425,6 +426,59 @@ TEST_F(GatewayAttackTest, UnauthenticatedRequestsGetASmallBodyLimit) {
                                    "\r\nContent-Length: " + std::to_string(body.size()) +
                                    "\r\nConnection: close\r\n\r\n" + body);
   EXPECT_EQ(status_of(response), 413) << response.substr(0, 200);
+}
+
+TEST_F(GatewayAttackTest, TlsServesWithHstsAndABadCertificatePathIsAClearError) {
+  const std::string cert = dir_.file("cert.pem");
+  const std::string key = dir_.file("key.pem");
+  SpawnOptions make_cert;
+  make_cert.argv = {"/usr/bin/openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "rsa:2048",
+                    "-nodes",
+                    "-keyout",
+                    key,
+                    "-out",
+                    cert,
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=127.0.0.1"};
+  make_cert.env = std::vector<std::string>{};
+  make_cert.stdin_mode = Stdio::kNull;
+  auto made = run_captured(make_cert);
+  ASSERT_TRUE(made && made->status.success());
+  GatewayOptions options;
+  options.paths = paths_;
+  options.config = *config::load_config(paths_.config_file());
+  options.config.gateway.tls_cert = cert;
+  options.config.gateway.tls_key = key;
+  options.bind = "127.0.0.1";
+  options.port = 0;
+  auto server = Server::create(options, *log_);
+  ASSERT_TRUE(server) << server.error().describe();
+  ASSERT_TRUE((*server)->start());
+  SpawnOptions client;
+  client.argv = {"/usr/bin/openssl", "s_client",
+                 "-connect",         "127.0.0.1:" + std::to_string((*server)->port()),
+                 "-quiet",           "-ign_eof"};
+  client.env = std::vector<std::string>{};
+  client.stdin_mode = Stdio::kPipe;
+  auto answer =
+      run_captured(client, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 1 << 20,
+                   std::chrono::seconds(20));
+  ASSERT_TRUE(answer);
+  EXPECT_NE(answer->out.find("HTTP/1.1 200 OK"), std::string::npos) << answer->out << answer->err;
+  EXPECT_NE(answer->out.find("Strict-Transport-Security: max-age=31536000"), std::string::npos);
+  (*server)->stop();
+  (*server)->wait();
+
+  options.config.gateway.tls_cert = dir_.file("missing.pem");
+  auto bad = Server::create(options, *log_);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("gateway.tls_cert"), std::string::npos);
 }
 
 }  // namespace
