@@ -12,6 +12,18 @@ constexpr std::string_view kBase64Standard =
 constexpr std::string_view kBase64Url =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// 255 marks characters outside the alphabet.
+std::array<std::uint8_t, 256> reverse_table(std::string_view alphabet) {
+  std::array<std::uint8_t, 256> table{};
+  table.fill(255);
+  for (std::size_t i = 0; i < alphabet.size(); ++i) {
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+  }
+  return table;
+}
+
+}  // namespace
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
@@ -24,18 +36,6 @@ int hex_value(char c) {
   }
   return -1;
 }
-
-// 255 marks characters outside the alphabet.
-std::array<std::uint8_t, 256> reverse_table(std::string_view alphabet) {
-  std::array<std::uint8_t, 256> table{};
-  table.fill(255);
-  for (std::size_t i = 0; i < alphabet.size(); ++i) {
-    table[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
-  }
-  return table;
-}
-
-}  // namespace
 
 std::string hex_encode(std::span<const std::uint8_t> bytes) {
   std::string out;

@@ -25,6 +25,8 @@ inline std::string_view as_chars(std::span<const std::uint8_t> b) {
 
 // Lower-case hex.
 std::string hex_encode(std::span<const std::uint8_t> bytes);
+// The value of one hex digit (either case), or -1.
+int hex_value(char c);
 // Accepts upper or lower case; the length must be even.
 Result<Bytes> hex_decode(std::string_view text);
 

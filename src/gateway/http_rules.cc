@@ -4,24 +4,12 @@
 #include <array>
 #include <cctype>
 
+#include "base/encoding.h"
 #include "gateway/console_assets.h"
 
 namespace chitin::gateway {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
 
 std::string decode_lower(std::string_view text) {
   std::string out;

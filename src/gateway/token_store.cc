@@ -95,6 +95,11 @@ Result<CreatedToken> TokenStore::create(ScopeSet scopes, const std::string& name
   out.info.scopes = scopes;
   out.info.created = audit::now_rfc3339();
   entries.push_back(Entry{out.info, hash_token(out.token)});
+  CHITIN_RETURN_IF_ERROR(save_locked(entries));
+  return out;
+}
+
+Result<void> TokenStore::save_locked(const std::vector<Entry>& entries) {
   nlohmann::json tokens = nlohmann::json::array();
   for (const Entry& e : entries) {
     tokens.push_back({{"id", e.info.id},
@@ -107,7 +112,7 @@ Result<CreatedToken> TokenStore::create(ScopeSet scopes, const std::string& name
   CHITIN_TRY(sys::write_file_atomic(
       file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n", 0600));
   loaded_ = false;
-  return out;
+  return {};
 }
 
 Result<std::vector<TokenInfo>> TokenStore::list() const {
@@ -121,27 +126,18 @@ Result<std::vector<TokenInfo>> TokenStore::list() const {
 Result<TokenInfo> TokenStore::revoke(const std::string& id) {
   std::lock_guard lock(mu_);
   auto entries = CHITIN_TRY(load());
-  nlohmann::json tokens = nlohmann::json::array();
   std::optional<TokenInfo> found;
   for (Entry& e : entries) {
     if (e.info.id == id) {
       e.info.revoked = true;
       found = e.info;
     }
-    tokens.push_back({{"id", e.info.id},
-                      {"name", e.info.name},
-                      {"hash", e.hash_hex},
-                      {"scopes", scope_names(e.info.scopes)},
-                      {"created", e.info.created},
-                      {"revoked", e.info.revoked}});
   }
   if (!found) {
     return fail(ErrorCode::kNotFound, "no token with id '{}' (see 'chitin token list')",
                 id.substr(0, 64));
   }
-  CHITIN_TRY(sys::write_file_atomic(
-      file(), nlohmann::json{{"version", 1}, {"tokens", tokens}}.dump(2) + "\n", 0600));
-  loaded_ = false;
+  CHITIN_RETURN_IF_ERROR(save_locked(entries));
   return *found;
 }
 

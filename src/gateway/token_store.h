@@ -56,6 +56,7 @@ class TokenStore {
   };
   Result<std::vector<Entry>> load() const;
   Result<void> refresh_locked();
+  Result<void> save_locked(const std::vector<Entry>& entries);
 
   config::StatePaths paths_;
   std::mutex mu_;
