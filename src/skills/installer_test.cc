@@ -1,5 +1,6 @@
 #include "skills/installer.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,8 +99,13 @@ TEST_F(InstallerTest, InstallsSignedSkillAndLoaderAcceptsIt) {
   EXPECT_TRUE((*loaded)[0].ok) << (*loaded)[0].problem;
   const auto types = audit_types();
   EXPECT_NE(std::find(types.begin(), types.end(), "skill.install"), types.end());
-  // No staging directory is left behind.
-  EXPECT_FALSE(*sys::status_if_exists(paths_.skills_dir() + "/weather-report/skill.manifest.tmp"));
+  // No staging directory is left behind: skills/ holds the installed skill and nothing else.
+  auto fd = sys::open_file(paths_.skills_dir(), O_RDONLY | O_DIRECTORY);
+  ASSERT_TRUE(fd);
+  const auto entries = sys::list_directory(fd->get(), 16);
+  ASSERT_TRUE(entries);
+  ASSERT_EQ(entries->size(), 1U);
+  EXPECT_EQ((*entries)[0].name, "weather-report");
 }
 
 TEST_F(InstallerTest, LoaderCatchesAFileChangedAfterInstall) {
