@@ -12,6 +12,14 @@ GatewayContext::GatewayContext(GatewayOptions options, audit::AuditLog& log)
       tokens_(options_.paths),
       sessions_(std::chrono::seconds(options_.config.gateway.session_ttl_s)) {}
 
+Result<store::ApprovalStore*> GatewayContext::approvals() {
+  const std::lock_guard lock(approvals_mu_);
+  if (approvals_ == nullptr) {
+    approvals_ = CHITIN_TRY(store::ApprovalStore::open(options_.paths));
+  }
+  return approvals_.get();
+}
+
 void GatewayContext::set_listening_port(int port) {
   port_ = port;
   const std::string scheme = tls() ? "https" : "http";

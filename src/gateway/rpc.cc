@@ -115,10 +115,12 @@ Result<nlohmann::json> doctor_run(GatewayContext& context, Connection&, const nl
 }
 
 Result<store::ApprovalStore*> approval_store(GatewayContext& context) {
-  if (context.approvals() == nullptr) {
-    return fail(ErrorCode::kUnavailable, "the approvals database cannot be opened");
+  auto approvals = context.approvals();
+  if (!approvals) {
+    return fail(ErrorCode::kUnavailable, "the approvals database cannot be opened: {}",
+                approvals.error().describe());
   }
-  return context.approvals();
+  return *approvals;
 }
 
 Result<nlohmann::json> approvals_list(GatewayContext& context, Connection&, const nlohmann::json&) {

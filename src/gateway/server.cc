@@ -513,12 +513,6 @@ Result<std::unique_ptr<Server>> Server::create(GatewayOptions options, audit::Au
                   ec.message());
     }
   }
-  // Approvals live in the installation's SQLite database; without it the API says so.
-  if (auto approvals = store::ApprovalStore::open(impl->context.options().paths)) {
-    impl->context.set_approvals(std::move(*approvals));
-  } else {
-    CHITIN_LOG(kWarn, "approvals are unavailable: {}", approvals.error().describe());
-  }
   impl->acceptor.emplace(impl->io);
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
   impl->acceptor->open(endpoint.protocol(), ec);
