@@ -1,0 +1,454 @@
+#include "privacy/detector.h"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <map>
+
+#include "privacy/detector_impl.h"
+#include "privacy/text.h"
+
+// The type tables use designated initialisers and rely on EntityType's default member
+// initialisers for the fields a type leaves out; GCC 12 still warns about those (fixed in
+// GCC 13, PR 96868), so the warning is off in the files that build types.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
+namespace chitin::privacy {
+
+namespace {
+
+// Words that make a bare number an order, tracking or invoice number rather than personal
+// data (weak_number types, i.e. numbers without a strong checksum).
+constexpr auto kNumberNegatives = std::to_array<std::string_view>(
+    {"订单",   "单号",      "编号",     "流水",        "批次",     "序列号",  "工单",
+     "发票",   "快递",      "运单",     "物流",        "条码",     "型号",    "版本",
+     "交易号", "order",     "tracking", "invoice",     "serial",   "ref",     "batch",
+     "sku",    "ticket",    "txn",      "transaction", "shipment", "barcode", "version",
+     "build",  "timestamp", "time",     "时间戳",      "金额",     "amount"});
+
+constexpr std::size_t kContextBefore = 48;
+constexpr std::size_t kContextAfter = 16;
+constexpr std::size_t kNegativeBefore = 24;
+// Pattern matches kept per detect() call before it fails closed (a flood of digits makes
+// every numeric pattern match at every position; memory must stay bounded).
+constexpr std::size_t kMaxRawMatches = 4'000'000;
+
+std::string escape_literal(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (is_ascii_alnum(byte) || byte >= 0x80) {
+      out.push_back(c);
+    } else {
+      out += fmt::format("\\x{:02x}", byte);
+    }
+  }
+  return out;
+}
+
+Result<HsDatabase> compile(const std::vector<std::string>& expressions,
+                           const std::vector<unsigned>& flags, const std::vector<unsigned>& ids,
+                           const std::function<std::string(unsigned)>& describe) {
+  std::vector<const char*> pointers;
+  pointers.reserve(expressions.size());
+  for (const std::string& expression : expressions) {
+    pointers.push_back(expression.c_str());
+  }
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* error = nullptr;
+  if (hs_compile_multi(pointers.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK, nullptr, &database,
+                       &error) != HS_SUCCESS) {
+    std::string message = error != nullptr ? error->message : "unknown error";
+    const int index = error != nullptr ? error->expression : -1;
+    hs_free_compile_error(error);
+    if (index >= 0) {
+      return fail(ErrorCode::kInvalidInput, "{}: {}", describe(static_cast<unsigned>(index)),
+                  message);
+    }
+    return fail(ErrorCode::kInvalidInput, "cannot compile the privacy patterns: {}", message);
+  }
+  return HsDatabase(database);
+}
+
+bool boundary_ok(Boundary boundary, std::string_view text, std::size_t start, std::size_t end) {
+  const auto before = start > 0 ? static_cast<unsigned char>(text[start - 1]) : 0U;
+  const auto after = end < text.size() ? static_cast<unsigned char>(text[end]) : 0U;
+  switch (boundary) {
+    case Boundary::kNone:
+      return true;
+    case Boundary::kDigit:
+      return !is_ascii_digit(before) && !is_ascii_digit(after);
+    case Boundary::kAlnum:
+      return !is_ascii_alnum(before) && !is_ascii_alnum(after);
+    case Boundary::kToken:
+      return !is_ascii_alnum(before) && !is_ascii_alnum(after) && before != '_' && after != '_' &&
+             before != '-' && after != '-';
+    case Boundary::kDotted: {
+      if (is_ascii_alnum(before) || is_ascii_alnum(after)) {
+        return false;
+      }
+      const bool digit_before = start >= 2 && is_ascii_digit(text[start - 2]);
+      const bool digit_after = end + 1 < text.size() && is_ascii_digit(text[end + 1]);
+      return !((before == '.' || before == ':') && digit_before) &&
+             !((after == '.' || after == ':') && digit_after);
+    }
+  }
+  return true;
+}
+
+std::string_view window(std::string_view text, std::size_t start, std::size_t end,
+                        std::size_t before, std::size_t after) {
+  const std::size_t from = utf8_char_start(text, start > before ? start - before : 0);
+  const std::size_t to = std::min(text.size(), end + after);
+  return text.substr(from, to - from);
+}
+
+bool has_context(const EntityType& type, std::string_view text, std::size_t start,
+                 std::size_t end) {
+  const std::string_view near = window(text, start, end, kContextBefore, kContextAfter);
+  for (const std::string& word : type.context) {
+    if (contains_folded(near, word)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool near_number_negative(std::string_view text, std::size_t start) {
+  const std::string_view near = window(text, start, start, kNegativeBefore, 0);
+  for (std::string_view word : kNumberNegatives) {
+    if (contains_folded(near, word)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+struct Raw {
+  std::uint32_t id;
+  std::size_t from;
+  std::size_t to;
+};
+
+struct ScanContext {
+  const Detector::Impl* impl;
+  std::vector<Raw> raws;
+  std::vector<LexiconHit> hits;
+  bool overflow = false;
+};
+
+int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to,
+                     unsigned /*flags*/, void* context) {
+  auto& scan = *static_cast<ScanContext*>(context);
+  if (id >= scan.impl->literal_base) {
+    const std::size_t index = id - scan.impl->literal_base;
+    scan.hits.push_back(LexiconHit{scan.impl->literal_kind[index],
+                                   static_cast<std::size_t>(to) - scan.impl->literal_length[index],
+                                   static_cast<std::size_t>(to)});
+    return 0;
+  }
+  if (scan.raws.size() + scan.hits.size() >= kMaxRawMatches) {
+    scan.overflow = true;
+    return 1;
+  }
+  scan.raws.push_back(Raw{scan.impl->pattern_type[id], static_cast<std::size_t>(from),
+                          static_cast<std::size_t>(to)});
+  return 0;
+}
+
+int on_user_match(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
+                  void* context) {
+  auto& scan = *static_cast<ScanContext*>(context);
+  if (scan.raws.size() >= kMaxRawMatches) {
+    scan.overflow = true;
+    return 1;
+  }
+  scan.raws.push_back(Raw{scan.impl->user_pattern_type[id], static_cast<std::size_t>(from),
+                          static_cast<std::size_t>(to)});
+  return 0;
+}
+
+// Keeps one of overlapping entities: the longer (it hides more, e.g. a webhook URL over the
+// digits inside it), then the higher score (which type a shared shape is), then the earlier.
+std::vector<Entity> resolve_overlaps(std::vector<Entity> entities) {
+  std::sort(entities.begin(), entities.end(), [](const Entity& a, const Entity& b) {
+    if (a.end - a.start != b.end - b.start) {
+      return a.end - a.start > b.end - b.start;
+    }
+    if (a.score != b.score) {
+      return a.score > b.score;
+    }
+    return a.start < b.start;
+  });
+  std::map<std::size_t, Entity> chosen;  // by start
+  for (const Entity& entity : entities) {
+    auto next = chosen.lower_bound(entity.start);
+    if (next != chosen.end() && next->second.start < entity.end) {
+      continue;
+    }
+    if (next != chosen.begin() && std::prev(next)->second.end > entity.start) {
+      continue;
+    }
+    chosen.emplace(entity.start, entity);
+  }
+  std::vector<Entity> out;
+  out.reserve(chosen.size());
+  for (auto& [start, entity] : chosen) {
+    out.push_back(entity);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<void> check_pattern(std::string_view regex, bool caseless) {
+  const std::string expression(regex);
+  CHITIN_TRY(compile({expression}, {HS_FLAG_SOM_LEFTMOST | (caseless ? HS_FLAG_CASELESS : 0U)}, {0},
+                     [](unsigned) { return std::string("the pattern"); }));
+  return {};
+}
+
+Detector::Detector(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Detector::~Detector() = default;
+
+std::span<const EntityType> Detector::types() const { return impl_->types; }
+
+Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->min_score = options.min_score;
+  const auto catalog = builtin_catalog();
+  impl->types.assign(catalog.begin(), catalog.end());
+  // User types: one EntityType per distinct name.
+  std::map<std::string, std::uint32_t> user_index;
+  auto user_type = [&](const std::string& id, std::string_view origin) -> Result<std::uint32_t> {
+    if (auto it = user_index.find(id); it != user_index.end()) {
+      return it->second;
+    }
+    CHITIN_RETURN_IF_ERROR(check_user_type_id(id));
+    if (user_index.size() >= kMaxUserTypes) {
+      return fail(ErrorCode::kLimitExceeded, "more than {} user-defined types; merge some",
+                  kMaxUserTypes);
+    }
+    const auto index = static_cast<std::uint32_t>(impl->types.size());
+    impl->types.push_back({.id = id,
+                           .label = id,
+                           .category = "user",
+                           .regions = "user",
+                           .description = std::string(origin),
+                           .score = 0.9F,
+                           .boundary = Boundary::kNone,
+                           .builtin = false});
+    user_index.emplace(id, index);
+    return index;
+  };
+  std::vector<DictionaryTerm> terms;
+  for (UserDictionary& dictionary : options.dictionaries) {
+    const std::uint32_t type = CHITIN_TRY(user_type(dictionary.type, "user dictionary"));
+    for (std::string& term : dictionary.terms) {
+      terms.push_back(DictionaryTerm{std::move(term), type});
+    }
+  }
+  impl->dictionary = CHITIN_TRY(Dictionary::build(std::move(terms)));
+  std::vector<std::string> user_expressions;
+  std::vector<unsigned> user_flags;
+  std::vector<unsigned> user_ids;
+  for (const UserPattern& pattern : options.patterns) {
+    if (pattern.regex.empty() || pattern.regex.size() > kMaxUserPatternBytes) {
+      return fail(ErrorCode::kInvalidInput,
+                  "the pattern of type {} is empty or longer than {} bytes; shorten it",
+                  pattern.type, kMaxUserPatternBytes);
+    }
+    if (pattern.regex.find('\0') != std::string::npos) {
+      return fail(ErrorCode::kInvalidInput, "the pattern of type {} contains a NUL byte",
+                  pattern.type);
+    }
+    const std::uint32_t type = CHITIN_TRY(user_type(pattern.type, "user pattern"));
+    if (!pattern.validator.empty()) {
+      if (find_validator(pattern.validator) == nullptr) {
+        return fail(ErrorCode::kInvalidInput,
+                    "type {} names the unknown validator '{}'; see `chitin privacy types "
+                    "--validators`",
+                    pattern.type, pattern.validator);
+      }
+      impl->types[type].validator = pattern.validator;
+    }
+    impl->types[type].pattern = pattern.regex;
+    user_ids.push_back(static_cast<unsigned>(impl->user_pattern_type.size()));
+    impl->user_pattern_type.push_back(type);
+    user_expressions.push_back(pattern.regex);
+    user_flags.push_back(HS_FLAG_SOM_LEFTMOST);
+  }
+  impl->validators.resize(impl->types.size(), nullptr);
+  for (std::size_t i = 0; i < impl->types.size(); ++i) {
+    const EntityType& type = impl->types[i];
+    if (!type.validator.empty()) {
+      const NamedValidator* validator = find_validator(type.validator);
+      if (validator == nullptr) {
+        return fail(ErrorCode::kInternal, "type {} names the unknown validator {}", type.id,
+                    type.validator);
+      }
+      impl->validators[i] = validator->check;
+    }
+    if (type.id == "PERSON") {
+      impl->person_type = static_cast<std::uint32_t>(i);
+    } else if (type.id == "ADDRESS_ZH") {
+      impl->address_zh_type = static_cast<std::uint32_t>(i);
+    }
+  }
+  // Built-in database: every built-in pattern (start of match wanted), then the lexicon
+  // literals (their length gives the start).
+  std::vector<std::string> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (std::size_t i = 0; i < catalog.size(); ++i) {
+    if (catalog[i].pattern.empty()) {
+      continue;
+    }
+    ids.push_back(static_cast<unsigned>(impl->pattern_type.size()));
+    impl->pattern_type.push_back(static_cast<std::uint32_t>(i));
+    expressions.push_back(catalog[i].pattern);
+    flags.push_back(HS_FLAG_SOM_LEFTMOST | (catalog[i].caseless ? HS_FLAG_CASELESS : 0U));
+  }
+  impl->literal_base = static_cast<std::uint32_t>(impl->pattern_type.size());
+  for (const LexiconLiteral& literal : text_model().literals) {
+    ids.push_back(static_cast<unsigned>(impl->literal_base + impl->literal_kind.size()));
+    impl->literal_kind.push_back(literal.kind);
+    impl->literal_length.push_back(static_cast<std::uint32_t>(literal.text.size()));
+    expressions.push_back(escape_literal(literal.text));
+    flags.push_back(0);
+  }
+  const Impl* raw_impl = impl.get();
+  impl->database = CHITIN_TRY(compile(expressions, flags, ids, [&](unsigned index) {
+    return index < raw_impl->literal_base
+               ? "built-in type " + catalog[raw_impl->pattern_type[index]].id
+               : "lexicon literal " + std::to_string(index);
+  }));
+  if (!user_expressions.empty()) {
+    impl->user_database =
+        CHITIN_TRY(compile(user_expressions, user_flags, user_ids, [&](unsigned index) {
+          return fmt::format("the pattern of type {} ('{}')",
+                             raw_impl->types[raw_impl->user_pattern_type[index]].id,
+                             user_expressions[index].substr(0, 80));
+        }));
+  }
+  return std::make_unique<Detector>(std::move(impl));
+}
+
+Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
+  if (text.size() > kMaxDetectBytes) {
+    return fail(ErrorCode::kLimitExceeded,
+                "{} bytes are more than one detection pass takes ({}); stream the input",
+                text.size(), kMaxDetectBytes);
+  }
+  const Impl& impl = *impl_;
+  HsScratch scratch;
+  {
+    const std::lock_guard lock(impl.scratch_mu);
+    if (!impl.scratch_pool.empty()) {
+      scratch = std::move(impl.scratch_pool.back());
+      impl.scratch_pool.pop_back();
+    }
+  }
+  if (!scratch) {
+    hs_scratch_t* raw = nullptr;
+    if (hs_alloc_scratch(impl.database.get(), &raw) != HS_SUCCESS ||
+        (impl.user_database && hs_alloc_scratch(impl.user_database.get(), &raw) != HS_SUCCESS)) {
+      hs_free_scratch(raw);
+      return fail(ErrorCode::kInternal, "cannot allocate Vectorscan scratch space");
+    }
+    scratch.reset(raw);
+  }
+  ScanContext scan{&impl, {}, {}};
+  const auto length = static_cast<unsigned>(text.size());
+  hs_error_t status =
+      hs_scan(impl.database.get(), text.data(), length, 0, scratch.get(), on_builtin_match, &scan);
+  if (status == HS_SUCCESS && impl.user_database) {
+    status = hs_scan(impl.user_database.get(), text.data(), length, 0, scratch.get(), on_user_match,
+                     &scan);
+  }
+  {
+    const std::lock_guard lock(impl.scratch_mu);
+    impl.scratch_pool.push_back(std::move(scratch));
+  }
+  if (scan.overflow) {
+    return fail(ErrorCode::kLimitExceeded,
+                "more than {} candidate matches in {} bytes (a flood of digits or repeated "
+                "tokens?); the text was not processed",
+                kMaxRawMatches, text.size());
+  }
+  if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED) {
+    return fail(ErrorCode::kInternal, "Vectorscan scan failed with status {}", status);
+  }
+  std::sort(scan.hits.begin(), scan.hits.end(), [](const LexiconHit& a, const LexiconHit& b) {
+    return a.start != b.start ? a.start < b.start : a.end > b.end;
+  });
+
+  std::vector<Entity> entities;
+  // Pattern candidates: for each (type, start), the longest end that passes wins.
+  std::sort(scan.raws.begin(), scan.raws.end(), [](const Raw& a, const Raw& b) {
+    if (a.id != b.id) {
+      return a.id < b.id;
+    }
+    return a.from != b.from ? a.from < b.from : a.to > b.to;
+  });
+  for (std::size_t i = 0; i < scan.raws.size();) {
+    const Raw& first = scan.raws[i];
+    std::size_t j = i;
+    const EntityType& type = impl.types[first.id];
+    const Validator validator = impl.validators[first.id];
+    for (; j < scan.raws.size() && scan.raws[j].id == first.id && scan.raws[j].from == first.from;
+         ++j) {
+      const Raw& raw = scan.raws[j];
+      if (!boundary_ok(type.boundary, text, raw.from, raw.to)) {
+        continue;
+      }
+      std::size_t start = raw.from;
+      std::size_t end = raw.to;
+      if (type.extent != Extent::kMatch) {
+        std::tie(start, end) = grow_extent(type.extent, text, start, end, scan.hits);
+        if (start >= end) {
+          continue;
+        }
+      }
+      if (validator != nullptr && !validator(text.substr(start, end - start))) {
+        continue;
+      }
+      float score = type.score;
+      const bool context = !type.context.empty() && has_context(type, text, start, end);
+      if (type.context_required && !context) {
+        continue;
+      }
+      if (type.weak_number && !context && near_number_negative(text, start)) {
+        continue;
+      }
+      if (context) {
+        score = std::min(1.0F, score + 0.05F);
+      }
+      if (score >= impl.min_score) {
+        entities.push_back(Entity{first.id, start, end, score});
+      }
+      break;
+    }
+    while (j < scan.raws.size() && scan.raws[j].id == first.id && scan.raws[j].from == first.from) {
+      ++j;
+    }
+    i = j;
+  }
+  find_chinese_names(impl, text, scan.hits, entities);
+  find_english_names(impl, text, entities);
+  find_admin_areas(impl, scan.hits, entities);
+  impl.dictionary.scan(text, [&](std::uint32_t type, std::size_t start, std::size_t end) {
+    // ASCII-word terms must stand alone; CJK terms need no boundary.
+    const bool word_start = is_ascii_alnum(static_cast<unsigned char>(text[start]));
+    const bool word_end = is_ascii_alnum(static_cast<unsigned char>(text[end - 1]));
+    if ((word_start && start > 0 && is_ascii_alnum(static_cast<unsigned char>(text[start - 1]))) ||
+        (word_end && end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end])))) {
+      return;
+    }
+    entities.push_back(Entity{type, start, end, impl.types[type].score});
+  });
+  return resolve_overlaps(std::move(entities));
+}
+
+}  // namespace chitin::privacy

@@ -1,0 +1,93 @@
+#pragma once
+// Internals shared by detector.cc (compile, scan, decide) and detector_text.cc (names,
+// addresses, organisations, extents). Not part of the module's interface.
+
+#include <hs/hs.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "privacy/detector.h"
+#include "privacy/dictionary.h"
+#include "privacy/validators.h"
+
+namespace chitin::privacy {
+
+// Literal words found in the same Vectorscan pass as the patterns.
+enum class LexiconKind : std::uint8_t {
+  kProvince,
+  kCity,
+  kDistrict,
+  kNameBefore,   // a name follows: 我叫, 联系人, 尊敬的
+  kNameAfter,    // a name precedes: 先生, 经理, 说
+  kOrgBoundary,  // an organisation name follows: 加入, 就职于, 公司名称
+};
+
+struct LexiconHit {
+  LexiconKind kind;
+  std::size_t start;
+  std::size_t end;
+};
+
+struct LexiconLiteral {
+  std::string text;
+  LexiconKind kind;
+};
+
+// The lexicons behind the text types, built once from data/privacy/lexicon (thread-safe).
+struct TextModel {
+  std::unordered_set<std::string> surnames;     // one or two Han characters
+  std::unordered_set<std::string> given_names;  // Chinese given names
+  std::unordered_set<std::string> given_chars;  // characters seen in given names
+  std::unordered_set<std::string> stop_chars;   // function words that rarely start a name
+  std::unordered_set<std::string> en_given;
+  std::unordered_set<std::string> en_family;
+  std::unordered_set<std::string> en_not_name;  // capitalised words that are not names
+  std::vector<LexiconLiteral> literals;
+};
+const TextModel& text_model();
+
+struct HsDatabaseFree {
+  void operator()(hs_database_t* db) const { hs_free_database(db); }
+};
+struct HsScratchFree {
+  void operator()(hs_scratch_t* scratch) const { hs_free_scratch(scratch); }
+};
+using HsDatabase = std::unique_ptr<hs_database_t, HsDatabaseFree>;
+using HsScratch = std::unique_ptr<hs_scratch_t, HsScratchFree>;
+
+struct Detector::Impl {
+  std::vector<EntityType> types;
+  std::vector<Validator> validators;  // per type; null: none
+  HsDatabase database;                // built-in patterns, then lexicon literals
+  std::vector<std::uint32_t> pattern_type;
+  std::uint32_t literal_base = 0;
+  std::vector<LexiconKind> literal_kind;
+  std::vector<std::uint32_t> literal_length;
+  HsDatabase user_database;  // user patterns (may be null)
+  std::vector<std::uint32_t> user_pattern_type;
+  Dictionary dictionary;  // user dictionaries; term type = type index
+  std::uint32_t person_type = 0;
+  std::uint32_t address_zh_type = 0;
+  float min_score = 0.5F;
+
+  mutable std::mutex scratch_mu;
+  mutable std::vector<HsScratch> scratch_pool;
+};
+
+// Text-type passes (detector_text.cc). `hits` are sorted by start.
+void find_chinese_names(const Detector::Impl& impl, std::string_view text,
+                        std::span<const LexiconHit> hits, std::vector<Entity>& out);
+void find_english_names(const Detector::Impl& impl, std::string_view text,
+                        std::vector<Entity>& out);
+void find_admin_areas(const Detector::Impl& impl, std::span<const LexiconHit> hits,
+                      std::vector<Entity>& out);
+// The real extent of a match of a type with a non-trivial Extent; {0, 0} rejects it.
+std::pair<std::size_t, std::size_t> grow_extent(Extent extent, std::string_view text,
+                                                std::size_t start, std::size_t end,
+                                                std::span<const LexiconHit> hits);
+
+}  // namespace chitin::privacy

@@ -1,0 +1,303 @@
+// Names, addresses and organisations: lexicon hits and cue words from the Vectorscan pass,
+// then small grammar rules. Heuristic by nature; tests/privacy/eval measures them.
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "privacy/detector_impl.h"
+#include "privacy/text.h"
+
+namespace chitin::privacy {
+
+namespace {
+
+constexpr float kNameScore = 0.8F;
+constexpr float kCoreferenceScore = 0.75F;
+constexpr float kAdminAreaScore = 0.7F;
+constexpr std::size_t kMaxListedNames = 12;
+
+bool starts_with_at(std::string_view text, std::size_t at, std::string_view word) {
+  return at <= text.size() && text.substr(at).starts_with(word);
+}
+
+std::string_view han_char(std::string_view text, std::size_t at) {
+  return han_length_at(text, at) != 0 ? text.substr(at, 3) : std::string_view();
+}
+
+bool is_stop(const TextModel& model, std::string_view text, std::size_t at) {
+  const std::string_view c = han_char(text, at);
+  return c.empty() || model.stop_chars.contains(std::string(c));
+}
+
+bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) {
+  auto it =
+      std::lower_bound(hits.begin(), hits.end(), at,
+                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  for (; it != hits.end() && it->start == at; ++it) {
+    if (it->kind == kind) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Length in bytes of the surname starting at `at` (compound first), or 0.
+std::size_t surname_at(const TextModel& model, std::string_view text, std::size_t at) {
+  if (han_run_at(text, at, 2) == 2 && model.surnames.contains(std::string(text.substr(at, 6)))) {
+    return 6;
+  }
+  if (han_length_at(text, at) != 0 && model.surnames.contains(std::string(text.substr(at, 3)))) {
+    return 3;
+  }
+  return 0;
+}
+
+// A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
+std::size_t name_after_cue(const TextModel& model, std::string_view text,
+                           std::span<const LexiconHit> hits, std::size_t at) {
+  const std::size_t surname = surname_at(model, text, at);
+  if (surname == 0) {
+    return 0;
+  }
+  const std::size_t given_start = at + surname;
+  const std::size_t run = han_run_at(text, given_start, 3);
+  if (run == 0 || is_stop(model, text, given_start)) {
+    return 0;
+  }
+  std::size_t given = 2;
+  if (run == 1 || cue_at(hits, given_start + 3, LexiconKind::kNameAfter) ||
+      is_stop(model, text, given_start + 3)) {
+    given = 1;
+  } else if (run == 3 && !cue_at(hits, given_start + 6, LexiconKind::kNameAfter) &&
+             !model.given_chars.contains(std::string(han_char(text, given_start + 3))) &&
+             surname == 6) {
+    given = 1;
+  }
+  return surname + 3 * given;
+}
+
+// A name ending exactly at `end` (before a cue such as 先生 or 说): tries 4, 3 and 2
+// characters, preferring a compound surname, then a three-character name.
+std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std::string_view text,
+                                                    std::size_t end) {
+  const auto fits = [&](std::size_t chars) {
+    return end >= 3 * chars && han_run_at(text, end - 3 * chars, chars) == chars;
+  };
+  if (fits(4) && surname_at(model, text, end - 12) == 6) {
+    return {end - 12, end};
+  }
+  if (fits(3)) {
+    const std::size_t start = end - 9;
+    const std::size_t surname = surname_at(model, text, start);
+    const bool starts_word = start < 3 || han_length_before(text, start) == 0;
+    if (surname != 0 && (starts_word || !is_stop(model, text, start)) &&
+        !is_stop(model, text, start + surname)) {
+      return {start, end};
+    }
+  }
+  if (fits(2)) {
+    const std::size_t start = end - 6;
+    if (surname_at(model, text, start) == 3 && !is_stop(model, text, start + 3)) {
+      return {start, end};
+    }
+  }
+  return {0, 0};
+}
+
+std::size_t skip_separators(std::string_view text, std::size_t at) {
+  for (int rounds = 0; rounds < 3; ++rounds) {
+    bool moved = false;
+    for (std::string_view separator : {"：", ":", " ", "是", "为", "\t", "，"}) {
+      if (starts_with_at(text, at, separator)) {
+        at += separator.size();
+        moved = true;
+        break;
+      }
+    }
+    if (!moved) {
+      break;
+    }
+  }
+  return at;
+}
+
+void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Entity>& out,
+                      std::size_t first_new) {
+  std::set<std::string_view> names;
+  for (std::size_t i = first_new; i < out.size(); ++i) {
+    names.insert(text.substr(out[i].start, out[i].end - out[i].start));
+  }
+  for (std::string_view name : names) {
+    for (std::size_t at = text.find(name); at != std::string_view::npos;
+         at = text.find(name, at + name.size())) {
+      out.push_back(Entity{type, at, at + name.size(), kCoreferenceScore});
+    }
+  }
+}
+
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+
+// A capitalised word at `at` ("Olivia", "O'Brien", "Smith-Jones"): its length, or 0.
+std::size_t capitalised_word(std::string_view text, std::size_t at) {
+  if (at >= text.size() || !is_upper(text[at]) ||
+      (at > 0 && is_ascii_alnum(static_cast<unsigned char>(text[at - 1])))) {
+    return 0;
+  }
+  std::size_t end = at + 1;
+  while (end < text.size() && (is_lower(text[end]) ||
+                               ((text[end] == '\'' || text[end] == '-') && end + 1 < text.size() &&
+                                is_ascii_alpha(static_cast<unsigned char>(text[end + 1]))))) {
+    ++end;
+    if (text[end - 1] == '\'' || text[end - 1] == '-') {
+      ++end;
+    }
+  }
+  if (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))) {
+    return 0;  // "McDonald" style words and CamelCase are left alone
+  }
+  return end - at >= 2 ? end - at : 0;
+}
+
+}  // namespace
+
+void find_chinese_names(const Detector::Impl& impl, std::string_view text,
+                        std::span<const LexiconHit> hits, std::vector<Entity>& out) {
+  const TextModel& model = text_model();
+  const std::size_t first_new = out.size();
+  for (const LexiconHit& hit : hits) {
+    if (hit.kind == LexiconKind::kNameBefore) {
+      std::size_t at = skip_separators(text, hit.end);
+      for (std::size_t listed = 0; listed < kMaxListedNames; ++listed) {
+        const std::size_t length = name_after_cue(model, text, hits, at);
+        if (length == 0) {
+          break;
+        }
+        out.push_back(Entity{impl.person_type, at, at + length, kNameScore});
+        at += length;
+        bool more = false;
+        for (std::string_view joiner : {"、", "和", "与", "及", ",", "，"}) {
+          if (starts_with_at(text, at, joiner)) {
+            at += joiner.size();
+            more = true;
+            break;
+          }
+        }
+        if (!more) {
+          break;
+        }
+      }
+    } else if (hit.kind == LexiconKind::kNameAfter) {
+      const auto [start, end] = name_before_cue(model, text, hit.start);
+      if (end > start) {
+        out.push_back(Entity{impl.person_type, start, end, kNameScore});
+      }
+    }
+  }
+  add_coreferences(text, impl.person_type, out, first_new);
+}
+
+void find_english_names(const Detector::Impl& impl, std::string_view text,
+                        std::vector<Entity>& out) {
+  const TextModel& model = text_model();
+  const std::size_t first_new = out.size();
+  static constexpr std::array<std::string_view, 9> kTitles{"Mr",   "Mrs", "Ms",    "Miss", "Dr",
+                                                           "Prof", "Sir", "Madam", "Mx"};
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t first = capitalised_word(text, at);
+    if (first == 0) {
+      ++at;
+      continue;
+    }
+    const std::string_view word = text.substr(at, first);
+    std::size_t next = at + first;
+    const bool title = std::find(kTitles.begin(), kTitles.end(), word) != kTitles.end();
+    if (title && next < text.size() && text[next] == '.') {
+      ++next;
+    }
+    const bool given = !title && model.en_given.contains(std::string(word));
+    if ((title || given) && next + 1 < text.size() && text[next] == ' ') {
+      std::size_t name_start = title ? next + 1 : at;
+      std::size_t cursor = next + 1;
+      std::size_t end = 0;
+      // Middle initial ("John F. Kennedy") or a second given name ("Mary Ann Smith").
+      if (cursor + 2 < text.size() && is_upper(text[cursor]) && text[cursor + 1] == '.' &&
+          text[cursor + 2] == ' ') {
+        cursor += 3;
+      }
+      const std::size_t second = capitalised_word(text, cursor);
+      if (second != 0) {
+        const std::string w2(text.substr(cursor, second));
+        if (!model.en_not_name.contains(w2)) {
+          end = cursor + second;
+          const std::size_t third_at = end + 1;
+          const std::size_t third =
+              end < text.size() && text[end] == ' ' ? capitalised_word(text, third_at) : 0;
+          if (third != 0 && (model.en_given.contains(w2) || title) &&
+              model.en_family.contains(std::string(text.substr(third_at, third)))) {
+            end = third_at + third;
+          }
+        } else if (title) {
+          end = 0;
+        }
+      } else if (title) {
+        end = 0;
+      }
+      if (end > name_start) {
+        out.push_back(Entity{impl.person_type, name_start, end, kNameScore});
+        at = end;
+        continue;
+      }
+    }
+    at += first;
+  }
+  add_coreferences(text, impl.person_type, out, first_new);
+}
+
+void find_admin_areas(const Detector::Impl& impl, std::span<const LexiconHit> hits,
+                      std::vector<Entity>& out) {
+  // Chains of adjacent province/city/district names; two or more make a location precise
+  // enough to redact (广东省深圳市南山区), one alone does not.
+  std::size_t i = 0;
+  while (i < hits.size()) {
+    const LexiconHit& first = hits[i];
+    if (first.kind != LexiconKind::kProvince && first.kind != LexiconKind::kCity &&
+        first.kind != LexiconKind::kDistrict) {
+      ++i;
+      continue;
+    }
+    std::size_t end = first.end;
+    std::size_t units = 1;
+    bool extended = true;
+    while (extended) {
+      extended = false;
+      std::size_t best = end;
+      auto from =
+          std::lower_bound(hits.begin(), hits.end(), end,
+                           [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+      for (auto it = from; it != hits.end() && it->start == end; ++it) {
+        const LexiconHit& hit = *it;
+        if (hit.end > best &&
+            (hit.kind == LexiconKind::kCity || hit.kind == LexiconKind::kDistrict ||
+             hit.kind == LexiconKind::kProvince)) {
+          best = hit.end;
+        }
+      }
+      if (best > end) {
+        end = best;
+        ++units;
+        extended = true;
+      }
+    }
+    if (units >= 2) {
+      out.push_back(Entity{impl.address_zh_type, first.start, end, kAdminAreaScore});
+    }
+    ++i;
+    while (i < hits.size() && hits[i].start < end) {
+      ++i;
+    }
+  }
+}
+
+}  // namespace chitin::privacy

@@ -1,0 +1,106 @@
+#include "privacy/text.h"
+
+#include <algorithm>
+
+namespace chitin::privacy {
+
+std::string fold_width(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto b0 = static_cast<unsigned char>(text[i]);
+    if (b0 == 0xEF && i + 2 < text.size()) {
+      const auto b1 = static_cast<unsigned char>(text[i + 1]);
+      const auto b2 = static_cast<unsigned char>(text[i + 2]);
+      // U+FF01..U+FF3F: EF BC 81..BF; U+FF40..U+FF5E: EF BD 80..9E.
+      if (b1 == 0xBC && b2 >= 0x81 && b2 <= 0xBF) {
+        out.push_back(static_cast<char>(b2 - 0x81 + 0x21));
+        i += 2;
+        continue;
+      }
+      if (b1 == 0xBD && b2 >= 0x80 && b2 <= 0x9E) {
+        out.push_back(static_cast<char>(b2 - 0x80 + 0x60));
+        i += 2;
+        continue;
+      }
+    }
+    if (b0 == 0xE3 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+        static_cast<unsigned char>(text[i + 2]) == 0x80) {
+      out.push_back(' ');
+      i += 2;
+      continue;
+    }
+    out.push_back(static_cast<char>(b0));
+  }
+  return out;
+}
+
+std::string ascii_lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+  return out;
+}
+
+std::size_t han_length_at(std::string_view text, std::size_t at) {
+  if (at + 3 > text.size()) {
+    return 0;
+  }
+  const auto b0 = static_cast<unsigned char>(text[at]);
+  const auto b1 = static_cast<unsigned char>(text[at + 1]);
+  const auto b2 = static_cast<unsigned char>(text[at + 2]);
+  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) {
+    return 0;
+  }
+  // U+3400..U+3FFF: E3 90..BF; U+4000..U+9FFF: E4..E9.
+  if ((b0 >= 0xE4 && b0 <= 0xE9) || (b0 == 0xE3 && b1 >= 0x90)) {
+    return 3;
+  }
+  return 0;
+}
+
+std::size_t han_length_before(std::string_view text, std::size_t end) {
+  return end >= 3 ? han_length_at(text, end - 3) : 0;
+}
+
+std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit) {
+  std::size_t count = 0;
+  while (count < limit && han_length_at(text, at + 3 * count) != 0) {
+    ++count;
+  }
+  return count;
+}
+
+std::size_t utf8_char_start(std::string_view text, std::size_t at) {
+  std::size_t steps = 0;
+  while (at > 0 && steps < 3 && at < text.size() &&
+         (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) {
+    --at;
+    ++steps;
+  }
+  return at;
+}
+
+bool contains_folded(std::string_view haystack, std::string_view needle) {
+  if (needle.empty()) {
+    return true;
+  }
+  if (needle.size() > haystack.size()) {
+    return false;
+  }
+  const char first = ascii_lower(needle[0]);
+  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (ascii_lower(haystack[i]) != first) {
+      continue;
+    }
+    std::size_t j = 1;
+    while (j < needle.size() && ascii_lower(haystack[i + j]) == ascii_lower(needle[j])) {
+      ++j;
+    }
+    if (j == needle.size()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace chitin::privacy

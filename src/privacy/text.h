@@ -1,0 +1,39 @@
+#pragma once
+// Byte-level text helpers of the privacy filter. Offsets are UTF-8 byte offsets; nothing here
+// assumes the input is valid UTF-8 (invalid bytes are treated as opaque non-letters).
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace chitin::privacy {
+
+// Fullwidth ASCII forms (U+FF01..U+FF5E) become ASCII, U+3000 becomes a space; all else is
+// copied. Used to canonicalise values and to read placeholders an LLM rewrote in fullwidth.
+std::string fold_width(std::string_view text);
+
+inline bool is_ascii_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+inline bool is_ascii_alpha(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+inline bool is_ascii_alnum(unsigned char c) { return is_ascii_digit(c) || is_ascii_alpha(c); }
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string ascii_lowercase(std::string_view text);
+
+// A CJK unified ideograph (U+3400..U+9FFF) starts at `at`: its byte length (3), else 0.
+std::size_t han_length_at(std::string_view text, std::size_t at);
+// The Han character ending at `end` (exclusive): its byte length (3), else 0.
+std::size_t han_length_before(std::string_view text, std::size_t end);
+// Number of consecutive Han characters starting at `at`, at most `limit`.
+std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit);
+
+// Start of the UTF-8 character containing byte `at` (steps back over continuation bytes,
+// at most 3).
+std::size_t utf8_char_start(std::string_view text, std::size_t at);
+
+// True when `needle` (ASCII letters compared case-insensitively) occurs in `haystack`.
+bool contains_folded(std::string_view haystack, std::string_view needle);
+
+}  // namespace chitin::privacy

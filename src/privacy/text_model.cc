@@ -1,0 +1,161 @@
+// The lexicons behind names, addresses and organisations: data/privacy/lexicon (see
+// data/privacy/SOURCES.md) plus the cue words below, which are ours.
+#include <array>
+#include <functional>
+
+#include "privacy/detector_impl.h"
+#include "privacy/embedded_data.h"
+#include "privacy/text.h"
+
+namespace chitin::privacy {
+
+namespace {
+
+// A name follows these (我叫王芳, 联系人：王芳, 尊敬的王芳).
+constexpr auto kNameBefore = std::to_array<std::string_view>(
+    {"我叫",   "我是",     "叫做",       "名叫",   "姓名",   "名字",       "联系人", "收件人",
+     "收货人", "寄件人",   "申请人",     "负责人", "经办人", "对接人",     "患者",   "病人",
+     "客户",   "学生",     "员工",       "同事",   "您好",   "你好",       "亲爱的", "尊敬的",
+     "转告",   "告诉",     "通知",       "麻烦",   "找一下", "问一下",     "签名",   "落款",
+     "署名",   "法人",     "法定代表人", "代表人", "持卡人", "户名",       "开户名", "账户名",
+     "乘客",   "旅客",     "入住人",     "预订人", "担保人", "紧急联系人", "家属",   "监护人",
+     "业主",   "租客",     "房东",       "司机",   "骑手",   "快递员",     "主讲人", "主持人",
+     "参会人", "发言人",   "记录人",     "审批人", "抄送",   "发件人",     "作者",   "新郎",
+     "新娘",   "被保险人", "投保人",     "受益人", "借款人", "出借人",     "收款人", "付款人",
+     "报案人", "当事人",   "嫌疑人",     "证人",   "推荐人", "介绍人",     "面试官", "候选人",
+     "应聘者", "姓名为",   "同学",       "老师",   "医生",   "经理",       "主任",   "记录",
+     "致",     "@",        "From:",      "Dear",   "授权人", "领取人"});
+
+// A name precedes these (王芳先生, 王芳说, 王芳的电话).
+constexpr auto kNameAfter = std::to_array<std::string_view>(
+    {"先生",     "女士",   "小姐",   "老师",     "医生",   "大夫",   "经理",     "总监",   "主任",
+     "总经理",   "董事长", "校长",   "教授",     "博士",   "律师",   "同学",     "师傅",   "阿姨",
+     "叔叔",     "护士",   "工程师", "会计",     "主管",   "组长",   "部长",     "处长",   "局长",
+     "科长",     "院长",   "所长",   "同志",     "说",     "表示",   "认为",     "提到",   "告诉",
+     "打电话",   "来电",   "发来",   "的电话",   "的手机", "的邮箱", "的身份证", "的地址", "的账户",
+     "的银行卡", "的护照", "的车",   "的订单",   "的快递", "的包裹", "的信息",   "的资料", "的简历",
+     "的病历",   "的家",   "已经",   "今天",     "昨天",   "明天",   "负责",     "签字",   "确认",
+     "同意",     "反馈",   "报名",   "入职",     "离职",   "请假",   "出差",     "回复",   "留言",
+     "写道",     "提交",   "预约",   "办理",     "申请",   "来访",   "到访",     "联系",   "致电",
+     "发送",     "收到",   "去了",   "在吗",     "您好",   "你好",   "总",       "老板",   "教练",
+     "班长",     "队长",   "书记",   "（签字）", "(签字)", "为"});
+
+// An organisation name follows these (就职于华为技术有限公司); they stop the walk left.
+constexpr auto kOrgBoundary = std::to_array<std::string_view>(
+    {"加入", "入职", "就职于", "任职于", "供职于",   "服务于",   "来自",     "签约",
+     "委托", "甲方", "乙方",   "合作方", "公司名称", "单位名称", "单位",     "名称",
+     "抬头", "开票", "收款方", "付款方", "供应商",   "客户",     "合作伙伴", "代理商"});
+
+// Single characters that are function words far more often than they start a name.
+constexpr std::string_view kStopChars =
+    "和与是在给对向从被把让叫请找跟同及或的了为于由将也都就还又才要会能我你他她您咱这那哪谁每"
+    "各某本该上下前后里中内外到来去说问告知通转联系人名姓号日月年时分秒个位们已再很都";
+
+// Characters common in given names, beyond those in the lexicon (widely used name
+// characters; used only to choose between a one- and a two-character given name).
+constexpr std::string_view kGivenChars =
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌辉鹏宇浩然子轩梓涵欣怡雨"
+    "婷晨阳思琪佳嘉一诺萱俊航志海燕丹晓东立新永春梅金凤淑珍慧颖倩雪琳晶璐瑶玲莉婉蓉芬芝菲"
+    "露妍茜悦彤诗梦若依可心语馨蕾薇柔娇媛瑾瑜璇琦琼翠凝荣卿瑞凡博宁康泽睿哲昊天翔飞鸿毅坤"
+    "峰岩松林森波涛江河山川龙虎彪豪杰俊贤良德仁义礼智信忠孝勤朗宏伦锋亮晖旭昌盛兴隆福禄寿"
+    "祥安乐喜庆生荣耀光辉彩霖霏璟琛瑄珂珊琬蔚蓝青碧翠岚云霄曦晴朝夕冬秋夏春雁鹤鹰凤鸾麟麒"
+    "世宗祖家邦民治学成功名利才识贵富达通顺健康亚楠男斐婕媚媚颖昕妤铭茹艺蕊芮萌茵嫣琰";
+
+void split_lines(std::string_view text, const std::function<void(std::string_view)>& each) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    end = end == std::string_view::npos ? text.size() : end;
+    std::string_view line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (!line.empty()) {
+      each(line);
+    }
+    start = end + 1;
+  }
+}
+
+void add_chars(std::unordered_set<std::string>& set, std::string_view text) {
+  for (std::size_t i = 0; i + 3 <= text.size(); i += 3) {
+    set.emplace(text.substr(i, 3));
+  }
+}
+
+TextModel build_model() {
+  TextModel model;
+  split_lines(embedded_lexicon("zh_surnames"),
+              [&](std::string_view line) { model.surnames.emplace(line); });
+  split_lines(embedded_lexicon("zh_given_names"), [&](std::string_view line) {
+    model.given_names.emplace(line);
+    add_chars(model.given_chars, line);
+  });
+  add_chars(model.given_chars, kGivenChars);
+  add_chars(model.stop_chars, kStopChars);
+  split_lines(embedded_lexicon("en_given_names"),
+              [&](std::string_view line) { model.en_given.emplace(line); });
+  split_lines(embedded_lexicon("en_family_names"),
+              [&](std::string_view line) { model.en_family.emplace(line); });
+  for (std::string_view word :
+       {"Street",    "Road",        "Avenue",    "Lane",     "Drive",    "Court",    "Place",
+        "Way",       "Square",      "Park",      "Ltd",      "Inc",      "LLC",      "Limited",
+        "Corp",      "Corporation", "Company",   "Group",    "Holdings", "Bank",     "University",
+        "College",   "School",      "Hospital",  "Clinic",   "Center",   "Centre",   "Team",
+        "Support",   "Department",  "Office",    "Service",  "Services", "Airport",  "Station",
+        "Hotel",     "City",        "County",    "State",    "Mall",     "Store",    "Shop",
+        "Monday",    "Tuesday",     "Wednesday", "Thursday", "Friday",   "Saturday", "Sunday",
+        "January",   "February",    "March",     "April",    "June",     "July",     "August",
+        "September", "October",     "November",  "December", "Day",      "Week",     "Year",
+        "The",       "And",         "For",       "From",     "With",     "Account",  "Card",
+        "Number",    "Please",      "Thanks",    "Thank",    "Regards",  "Best",     "Dear",
+        "Hello",     "Hi",          "Team",      "Manager",  "Director", "Engineer", "Customer",
+        "Client",    "Project",     "Policy",    "Order",    "Invoice",  "Report",   "Meeting",
+        "Agent",     "Server",      "Cloud",     "API",      "Key",      "Token",    "Email",
+        "Phone",     "Address",     "Name",      "ID",       "Date",     "Birth",    "Born",
+        "Street.",   "Boulevard",   "Terrace",   "Close",    "Gardens",  "Mews",     "Hill",
+        "Row",       "Crescent",    "Highway",   "Parkway"}) {
+    model.en_not_name.emplace(word);
+  }
+  auto add_literals = [&](std::string_view lexicon, LexiconKind kind) {
+    split_lines(embedded_lexicon(lexicon), [&](std::string_view line) {
+      model.literals.push_back({std::string(line), kind});
+    });
+  };
+  add_literals("zh_provinces", LexiconKind::kProvince);
+  add_literals("zh_cities", LexiconKind::kCity);
+  add_literals("zh_districts", LexiconKind::kDistrict);
+  // Short forms of provinces and prefecture cities ("广东", "深圳") as written in addresses.
+  for (auto [lexicon, kind] : {std::pair{"zh_provinces", LexiconKind::kProvince},
+                               std::pair{"zh_cities", LexiconKind::kCity}}) {
+    split_lines(embedded_lexicon(lexicon), [&](std::string_view line) {
+      for (std::string_view suffix :
+           {"省", "市", "特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区"}) {
+        if (line.size() >= suffix.size() + 6 && line.ends_with(suffix)) {
+          model.literals.push_back(
+              {std::string(line.substr(0, line.size() - suffix.size())), kind});
+          break;
+        }
+      }
+    });
+  }
+  for (std::string_view cue : kNameBefore) {
+    model.literals.push_back({std::string(cue), LexiconKind::kNameBefore});
+  }
+  for (std::string_view cue : kNameAfter) {
+    model.literals.push_back({std::string(cue), LexiconKind::kNameAfter});
+  }
+  for (std::string_view cue : kOrgBoundary) {
+    model.literals.push_back({std::string(cue), LexiconKind::kOrgBoundary});
+  }
+  return model;
+}
+
+}  // namespace
+
+const TextModel& text_model() {
+  static const TextModel model = build_model();
+  return model;
+}
+
+}  // namespace chitin::privacy

@@ -1,0 +1,62 @@
+#pragma once
+// The reversible mapping of one session: (label, canonical value) <-> numbered placeholder.
+// It never leaves the process unless saved, encrypted and authenticated (libsodium
+// crypto_secretbox, XSalsa20-Poly1305) with the installation's vault key, to a file the user
+// names. Not thread-safe; one per session.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.h"
+
+namespace chitin::privacy {
+
+inline constexpr std::size_t kMaxVaultEntries = 1'000'000;
+inline constexpr std::size_t kMaxVaultFileBytes = 512U << 20;
+inline constexpr std::size_t kVaultKeyBytes = 32;
+using VaultKey = std::array<std::uint8_t, kVaultKeyBytes>;
+
+struct VaultEntry {
+  std::string label;
+  std::uint64_t number = 0;
+  std::string canonical;
+  std::string original;  // the text first seen for this value
+};
+
+class Vault {
+ public:
+  // The placeholder for this value, created on first sight (numbered per label from 1).
+  Result<std::string> placeholder_for(std::string_view label, std::string_view canonical,
+                                      std::string_view original);
+  // The original text behind LABEL_N, or null.
+  const std::string* original(std::string_view label, std::uint64_t number) const;
+
+  std::size_t size() const { return entries_.size(); }
+  std::span<const VaultEntry> entries() const { return entries_; }
+
+  // Atomic write, mode 0600.
+  Result<void> save(const std::string& path, const VaultKey& key) const;
+  static Result<Vault> load(const std::string& path, const VaultKey& key);
+  // The encrypted form itself (for callers that store it elsewhere), and back.
+  std::string seal(const VaultKey& key) const;
+  static Result<Vault> open_sealed(std::string_view sealed, const VaultKey& key,
+                                   std::string_view source);
+
+ private:
+  Result<void> insert(VaultEntry entry);
+  std::vector<VaultEntry> entries_;
+  std::unordered_map<std::string, std::size_t> by_value_;        // label \0 canonical
+  std::unordered_map<std::string, std::size_t> by_placeholder_;  // label \0 number
+  std::unordered_map<std::string, std::uint64_t> last_number_;
+};
+
+// The installation's vault key ($CHITIN_HOME/keys/privacy-vault.key, 0600), created on first
+// use.
+Result<VaultKey> load_or_create_vault_key(const std::string& keys_dir);
+
+}  // namespace chitin::privacy
