@@ -53,6 +53,10 @@ struct EgressConfig {
 
 struct PrivacyConfig {
   bool dangerously_disable_model_filter = false;
+  // User-defined entity types: "TYPE=FILE" dictionaries (one term a line) and
+  // "TYPE=REGEX" / "TYPE:VALIDATOR=REGEX" patterns (docs/privacy.md).
+  std::vector<std::string> dictionaries;
+  std::vector<std::string> patterns;
 };
 
 struct Config {

@@ -125,6 +125,23 @@ const KeySpec kKeys[] = {
             "addresses (disables SSRF protection). Logged at every start.",
      .field =
          BoolRef{[](Config& c) -> bool& { return c.egress.dangerously_allow_private_addresses; }}},
+    {.key = "privacy.dictionaries",
+     .doc = "User dictionaries, each \"TYPE=/absolute/path\" (one term a line): every term "
+            "found is replaced by a TYPE placeholder.",
+     .field = StringListRef{[](Config& c) -> std::vector<std::string>& {
+       return c.privacy.dictionaries;
+     }},
+     .check = check_type_spec,
+     .max_length = 4096,
+     .max_items = 50000},
+    {.key = "privacy.patterns",
+     .doc = "User patterns, each \"TYPE=REGEX\" or \"TYPE:VALIDATOR=REGEX\" (Vectorscan "
+            "syntax; validators: `chitin privacy types --validators`).",
+     .field =
+         StringListRef{[](Config& c) -> std::vector<std::string>& { return c.privacy.patterns; }},
+     .check = check_type_spec,
+     .max_length = 1100,
+     .max_items = 50000},
     {.key = "privacy.dangerously_disable_model_filter",
      .doc = "Send text to models without anonymizing it. Logged at every start.",
      .field =
@@ -245,6 +262,20 @@ Result<void> check_origin(std::string_view value) {
                 value);
   }
   return check_host_pattern(rest);
+}
+
+// "TYPE=..." or "TYPE:VALIDATOR=...": the privacy module checks the rest when it loads them.
+Result<void> check_type_spec(std::string_view value) {
+  const std::size_t equals = value.find('=');
+  const std::string_view type = value.substr(0, std::min(value.find(':'), equals));
+  if (equals == std::string_view::npos || equals + 1 == value.size() || type.empty() ||
+      type.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' must be TYPE=VALUE with TYPE of A-Z, 0-9 and _ (e.g. \"EMPLOYEE=/etc/"
+                "chitin/staff.txt\")",
+                value.substr(0, 80));
+  }
+  return {};
 }
 
 Result<void> check_host_pattern(std::string_view value) {

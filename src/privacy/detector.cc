@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 
+#include "privacy/database_cache.h"
 #include "privacy/detector_impl.h"
 #include "privacy/text.h"
 
@@ -44,31 +45,6 @@ std::string escape_literal(std::string_view text) {
     }
   }
   return out;
-}
-
-Result<HsDatabase> compile(const std::vector<std::string>& expressions,
-                           const std::vector<unsigned>& flags, const std::vector<unsigned>& ids,
-                           const std::function<std::string(unsigned)>& describe) {
-  std::vector<const char*> pointers;
-  pointers.reserve(expressions.size());
-  for (const std::string& expression : expressions) {
-    pointers.push_back(expression.c_str());
-  }
-  hs_database_t* database = nullptr;
-  hs_compile_error_t* error = nullptr;
-  if (hs_compile_multi(pointers.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(pointers.size()), HS_MODE_BLOCK, nullptr, &database,
-                       &error) != HS_SUCCESS) {
-    std::string message = error != nullptr ? error->message : "unknown error";
-    const int index = error != nullptr ? error->expression : -1;
-    hs_free_compile_error(error);
-    if (index >= 0) {
-      return fail(ErrorCode::kInvalidInput, "{}: {}", describe(static_cast<unsigned>(index)),
-                  message);
-    }
-    return fail(ErrorCode::kInvalidInput, "cannot compile the privacy patterns: {}", message);
-  }
-  return HsDatabase(database);
 }
 
 bool boundary_ok(Boundary boundary, std::string_view text, std::size_t start, std::size_t end) {
@@ -203,9 +179,11 @@ std::vector<Entity> resolve_overlaps(std::vector<Entity> entities) {
 }  // namespace
 
 Result<void> check_pattern(std::string_view regex, bool caseless) {
-  const std::string expression(regex);
-  CHITIN_TRY(compile({expression}, {HS_FLAG_SOM_LEFTMOST | (caseless ? HS_FLAG_CASELESS : 0U)}, {0},
-                     [](unsigned) { return std::string("the pattern"); }));
+  const PatternSet set{{std::string(regex)},
+                       {HS_FLAG_SOM_LEFTMOST | (caseless ? HS_FLAG_CASELESS : 0U)},
+                       {0},
+                       [](unsigned) { return std::string("the pattern"); }};
+  CHITIN_TRY(compile_patterns(set));
   return {};
 }
 
@@ -298,9 +276,10 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   }
   // Built-in database: every built-in pattern (start of match wanted), then the lexicon
   // literals (their length gives the start).
-  std::vector<std::string> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
+  PatternSet builtin;
+  std::vector<std::string>& expressions = builtin.expressions;
+  std::vector<unsigned>& flags = builtin.flags;
+  std::vector<unsigned>& ids = builtin.ids;
   for (std::size_t i = 0; i < catalog.size(); ++i) {
     if (catalog[i].pattern.empty()) {
       continue;
@@ -319,18 +298,20 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     flags.push_back(0);
   }
   const Impl* raw_impl = impl.get();
-  impl->database = CHITIN_TRY(compile(expressions, flags, ids, [&](unsigned index) {
+  builtin.describe = [&](unsigned index) {
     return index < raw_impl->literal_base
                ? "built-in type " + catalog[raw_impl->pattern_type[index]].id
                : "lexicon literal " + std::to_string(index);
-  }));
+  };
+  impl->database = CHITIN_TRY(load_or_compile(builtin, options.cache_dir));
   if (!user_expressions.empty()) {
-    impl->user_database =
-        CHITIN_TRY(compile(user_expressions, user_flags, user_ids, [&](unsigned index) {
-          return fmt::format("the pattern of type {} ('{}')",
-                             raw_impl->types[raw_impl->user_pattern_type[index]].id,
-                             user_expressions[index].substr(0, 80));
-        }));
+    const PatternSet user{user_expressions, user_flags, user_ids, [&](unsigned index) {
+                            return fmt::format(
+                                "the pattern of type {} ('{}')",
+                                raw_impl->types[raw_impl->user_pattern_type[index]].id,
+                                user_expressions[index].substr(0, 80));
+                          }};
+    impl->user_database = CHITIN_TRY(load_or_compile(user, options.cache_dir));
   }
   return std::make_unique<Detector>(std::move(impl));
 }

@@ -42,6 +42,8 @@ struct DetectorOptions {
   std::vector<UserDictionary> dictionaries;
   std::vector<UserPattern> patterns;
   float min_score = 0.5F;
+  // Where compiled pattern databases are cached ($CHITIN_HOME/cache); empty: no cache.
+  std::string cache_dir;
 };
 
 // Largest input detect() accepts in one call; callers stream bigger inputs in blocks

@@ -76,6 +76,18 @@ Result<std::string> read_all(int fd, std::size_t max_bytes, std::string_view wha
   }
 }
 
+Result<std::size_t> read_some(int fd, char* buffer, std::size_t size, std::string_view what) {
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, size);
+    if (n >= 0) {
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      return errno_fail(fmt::format("cannot read {}", what));
+    }
+  }
+}
+
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   UniqueFd fd = CHITIN_TRY(open_file(path, O_RDONLY | O_NOCTTY));
   return read_all(fd.get(), max_bytes, path);

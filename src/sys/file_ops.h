@@ -27,6 +27,9 @@ Result<std::string> read_all(int fd, std::size_t max_bytes, std::string_view wha
 // is an error naming the path.
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);
 
+// One read(2) into `buffer`, retrying EINTR: the byte count, 0 at end of input.
+Result<std::size_t> read_some(int fd, char* buffer, std::size_t size, std::string_view what);
+
 // Writes all of `data`, retrying short writes and EINTR.
 Result<void> write_all(int fd, std::string_view data);
 
