@@ -28,7 +28,7 @@ constexpr auto kNumberNegatives = std::to_array<std::string_view>(
      "build",  "timestamp", "time",     "时间戳",      "金额",     "amount"});
 
 constexpr std::size_t kContextBefore = 48;
-constexpr std::size_t kContextAfter = 16;
+constexpr std::size_t kContextAfter = 24;
 constexpr std::size_t kNegativeBefore = 24;
 // Pattern matches kept per detect() call before it fails closed (a flood of digits makes
 // every numeric pattern match at every position; memory must stay bounded).

@@ -23,6 +23,8 @@ enum class LexiconKind : std::uint8_t {
   kDistrict,
   kNameBefore,   // a name follows: 我叫, 联系人, 尊敬的
   kNameAfter,    // a name precedes: 先生, 经理, 说
+  kNameBeforeWeak,  // often before a name (给, 跟, 我妈叫): only name-like characters count
+  kNameAfterWeak,   // often after a name (和, 也, 主持): only name-like characters count
   kOrgBoundary,  // an organisation name follows: 加入, 就职于, 公司名称
 };
 

@@ -13,6 +13,7 @@ namespace {
 
 constexpr float kNameScore = 0.8F;
 constexpr float kCoreferenceScore = 0.75F;
+constexpr float kWeakNameScore = 0.7F;
 constexpr float kAdminAreaScore = 0.7F;
 constexpr std::size_t kMaxListedNames = 12;
 
@@ -50,6 +51,30 @@ std::size_t surname_at(const TextModel& model, std::string_view text, std::size_
     return 3;
   }
   return 0;
+}
+
+// Every character of the given name is one the name-character lexicon knows (or the whole
+// given name is a known one).
+bool plausible_given(const TextModel& model, std::string_view text, std::size_t start,
+                     std::size_t end) {
+  if (end <= start) {
+    return false;
+  }
+  if (model.given_names.contains(std::string(text.substr(start, end - start)))) {
+    return true;
+  }
+  for (std::size_t at = start; at < end; at += 3) {
+    if (!model.given_chars.contains(std::string(han_char(text, at)))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool plausible_name(const TextModel& model, std::string_view text, std::size_t start,
+                    std::size_t end) {
+  const std::size_t surname = surname_at(model, text, start);
+  return surname != 0 && plausible_given(model, text, start + surname, end);
 }
 
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
@@ -193,6 +218,35 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
         out.push_back(Entity{impl.person_type, start, end, kNameScore});
       }
     }
+  }
+  // Weak cues and isolated runs: only names made of name characters.
+  for (const LexiconHit& hit : hits) {
+    if (hit.kind == LexiconKind::kNameBeforeWeak) {
+      const std::size_t at = hit.end;
+      const std::size_t length = name_after_cue(model, text, hits, at);
+      if (length != 0 && plausible_name(model, text, at, at + length)) {
+        out.push_back(Entity{impl.person_type, at, at + length, kWeakNameScore});
+      }
+    } else if (hit.kind == LexiconKind::kNameAfterWeak) {
+      const auto [start, end] = name_before_cue(model, text, hit.start);
+      if (end > start && plausible_name(model, text, start, end)) {
+        out.push_back(Entity{impl.person_type, start, end, kWeakNameScore});
+      }
+    }
+  }
+  // A run of 2-4 Han characters standing alone (between punctuation, spaces or Latin text,
+  // as names do in forms, lists and mixed-language messages).
+  for (std::size_t at = 0; at < text.size();) {
+    if (han_length_at(text, at) == 0 || han_length_before(text, at) != 0) {
+      ++at;
+      continue;
+    }
+    const std::size_t run = han_run_at(text, at, 5);
+    const std::size_t end = at + 3 * run;
+    if (run >= 2 && run <= 4 && plausible_name(model, text, at, end)) {
+      out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});
+    }
+    at = end;
   }
   add_coreferences(text, impl.person_type, out, first_new);
 }

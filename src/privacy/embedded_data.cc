@@ -27,6 +27,7 @@ CHITIN_EMBED(chitin_iban_tsv, CHITIN_PRIVACY_DATA "/iban.tsv")
 CHITIN_EMBED(chitin_secrets_tsv, CHITIN_PRIVACY_DATA "/secrets.tsv")
 CHITIN_EMBED(chitin_zh_surnames, CHITIN_PRIVACY_DATA "/lexicon/zh_surnames.txt")
 CHITIN_EMBED(chitin_zh_given_names, CHITIN_PRIVACY_DATA "/lexicon/zh_given_names.txt")
+CHITIN_EMBED(chitin_zh_given_chars, CHITIN_PRIVACY_DATA "/lexicon/zh_given_chars.txt")
 CHITIN_EMBED(chitin_en_given_names, CHITIN_PRIVACY_DATA "/lexicon/en_given_names.txt")
 CHITIN_EMBED(chitin_en_family_names, CHITIN_PRIVACY_DATA "/lexicon/en_family_names.txt")
 CHITIN_EMBED(chitin_zh_provinces, CHITIN_PRIVACY_DATA "/lexicon/zh_provinces.txt")
@@ -53,9 +54,10 @@ std::string_view embedded_iban_tsv() { return view(chitin_iban_tsv, chitin_iban_
 std::string_view embedded_secrets_tsv() { return view(chitin_secrets_tsv, chitin_secrets_tsv_end); }
 
 std::string_view embedded_lexicon(std::string_view name) {
-  static const std::array<Lexicon, 7> kLexicons{{
+  static const std::array<Lexicon, 8> kLexicons{{
       {"zh_surnames", chitin_zh_surnames, chitin_zh_surnames_end},
       {"zh_given_names", chitin_zh_given_names, chitin_zh_given_names_end},
+      {"zh_given_chars", chitin_zh_given_chars, chitin_zh_given_chars_end},
       {"en_given_names", chitin_en_given_names, chitin_en_given_names_end},
       {"en_family_names", chitin_en_family_names, chitin_en_family_names_end},
       {"zh_provinces", chitin_zh_provinces, chitin_zh_provinces_end},

@@ -87,13 +87,16 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
     if (digit_count > 10 || number == 0) {
       continue;
     }
-    // Separator before the digits: '_' (any width), ' ' or '-'.
+    // Separator before the digits: '_' (any width), or ' ' / '-' inside brackets.
     std::size_t label_end = digits_start;
-    if (label_end >= 1 &&
-        (text[label_end - 1] == ' ' || text[label_end - 1] == '-' || text[label_end - 1] == '_')) {
+    bool underscore = true;
+    if (label_end >= 1 && text[label_end - 1] == '_') {
       label_end -= 1;
     } else if (label_end >= 3 && text.substr(label_end - 3, 3) == "＿") {
       label_end -= 3;
+    } else if (label_end >= 1 && (text[label_end - 1] == ' ' || text[label_end - 1] == '-')) {
+      label_end -= 1;
+      underscore = false;
     } else {
       continue;
     }
@@ -112,9 +115,13 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
       continue;
     }
     std::string label;
+    bool case_changed = false;
     for (std::size_t i = label_start; i < label_end;) {
       const auto [c, w] = label_char_at(text, i);
       label.push_back(c);
+      const auto raw = static_cast<unsigned char>(text[w == 1 ? i : i + 2]);
+      case_changed = case_changed || (w == 1 && raw >= 'a' && raw <= 'z') ||
+                     (w == 3 && static_cast<unsigned char>(text[i + 1]) == 0xBD);
       i += w;
     }
     if (label[0] < 'A' || label[0] > 'Z' || label.back() == '_') {
@@ -142,6 +149,12 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
         end = close + closer.size();
         break;
       }
+    }
+    // Without brackets only the form we emit, upper case with '_', counts: "card 5523" or a
+    // variable "ip_1" in code is not a placeholder.
+    const bool bracketed = start != label_start || end != digits_end;
+    if (!bracketed && (!underscore || case_changed)) {
+      continue;
     }
     if (!complete && end + 3 >= text.size()) {
       continue;  // a bracket or more digits may still come

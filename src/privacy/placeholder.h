@@ -1,8 +1,10 @@
 #pragma once
 // Placeholder syntax: ⟦LABEL_N⟧ (U+27E6, U+27E7), LABEL of [A-Z0-9_], N from 1. Models
-// rewrite them, so reading is tolerant: any case, fullwidth forms, brackets [ ] ［ ］ 【 】 or
-// none, and "LABEL N" / "LABEL-N" for "LABEL_N". The same reader finds text that merely looks
-// like a placeholder in the input, which the redactor escapes (see redactor.h).
+// rewrite them, so reading is tolerant: fullwidth forms, other brackets ([ ] ［ ］ 【 】 〖 〗)
+// or none; inside brackets also any case and "LABEL N" / "LABEL-N". Without brackets only
+// LABEL_N in upper case counts, so ordinary text ("card 5523", a variable ip_1) is never taken
+// for one. The same reader finds text in the input that looks like a placeholder, which the
+// redactor escapes (see redactor.h).
 
 #include <cstdint>
 #include <functional>

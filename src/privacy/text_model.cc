@@ -51,15 +51,16 @@ constexpr std::string_view kStopChars =
     "和与是在给对向从被把让叫请找跟同及或的了为于由将也都就还又才要会能我你他她您咱这那哪谁每"
     "各某本该上下前后里中内外到来去说问告知通转联系人名姓号日月年时分秒个位们已再很都";
 
-// Characters common in given names, beyond those in the lexicon (widely used name
-// characters; used only to choose between a one- and a two-character given name).
-constexpr std::string_view kGivenChars =
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文斌辉鹏宇浩然子轩梓涵欣怡雨"
-    "婷晨阳思琪佳嘉一诺萱俊航志海燕丹晓东立新永春梅金凤淑珍慧颖倩雪琳晶璐瑶玲莉婉蓉芬芝菲"
-    "露妍茜悦彤诗梦若依可心语馨蕾薇柔娇媛瑾瑜璇琦琼翠凝荣卿瑞凡博宁康泽睿哲昊天翔飞鸿毅坤"
-    "峰岩松林森波涛江河山川龙虎彪豪杰俊贤良德仁义礼智信忠孝勤朗宏伦锋亮晖旭昌盛兴隆福禄寿"
-    "祥安乐喜庆生荣耀光辉彩霖霏璟琛瑄珂珊琬蔚蓝青碧翠岚云霄曦晴朝夕冬秋夏春雁鹤鹰凤鸾麟麒"
-    "世宗祖家邦民治学成功名利才识贵富达通顺健康亚楠男斐婕媚媚颖昕妤铭茹艺蕊芮萌茵嫣琰";
+// Words that often, but not always, sit next to a name; a candidate there must look like a
+// name (every given-name character in the name-character lexicon).
+constexpr auto kNameBeforeWeak = std::to_array<std::string_view>({
+    "叫", "给", "跟", "和", "与", "找", "请", "让", "帮", "问", "听说", "哥哥", "姐姐", "弟弟",
+    "妹妹", "爸爸", "妈妈", "我妈", "我爸", "表哥", "表姐", "表弟", "表妹", "老公", "老婆",
+    "朋友", "室友", "领导", "代表是", "代表", "用户", "车主", "乘机人", "乘车人", "登记",
+    "是", "由", "及", "把", "向", "对", "被", "陪", "等"});
+constexpr auto kNameAfterWeak = std::to_array<std::string_view>({
+    "和", "与", "也", "在", "要", "发", "主持", "汇报", "发布", "通完", "打", "是", "的",
+    "去", "来", "被", "把", "让", "给", "跟", "对", "向", "从", "等", "及"});
 
 void split_lines(std::string_view text, const std::function<void(std::string_view)>& each) {
   std::size_t start = 0;
@@ -91,7 +92,8 @@ TextModel build_model() {
     model.given_names.emplace(line);
     add_chars(model.given_chars, line);
   });
-  add_chars(model.given_chars, kGivenChars);
+  split_lines(embedded_lexicon("zh_given_chars"),
+              [&](std::string_view line) { add_chars(model.given_chars, line); });
   add_chars(model.stop_chars, kStopChars);
   split_lines(embedded_lexicon("en_given_names"),
               [&](std::string_view line) { model.en_given.emplace(line); });
@@ -144,6 +146,12 @@ TextModel build_model() {
   }
   for (std::string_view cue : kNameAfter) {
     model.literals.push_back({std::string(cue), LexiconKind::kNameAfter});
+  }
+  for (std::string_view cue : kNameBeforeWeak) {
+    model.literals.push_back({std::string(cue), LexiconKind::kNameBeforeWeak});
+  }
+  for (std::string_view cue : kNameAfterWeak) {
+    model.literals.push_back({std::string(cue), LexiconKind::kNameAfterWeak});
   }
   for (std::string_view cue : kOrgBoundary) {
     model.literals.push_back({std::string(cue), LexiconKind::kOrgBoundary});
