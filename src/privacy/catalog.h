@@ -48,6 +48,8 @@ struct EntityType {
   bool caseless = false;
   std::string validator;             // name in validators.h; empty: none
   std::vector<std::string> context;  // words near the match that raise confidence
+  std::uint16_t context_before = 48;  // bytes searched for them before the match
+  std::uint16_t context_after = 24;   // and after it
   bool context_required = false;     // without one of them the match is dropped
   bool weak_number = false;          // dropped next to order/tracking/invoice words
   float score = 0.9F;

@@ -115,6 +115,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "card_unionpay",
                  .context = kCardContext,
                  .score = 0.95F,
+                 .boundary = Boundary::kToken,
                  .canonical = Canonical::kDigits,
                  .example = "6222 0200 0000 0000 000"});
   out.push_back({.id = "CN_PASSPORT",
@@ -147,7 +148,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .description = "Macau resident identity card number",
                  .pattern = R"([1578][0-9]{6}\(?[0-9]\)?)",
                  .validator = "shape",
-                 .context = {"澳门", "澳門", "Macau", "Macao", "BIR", "身份证", "身份證"},
+                 .context = {"澳门", "澳門", "Macau", "Macao", "MO ID", "BIR", "身份证", "身份證"},
                  .context_required = true,
                  .score = 0.8F,
                  .canonical = Canonical::kDigits,
@@ -282,6 +283,7 @@ void add_core_types(std::vector<EntityType>& out) {
                    .validator = card.validator,
                    .context = kCardContext,
                    .score = 0.95F,
+                   .boundary = Boundary::kToken,
                    .canonical = Canonical::kDigits,
                    .example = card.example});
   }
@@ -486,6 +488,8 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "date_of_birth",
                  .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth",
                              "dob", "d.o.b", "birthday", "date of birth", "birthdate"},
+                 .context_before = 24,
+                 .context_after = 0,
                  .context_required = true,
                  .score = 0.85F,
                  .boundary = Boundary::kAlnum,

@@ -114,7 +114,7 @@ constexpr std::array<National, 50> kNationals{{
      R"([0-9]{4} ?[0-9]{4} ?[0-9]{4})", "jp_my_number", "my number|マイナンバー|個人番号", true,
      0.85F, kD, "123456789018"},
     {"KR_RRN", "KR_RRN", "KR", "Korean resident registration number", R"([0-9]{6}-?[1-8][0-9]{6})",
-     "kr_rrn", "주민등록|rrn|resident registration", false, 0.9F, kD, "800101-1234560"},
+     "kr_rrn", "주민등록|rrn|resident registration|korea|韩国", true, 0.9F, kD, "800101-1234560"},
     {"SG_NRIC", "SG_NRIC", "SG", "Singapore NRIC/FIN", R"([STFG][0-9]{7}[A-Z])", "sg_nric", "",
      false, 0.9F, kA, "S1234567D"},
     {"AU_TFN", "AU_TFN", "AU", "Australian tax file number", R"([0-9]{3} ?[0-9]{3} ?[0-9]{3})",

@@ -27,8 +27,6 @@ constexpr auto kNumberNegatives = std::to_array<std::string_view>(
      "sku",    "ticket",    "txn",      "transaction", "shipment", "barcode", "version",
      "build",  "timestamp", "time",     "时间戳",      "金额",     "amount"});
 
-constexpr std::size_t kContextBefore = 48;
-constexpr std::size_t kContextAfter = 24;
 constexpr std::size_t kNegativeBefore = 24;
 // Pattern matches kept per detect() call before it fails closed (a flood of digits makes
 // every numeric pattern match at every position; memory must stay bounded).
@@ -82,7 +80,8 @@ std::string_view window(std::string_view text, std::size_t start, std::size_t en
 
 bool has_context(const EntityType& type, std::string_view text, std::size_t start,
                  std::size_t end) {
-  const std::string_view near = window(text, start, end, kContextBefore, kContextAfter);
+  const std::string_view near =
+      window(text, start, end, type.context_before, type.context_after);
   for (const std::string& word : type.context) {
     if (contains_folded(near, word)) {
       return true;
@@ -145,10 +144,20 @@ int on_user_match(unsigned id, unsigned long long from, unsigned long long to, u
   return 0;
 }
 
-// Keeps one of overlapping entities: the longer (it hides more, e.g. a webhook URL over the
-// digits inside it), then the higher score (which type a shared shape is), then the earlier.
+// Overlapping entities: strong ones (score >= 0.9: checksums, provider formats) before weak
+// ones (names, addresses, organisations), then the longer (a webhook URL over the digits
+// inside it), then the higher score. A later entity that overlaps chosen ones keeps its
+// largest uncovered piece, so "拨打010-12345678联系某某有限公司" yields both the phone and the
+// company rather than one swallowing the other.
 std::vector<Entity> resolve_overlaps(std::vector<Entity> entities) {
+  constexpr float kStrong = 0.9F;
+  constexpr std::size_t kMinPieceBytes = 4;
   std::sort(entities.begin(), entities.end(), [](const Entity& a, const Entity& b) {
+    const bool a_strong = a.score >= kStrong;
+    const bool b_strong = b.score >= kStrong;
+    if (a_strong != b_strong) {
+      return a_strong;
+    }
     if (a.end - a.start != b.end - b.start) {
       return a.end - a.start > b.end - b.start;
     }
@@ -158,14 +167,33 @@ std::vector<Entity> resolve_overlaps(std::vector<Entity> entities) {
     return a.start < b.start;
   });
   std::map<std::size_t, Entity> chosen;  // by start
-  for (const Entity& entity : entities) {
-    auto next = chosen.lower_bound(entity.start);
-    if (next != chosen.end() && next->second.start < entity.end) {
+  for (Entity entity : entities) {
+    // Uncovered pieces of [start, end) between the chosen entities it overlaps.
+    std::size_t best_start = 0;
+    std::size_t best_end = 0;
+    std::size_t cursor = entity.start;
+    auto it = chosen.lower_bound(entity.start);
+    if (it != chosen.begin() && std::prev(it)->second.end > entity.start) {
+      --it;
+    }
+    bool overlapped = false;
+    for (; it != chosen.end() && it->second.start < entity.end; ++it) {
+      overlapped = true;
+      if (it->second.start > cursor && it->second.start - cursor > best_end - best_start) {
+        best_start = cursor;
+        best_end = it->second.start;
+      }
+      cursor = std::max(cursor, it->second.end);
+    }
+    if (entity.end > cursor && entity.end - cursor > best_end - best_start) {
+      best_start = cursor;
+      best_end = entity.end;
+    }
+    if (best_end - best_start < (overlapped ? kMinPieceBytes : 1)) {
       continue;
     }
-    if (next != chosen.begin() && std::prev(next)->second.end > entity.start) {
-      continue;
-    }
+    entity.start = best_start;
+    entity.end = best_end;
     chosen.emplace(entity.start, entity);
   }
   std::vector<Entity> out;
@@ -400,7 +428,11 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
       if (type.context_required && !context) {
         continue;
       }
-      if (type.weak_number && !context && near_number_negative(text, start)) {
+      // Numbers next to "order", "invoice", "编号" are those, unless a positive word is near too.
+      const bool numeric = type.weak_number || type.canonical == Canonical::kDigits ||
+                           type.canonical == Canonical::kCnMobile ||
+                           (type.canonical == Canonical::kAlnum && type.label != "IBAN");
+      if (numeric && !context && near_number_negative(text, start)) {
         continue;
       }
       if (context) {

@@ -79,7 +79,7 @@ bool address_stop(std::string_view text, std::size_t end) {
   return kStops.find(c) != std::string_view::npos && kStops.find(c) % 3 == 0;
 }
 
-// Walks left from `start` over Han characters and ASCII letters/digits (at most `limit`
+// Walks left from `start` over Han characters and ASCII letters (at most `limit`
 // characters), stopping at stop characters and organisation boundary cues.
 std::size_t walk_left(std::string_view text, std::size_t start, std::size_t limit,
                       std::span<const LexiconHit> hits, bool allow_ascii) {
@@ -96,7 +96,7 @@ std::size_t walk_left(std::string_view text, std::size_t start, std::size_t limi
         break;
       }
       start -= 3;
-    } else if (allow_ascii && is_ascii_alnum(static_cast<unsigned char>(text[start - 1]))) {
+    } else if (allow_ascii && is_ascii_alpha(static_cast<unsigned char>(text[start - 1]))) {
       start -= 1;
     } else if (starts_with_at(text, start >= 3 ? start - 3 : start, "）") && start >= 3) {
       // "腾讯科技（深圳）有限公司": walk through a parenthesised place name.

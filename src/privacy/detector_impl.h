@@ -42,6 +42,7 @@ struct LexiconLiteral {
 // The lexicons behind the text types, built once from data/privacy/lexicon (thread-safe).
 struct TextModel {
   std::unordered_set<std::string> surnames;     // one or two Han characters
+  std::unordered_set<std::string> common_surnames;
   std::unordered_set<std::string> given_names;  // Chinese given names
   std::unordered_set<std::string> given_chars;  // characters seen in given names
   std::unordered_set<std::string> stop_chars;   // function words that rarely start a name

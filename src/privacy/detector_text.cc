@@ -71,10 +71,20 @@ bool plausible_given(const TextModel& model, std::string_view text, std::size_t 
   return true;
 }
 
+// For weak evidence: name characters only, and a two-character name needs a common surname
+// and a known one-character given name (two-character words starting with a surname character
+// are everywhere: 时间, 高兴, 周末).
 bool plausible_name(const TextModel& model, std::string_view text, std::size_t start,
                     std::size_t end) {
   const std::size_t surname = surname_at(model, text, start);
-  return surname != 0 && plausible_given(model, text, start + surname, end);
+  if (surname == 0 || !plausible_given(model, text, start + surname, end)) {
+    return false;
+  }
+  if (end - start == 6) {
+    return model.common_surnames.contains(std::string(text.substr(start, 3))) &&
+           model.given_names.contains(std::string(text.substr(start + 3, 3)));
+  }
+  return true;
 }
 
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.

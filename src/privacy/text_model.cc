@@ -62,6 +62,13 @@ constexpr auto kNameAfterWeak = std::to_array<std::string_view>({
     "和", "与", "也", "在", "要", "发", "主持", "汇报", "发布", "通完", "打", "是", "的",
     "去", "来", "被", "把", "让", "给", "跟", "对", "向", "从", "等", "及"});
 
+// The most common surnames (about 85% of the population): a two-character name found by a
+// weak cue must use one of them.
+constexpr std::string_view kCommonSurnames =
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤";
+
 void split_lines(std::string_view text, const std::function<void(std::string_view)>& each) {
   std::size_t start = 0;
   while (start < text.size()) {
@@ -88,6 +95,7 @@ TextModel build_model() {
   TextModel model;
   split_lines(embedded_lexicon("zh_surnames"),
               [&](std::string_view line) { model.surnames.emplace(line); });
+  add_chars(model.common_surnames, kCommonSurnames);
   split_lines(embedded_lexicon("zh_given_names"), [&](std::string_view line) {
     model.given_names.emplace(line);
     add_chars(model.given_chars, line);
