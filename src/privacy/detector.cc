@@ -80,8 +80,7 @@ std::string_view window(std::string_view text, std::size_t start, std::size_t en
 
 bool has_context(const EntityType& type, std::string_view text, std::size_t start,
                  std::size_t end) {
-  const std::string_view near =
-      window(text, start, end, type.context_before, type.context_after);
+  const std::string_view near = window(text, start, end, type.context_before, type.context_after);
   for (const std::string& word : type.context) {
     if (contains_folded(near, word)) {
       return true;

@@ -71,18 +71,23 @@ bool plausible_given(const TextModel& model, std::string_view text, std::size_t 
   return true;
 }
 
-// For weak evidence: name characters only, and a two-character name needs a common surname
-// and a known one-character given name (two-character words starting with a surname character
-// are everywhere: 时间, 高兴, 周末).
+// For weak evidence. Three or four characters: a surname and no function-word characters.
+// Two characters need a common surname and a name character, since two-character words that
+// start with a surname character are everywhere (时间, 周末, 黄金).
 bool plausible_name(const TextModel& model, std::string_view text, std::size_t start,
                     std::size_t end) {
   const std::size_t surname = surname_at(model, text, start);
-  if (surname == 0 || !plausible_given(model, text, start + surname, end)) {
+  if (surname == 0 || end <= start + surname) {
     return false;
   }
+  for (std::size_t at = start + surname; at < end; at += 3) {
+    if (is_stop(model, text, at)) {
+      return false;
+    }
+  }
   if (end - start == 6) {
-    return model.common_surnames.contains(std::string(text.substr(start, 3))) &&
-           model.given_names.contains(std::string(text.substr(start + 3, 3)));
+    return surname == 3 && model.common_surnames.contains(std::string(text.substr(start, 3))) &&
+           plausible_given(model, text, start + 3, end);
   }
   return true;
 }

@@ -159,10 +159,13 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
     if (!complete && end + 3 >= text.size()) {
       continue;  // a bracket or more digits may still come
     }
+    // A bracket delimits the token by itself; a bare edge must not touch a word character.
     const char left = start > 0 ? text[start - 1] : before;
     const char right = end < text.size() ? text[end] : 0;
-    if (is_ascii_alnum(static_cast<unsigned char>(left)) || left == '_' ||
-        is_ascii_alnum(static_cast<unsigned char>(right)) || right == '_') {
+    const bool left_open = start == label_start;
+    const bool right_open = end == digits_end;
+    if ((left_open && (is_ascii_alnum(static_cast<unsigned char>(left)) || left == '_')) ||
+        (right_open && (is_ascii_alnum(static_cast<unsigned char>(right)) || right == '_'))) {
       continue;
     }
     on_token(PlaceholderToken{start, end, std::move(label), number});

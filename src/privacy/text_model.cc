@@ -24,7 +24,8 @@ constexpr auto kNameBefore = std::to_array<std::string_view>(
      "新娘",   "被保险人", "投保人",     "受益人", "借款人", "出借人",     "收款人", "付款人",
      "报案人", "当事人",   "嫌疑人",     "证人",   "推荐人", "介绍人",     "面试官", "候选人",
      "应聘者", "姓名为",   "同学",       "老师",   "医生",   "经理",       "主任",   "记录",
-     "致",     "@",        "From:",      "Dear",   "授权人", "领取人"});
+     "致",     "@",        "From:",      "Dear",   "授权人", "领取人",     "感谢",   "本人",
+     "持照人", "持证人",   "签收人",     "经手人", "报名人", "参保人",     "就诊人"});
 
 // A name precedes these (王芳先生, 王芳说, 王芳的电话).
 constexpr auto kNameAfter = std::to_array<std::string_view>(
@@ -38,13 +39,14 @@ constexpr auto kNameAfter = std::to_array<std::string_view>(
      "同意",     "反馈",   "报名",   "入职",     "离职",   "请假",   "出差",     "回复",   "留言",
      "写道",     "提交",   "预约",   "办理",     "申请",   "来访",   "到访",     "联系",   "致电",
      "发送",     "收到",   "去了",   "在吗",     "您好",   "你好",   "总",       "老板",   "教练",
-     "班长",     "队长",   "书记",   "（签字）", "(签字)", "为"});
+     "班长",     "队长",   "书记",   "（签字）", "(签字)"});
 
 // An organisation name follows these (就职于华为技术有限公司); they stop the walk left.
 constexpr auto kOrgBoundary = std::to_array<std::string_view>(
-    {"加入", "入职", "就职于", "任职于", "供职于",   "服务于",   "来自",     "签约",
-     "委托", "甲方", "乙方",   "合作方", "公司名称", "单位名称", "单位",     "名称",
-     "抬头", "开票", "收款方", "付款方", "供应商",   "客户",     "合作伙伴", "代理商"});
+    {"加入", "入职",     "就职于", "任职于", "供职于", "服务于",   "来自",
+     "签约", "委托",     "甲方",   "乙方",   "合作方", "公司名称", "单位名称",
+     "单位", "名称",     "抬头",   "开票",   "收款方", "付款方",   "供应商",
+     "客户", "合作伙伴", "代理商", "联系",   "拨打",   "致电",     "访问"});
 
 // Single characters that are function words far more often than they start a name.
 constexpr std::string_view kStopChars =
@@ -53,14 +55,14 @@ constexpr std::string_view kStopChars =
 
 // Words that often, but not always, sit next to a name; a candidate there must look like a
 // name (every given-name character in the name-character lexicon).
-constexpr auto kNameBeforeWeak = std::to_array<std::string_view>({
-    "叫", "给", "跟", "和", "与", "找", "请", "让", "帮", "问", "听说", "哥哥", "姐姐", "弟弟",
-    "妹妹", "爸爸", "妈妈", "我妈", "我爸", "表哥", "表姐", "表弟", "表妹", "老公", "老婆",
-    "朋友", "室友", "领导", "代表是", "代表", "用户", "车主", "乘机人", "乘车人", "登记",
-    "是", "由", "及", "把", "向", "对", "被", "陪", "等"});
-constexpr auto kNameAfterWeak = std::to_array<std::string_view>({
-    "和", "与", "也", "在", "要", "发", "主持", "汇报", "发布", "通完", "打", "是", "的",
-    "去", "来", "被", "把", "让", "给", "跟", "对", "向", "从", "等", "及"});
+constexpr auto kNameBeforeWeak = std::to_array<std::string_view>(
+    {"叫",     "给",   "跟",   "和",   "与",   "找",   "请",     "让",   "帮",   "问",   "听说",
+     "哥哥",   "姐姐", "弟弟", "妹妹", "爸爸", "妈妈", "我妈",   "我爸", "表哥", "表姐", "表弟",
+     "表妹",   "老公", "老婆", "朋友", "室友", "领导", "代表是", "代表", "用户", "车主", "乘机人",
+     "乘车人", "登记", "是",   "由",   "及",   "把",   "向",     "对",   "被",   "陪",   "等"});
+constexpr auto kNameAfterWeak = std::to_array<std::string_view>(
+    {"和", "与", "也", "在", "要", "发", "主持", "汇报", "发布", "通完", "打", "是", "的",
+     "去", "来", "被", "把", "让", "给", "跟",   "对",   "向",   "从",   "等", "及"});
 
 // The most common surnames (about 85% of the population): a two-character name found by a
 // weak cue must use one of them.
