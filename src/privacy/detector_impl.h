@@ -46,6 +46,8 @@ struct TextModel {
   std::unordered_set<std::string> given_names;  // Chinese given names
   std::unordered_set<std::string> given_chars;  // characters seen in given names
   std::unordered_set<std::string> stop_chars;   // function words that rarely start a name
+  std::unordered_set<std::string> non_name_chars;  // verbs and nouns, for weak evidence
+  std::unordered_set<std::string> not_names;    // words that look like names and are not
   std::unordered_set<std::string> en_given;
   std::unordered_set<std::string> en_family;
   std::unordered_set<std::string> en_not_name;  // capitalised words that are not names

@@ -53,43 +53,37 @@ std::size_t surname_at(const TextModel& model, std::string_view text, std::size_
   return 0;
 }
 
-// Every character of the given name is one the name-character lexicon knows (or the whole
-// given name is a known one).
-bool plausible_given(const TextModel& model, std::string_view text, std::size_t start,
-                     std::size_t end) {
-  if (end <= start) {
-    return false;
-  }
-  if (model.given_names.contains(std::string(text.substr(start, end - start)))) {
-    return true;
-  }
-  for (std::size_t at = start; at < end; at += 3) {
-    if (!model.given_chars.contains(std::string(han_char(text, at)))) {
-      return false;
-    }
-  }
-  return true;
-}
+// How strong the evidence around a candidate is; weaker evidence needs a more name-like
+// candidate.
+enum class Evidence : std::uint8_t { kWeakCue, kIsolated };
 
-// For weak evidence. Three or four characters: a surname and no function-word characters.
-// Two characters need a common surname and a name character, since two-character words that
-// start with a surname character are everywhere (时间, 周末, 黄金).
+// Two characters need a common surname and a name character (two-character words that start
+// with a surname character are everywhere: 时间, 周末, 黄金). Longer ones need no
+// function-word or non-name character, a weak cue at least one name character and an isolated
+// run only name characters.
 bool plausible_name(const TextModel& model, std::string_view text, std::size_t start,
-                    std::size_t end) {
+                    std::size_t end, Evidence evidence) {
   const std::size_t surname = surname_at(model, text, start);
-  if (surname == 0 || end <= start + surname) {
+  if (surname == 0 || end <= start + surname ||
+      model.not_names.contains(std::string(text.substr(start, end - start))) ||
+      model.not_names.contains(
+          std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
     return false;
   }
+  std::size_t known = 0;
   for (std::size_t at = start + surname; at < end; at += 3) {
-    if (is_stop(model, text, at)) {
+    if (is_stop(model, text, at) ||
+        model.non_name_chars.contains(std::string(han_char(text, at)))) {
       return false;
     }
+    known += model.given_chars.contains(std::string(han_char(text, at))) ? 1 : 0;
   }
+  const std::size_t given = (end - start - surname) / 3;
   if (end - start == 6) {
-    return surname == 3 && model.common_surnames.contains(std::string(text.substr(start, 3))) &&
-           plausible_given(model, text, start + 3, end);
+    return surname == 3 && known == 1 &&
+           model.common_surnames.contains(std::string(text.substr(start, 3)));
   }
-  return true;
+  return evidence == Evidence::kIsolated ? known == given : known >= 1;
 }
 
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
@@ -239,12 +233,12 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     if (hit.kind == LexiconKind::kNameBeforeWeak) {
       const std::size_t at = hit.end;
       const std::size_t length = name_after_cue(model, text, hits, at);
-      if (length != 0 && plausible_name(model, text, at, at + length)) {
+      if (length != 0 && plausible_name(model, text, at, at + length, Evidence::kWeakCue)) {
         out.push_back(Entity{impl.person_type, at, at + length, kWeakNameScore});
       }
     } else if (hit.kind == LexiconKind::kNameAfterWeak) {
       const auto [start, end] = name_before_cue(model, text, hit.start);
-      if (end > start && plausible_name(model, text, start, end)) {
+      if (end > start && plausible_name(model, text, start, end, Evidence::kWeakCue)) {
         out.push_back(Entity{impl.person_type, start, end, kWeakNameScore});
       }
     }
@@ -258,7 +252,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     }
     const std::size_t run = han_run_at(text, at, 5);
     const std::size_t end = at + 3 * run;
-    if (run >= 2 && run <= 4 && plausible_name(model, text, at, end)) {
+    if (run >= 2 && run <= 4 && plausible_name(model, text, at, end, Evidence::kIsolated)) {
       out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});
     }
     at = end;

@@ -49,6 +49,21 @@ constexpr auto kOrgBoundary = std::to_array<std::string_view>(
      "客户", "合作伙伴", "代理商", "联系",   "拨打",   "致电",     "访问"});
 
 // Single characters that are function words far more often than they start a name.
+// Two-character words starting with a surname character (周三, 金额, 安全...): never names.
+constexpr std::string_view kNotNames =
+    "周一周二周三周四周五周六周日周天周末周年周期周边周围时间时候时刻时段金额金融安全安装安排"
+    "方面方便方案方法方式方向费用付款那边后端前端注册钱包高兴高速高级高清高端包括温度夏天秋天"
+    "冬天春天海外海关石油龙头左右简单宁可应该房间房子万一马上明天白天常见江湖路上云端车辆任务"
+    "连续全部关于成功成本计划黄金程序文件司机于是和平向上华为毛利易用乐观苏醒胡说孔子林业田地"
+    "姓名名单单位单号号码";
+
+// Common verbs and nouns that rarely appear in given names; they rule a candidate out only
+// when the evidence for it is weak (a weak cue or an isolated run).
+constexpr std::string_view kNonNameChars =
+    "吗呢吧啊呀哦嗯么着过得核拍填改换处查看买卖付收送寄取存用需求开关撤登记注册删除修提交审批确"
+    "认估算费款账单票卡码证件表格栏址站门楼层室栋区路街县镇村组端网线器库包箱盒袋瓶杯碗船货物品"
+    "价钱元块毛点钟次遍些多少坏慢短吃喝睡玩拿放找等做办搞弄贴戳储蓄籍贯";
+
 constexpr std::string_view kStopChars =
     "和与是在给对向从被把让叫请找跟同及或的了为于由将也都就还又才要会能我你他她您咱这那哪谁每"
     "各某本该上下前后里中内外到来去说问告知通转联系人名姓号日月年时分秒个位们已再很都";
@@ -105,6 +120,10 @@ TextModel build_model() {
   split_lines(embedded_lexicon("zh_given_chars"),
               [&](std::string_view line) { add_chars(model.given_chars, line); });
   add_chars(model.stop_chars, kStopChars);
+  add_chars(model.non_name_chars, kNonNameChars);
+  for (std::size_t i = 0; i + 6 <= kNotNames.size(); i += 6) {
+    model.not_names.emplace(kNotNames.substr(i, 6));
+  }
   split_lines(embedded_lexicon("en_given_names"),
               [&](std::string_view line) { model.en_given.emplace(line); });
   split_lines(embedded_lexicon("en_family_names"),

@@ -176,6 +176,14 @@ int run(int argc, char** argv) {
         fmt::print("ROUNDTRIP {}\n", doc.text);
       }
     }
+    if (const char* probe = std::getenv("PRIVACY_EVAL_PROBE");
+        probe != nullptr && doc.text.find(probe) != std::string::npos) {
+      for (const Entity& entity : found) {
+        fmt::print("PROBE {} {}-{} [{}]\n", (*detector)->types()[entity.type].id, entity.start,
+                   entity.end, doc.text.substr(entity.start, entity.end - entity.start));
+      }
+      fmt::print("PROBE redacted: {}\n", *redacted);
+    }
     std::vector<int> gold_at(doc.text.size(), -1);
     for (std::size_t g = 0; g < doc.gold.size(); ++g) {
       if (doc.gold[g].positive) {
@@ -191,12 +199,19 @@ int run(int argc, char** argv) {
         label_at[c] = &label;
       }
       LabelCounts& counts = labels[label];
+      std::size_t correct = 0;
       for (std::size_t c = entity.start; c < entity.end; ++c) {
         ++counts.predicted_chars;
         if (gold_at[c] >= 0 &&
             accepted_labels().at(doc.gold[static_cast<std::size_t>(gold_at[c])].slot).contains(label)) {
           ++counts.correct_chars;
+          ++correct;
         }
+      }
+      if (show_misses && correct < entity.end - entity.start) {
+        fmt::print("EXTRA {} [{}] ({} of {} bytes right) in: {}\n", label,
+                   doc.text.substr(entity.start, entity.end - entity.start), correct,
+                   entity.end - entity.start, doc.text);
       }
     }
     for (const Gold& gold : doc.gold) {
