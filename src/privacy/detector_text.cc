@@ -53,9 +53,27 @@ std::size_t surname_at(const TextModel& model, std::string_view text, std::size_
   return 0;
 }
 
+// A candidate that is a known non-name word or itself a cue word (老师, 介绍) is not a name.
+bool not_a_word(const TextModel& model, std::string_view text, std::span<const LexiconHit> hits,
+                std::size_t start, std::size_t end) {
+  if (model.not_names.contains(
+          std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
+    return false;
+  }
+  auto it =
+      std::lower_bound(hits.begin(), hits.end(), start,
+                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  for (; it != hits.end() && it->start == start; ++it) {
+    if (it->end >= end && it->kind != LexiconKind::kDistrict) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // How strong the evidence around a candidate is; weaker evidence needs a more name-like
 // candidate.
-enum class Evidence : std::uint8_t { kWeakCue, kIsolated };
+enum class Evidence : std::uint8_t { kWeakCue, kIsolated, kLatinContext };
 
 // Two characters need a common surname and a name character (two-character words that start
 // with a surname character are everywhere: 时间, 周末, 黄金). Longer ones need no
@@ -79,18 +97,21 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
     known += model.given_chars.contains(std::string(han_char(text, at))) ? 1 : 0;
   }
   const std::size_t given = (end - start - surname) / 3;
+  if (evidence == Evidence::kLatinContext) {
+    return true;
+  }
   if (end - start == 6) {
     return surname == 3 && known == 1 &&
            model.common_surnames.contains(std::string(text.substr(start, 3)));
   }
-  return evidence == Evidence::kIsolated ? known == given : known >= 1;
+  return evidence == Evidence::kIsolated && given == 1 ? known == given : known >= 1;
 }
 
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
 std::size_t name_after_cue(const TextModel& model, std::string_view text,
                            std::span<const LexiconHit> hits, std::size_t at) {
   const std::size_t surname = surname_at(model, text, at);
-  if (surname == 0) {
+  if (surname == 0 || (surname == 3 && is_stop(model, text, at))) {
     return 0;
   }
   const std::size_t given_start = at + surname;
@@ -98,42 +119,44 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
   if (run == 0 || is_stop(model, text, given_start)) {
     return 0;
   }
-  std::size_t given = 2;
-  if (run == 1 || cue_at(hits, given_start + 3, LexiconKind::kNameAfter) ||
-      is_stop(model, text, given_start + 3)) {
-    given = 1;
-  } else if (run == 3 && !cue_at(hits, given_start + 6, LexiconKind::kNameAfter) &&
-             !model.given_chars.contains(std::string(han_char(text, given_start + 3))) &&
-             surname == 6) {
-    given = 1;
-  }
-  return surname + 3 * given;
+  // One given character when the next one starts a cue, is a function word or is not a name
+  // character at all ("郭超三位同事", "龙娜大夫").
+  const std::size_t second = given_start + 3;
+  const bool one = run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
+                   cue_at(hits, second, LexiconKind::kNameAfterWeak) ||
+                   is_stop(model, text, second) ||
+                   model.non_name_chars.contains(std::string(han_char(text, second)));
+  return surname + 3 * (one ? 1 : 2);
 }
 
 // A name ending exactly at `end` (before a cue such as 先生 or 说): tries 4, 3 and 2
-// characters, preferring a compound surname, then a three-character name.
+// characters, preferring a compound surname, then a three-character name unless its first
+// character is a rare surname and the two-character reading has a common one ("二班汤艳的").
 std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std::string_view text,
                                                     std::size_t end) {
   const auto fits = [&](std::size_t chars) {
     return end >= 3 * chars && han_run_at(text, end - 3 * chars, chars) == chars;
   };
+  const auto common = [&](std::size_t at) {
+    return model.common_surnames.contains(std::string(han_char(text, at)));
+  };
   if (fits(4) && surname_at(model, text, end - 12) == 6) {
     return {end - 12, end};
   }
+  const bool two = fits(2) && surname_at(model, text, end - 6) == 3 &&
+                   !is_stop(model, text, end - 6) && !is_stop(model, text, end - 3);
   if (fits(3)) {
     const std::size_t start = end - 9;
     const std::size_t surname = surname_at(model, text, start);
     const bool starts_word = start < 3 || han_length_before(text, start) == 0;
-    if (surname != 0 && (starts_word || !is_stop(model, text, start)) &&
+    const bool prefer_two = two && !common(start) && common(end - 6);
+    if (surname != 0 && !prefer_two && (starts_word || !is_stop(model, text, start)) &&
         !is_stop(model, text, start + surname)) {
       return {start, end};
     }
   }
-  if (fits(2)) {
-    const std::size_t start = end - 6;
-    if (surname_at(model, text, start) == 3 && !is_stop(model, text, start + 3)) {
-      return {start, end};
-    }
+  if (two) {
+    return {end - 6, end};
   }
   return {0, 0};
 }
@@ -187,8 +210,19 @@ std::size_t capitalised_word(std::string_view text, std::size_t at) {
       ++end;
     }
   }
+  if (end >= at + 3 && text.substr(end - 2, 2) == "'s") {
+    end -= 2;  // possessive: "Maria's"
+  }
+  if (end < text.size() && is_upper(text[end]) && end - at >= 2 &&
+      (text.substr(at, end - at) == "Mc" || text.substr(at, end - at) == "Mac")) {
+    // "McDonald", "MacArthur"
+    ++end;
+    while (end < text.size() && is_lower(text[end])) {
+      ++end;
+    }
+  }
   if (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))) {
-    return 0;  // "McDonald" style words and CamelCase are left alone
+    return 0;  // CamelCase identifiers are left alone
   }
   return end - at >= 2 ? end - at : 0;
 }
@@ -204,7 +238,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
       std::size_t at = skip_separators(text, hit.end);
       for (std::size_t listed = 0; listed < kMaxListedNames; ++listed) {
         const std::size_t length = name_after_cue(model, text, hits, at);
-        if (length == 0) {
+        if (length == 0 || !not_a_word(model, text, hits, at, at + length)) {
           break;
         }
         out.push_back(Entity{impl.person_type, at, at + length, kNameScore});
@@ -223,7 +257,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
       }
     } else if (hit.kind == LexiconKind::kNameAfter) {
       const auto [start, end] = name_before_cue(model, text, hit.start);
-      if (end > start) {
+      if (end > start && not_a_word(model, text, hits, start, end)) {
         out.push_back(Entity{impl.person_type, start, end, kNameScore});
       }
     }
@@ -252,7 +286,15 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     }
     const std::size_t run = han_run_at(text, at, 5);
     const std::size_t end = at + 3 * run;
-    if (run >= 2 && run <= 4 && plausible_name(model, text, at, end, Evidence::kIsolated)) {
+    // In Latin-script text ("contact 乔培, mobile ..."), a short Han run is a name if it
+    // starts with a surname; elsewhere it must look like one.
+    const bool latin_left = at == 0 || static_cast<unsigned char>(text[at - 1]) < 0x80;
+    const bool latin_right = end >= text.size() || static_cast<unsigned char>(text[end]) < 0x80;
+    const Evidence evidence =
+        latin_left && latin_right ? Evidence::kLatinContext : Evidence::kIsolated;
+    const bool length_ok = run == 2 || run == 3 || (run == 4 && surname_at(model, text, at) == 6);
+    if (length_ok && not_a_word(model, text, hits, at, end) &&
+        plausible_name(model, text, at, end, evidence)) {
       out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});
     }
     at = end;

@@ -62,7 +62,8 @@ constexpr std::string_view kNotNames =
 constexpr std::string_view kNonNameChars =
     "吗呢吧啊呀哦嗯么着过得核拍填改换处查看买卖付收送寄取存用需求开关撤登记注册删除修提交审批确"
     "认估算费款账单票卡码证件表格栏址站门楼层室栋区路街县镇村组端网线器库包箱盒袋瓶杯碗船货物品"
-    "价钱元块毛点钟次遍些多少坏慢短吃喝睡玩拿放找等做办搞弄贴戳储蓄籍贯";
+    "价钱元块毛点钟次遍些多少坏慢短吃喝睡玩拿放找等做办搞弄贴戳储蓄籍贯一二三四五六七八九十"
+    "夫师";
 
 constexpr std::string_view kStopChars =
     "和与是在给对向从被把让叫请找跟同及或的了为于由将也都就还又才要会能我你他她您咱这那哪谁每"
@@ -84,7 +85,8 @@ constexpr auto kNameAfterWeak = std::to_array<std::string_view>(
 constexpr std::string_view kCommonSurnames =
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤";
+    "龚邵万钱严覃武戴莫孔向汤"
+    "萧阎易乔常武康贺严尹施牛洪龚文单葛庞樊兰殷汤詹柳甘祝包左鲁安岳凌柏章蓝胡霍伍卫管";
 
 void split_lines(std::string_view text, const std::function<void(std::string_view)>& each) {
   std::size_t start = 0;
