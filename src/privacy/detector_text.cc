@@ -227,6 +227,36 @@ std::size_t capitalised_word(std::string_view text, std::size_t at) {
   return end - at >= 2 ? end - at : 0;
 }
 
+// Words after which two capitalised words are a name ("landlord Ina Harmon", "负责人Roxie
+// Sparks") and verbs before which they are ("Nell Buchanan said").
+bool english_cue_before(std::string_view text, std::size_t at) {
+  static constexpr std::array<std::string_view, 30> kCues{
+      "by ",        "for ",   "with ",   "from ",  "to ",     "landlord ", "tenant ",    "contact ",
+      "attention ", "Attn ",  "@",       "Dear ",  "Hi ",     "Hello ",    "Thanks ",    "cc ",
+      "manager ",   "owner ", "holder ", "named ", "called ", "Patient ",  "Applicant ", "Guest ",
+      "Passenger ", "Name: ", "name: ",  "name ",  "signed ", "Signed "};
+  for (std::string_view cue : kCues) {
+    if (at >= cue.size() && text.substr(at - cue.size(), cue.size()) == cue) {
+      return true;
+    }
+  }
+  // A Chinese role word right before a Latin name: 收款人Ina Harmon, 联系人Douglas Hill.
+  return at >= 3 && (text.substr(at - 3, 3) == "人" || text.substr(at - 3, 3) == "字" ||
+                     text.substr(at - 3, 3) == "户" || text.substr(at - 3, 3) == "：");
+}
+
+bool english_cue_after(std::string_view text, std::size_t end) {
+  static constexpr std::array<std::string_view, 10> kCues{" said",  " says",    " wrote", " asked",
+                                                          " told",  " ordered", "'s ",    " called",
+                                                          " will ", " has been"};
+  for (std::string_view cue : kCues) {
+    if (text.substr(end).starts_with(cue)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void find_chinese_names(const Detector::Impl& impl, std::string_view text,
@@ -339,8 +369,9 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
           const std::size_t third_at = end + 1;
           const std::size_t third =
               end < text.size() && text[end] == ' ' ? capitalised_word(text, third_at) : 0;
-          if (third != 0 && (model.en_given.contains(w2) || title) &&
-              model.en_family.contains(std::string(text.substr(third_at, third)))) {
+          const std::string w3(third != 0 ? text.substr(third_at, third) : std::string_view());
+          if (third != 0 && !model.en_not_name.contains(w3) &&
+              (title || (model.en_given.contains(w2) && model.en_family.contains(w3)))) {
             end = third_at + third;
           }
         } else if (title) {
@@ -351,6 +382,19 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
       }
       if (end > name_start) {
         out.push_back(Entity{impl.person_type, name_start, end, kNameScore});
+        at = end;
+        continue;
+      }
+    }
+    if (!title && !given && next + 1 < text.size() && text[next] == ' ') {
+      const std::size_t second = capitalised_word(text, next + 1);
+      const std::string w2(second != 0 ? text.substr(next + 1, second) : std::string_view());
+      const std::size_t end = next + 1 + second;
+      if (second != 0 && !model.en_not_name.contains(std::string(word)) &&
+          !model.en_not_name.contains(w2) &&
+          (model.en_family.contains(w2) || english_cue_before(text, at) ||
+           english_cue_after(text, end))) {
+        out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});
         at = end;
         continue;
       }

@@ -72,13 +72,15 @@ constexpr std::string_view kStopChars =
 // Words that often, but not always, sit next to a name; a candidate there must look like a
 // name (every given-name character in the name-character lexicon).
 constexpr auto kNameBeforeWeak = std::to_array<std::string_view>(
-    {"叫",     "给",   "跟",   "和",   "与",   "找",   "请",     "让",   "帮",   "问",   "听说",
-     "哥哥",   "姐姐", "弟弟", "妹妹", "爸爸", "妈妈", "我妈",   "我爸", "表哥", "表姐", "表弟",
-     "表妹",   "老公", "老婆", "朋友", "室友", "领导", "代表是", "代表", "用户", "车主", "乘机人",
-     "乘车人", "登记", "是",   "由",   "及",   "把",   "向",     "对",   "被",   "陪",   "等"});
+    {"叫",     "给",   "跟",   "和",     "与",   "找",   "请",     "让",   "帮",   "问",   "听说",
+     "哥哥",   "姐姐", "弟弟", "妹妹",   "爸爸", "妈妈", "我妈",   "我爸", "表哥", "表姐", "表弟",
+     "表妹",   "老公", "老婆", "朋友",   "室友", "领导", "代表是", "代表", "用户", "车主", "乘机人",
+     "乘车人", "登记", "是",   "由",     "及",   "把",   "向",     "对",   "被",   "陪",   "等",
+     "人",     "叫上", "证明", "兹证明", "拜访", "访客", "@",      "的",   "感谢", "恭喜"});
 constexpr auto kNameAfterWeak = std::to_array<std::string_view>(
-    {"和", "与", "也", "在", "要", "发", "主持", "汇报", "发布", "通完", "打", "是", "的",
-     "去", "来", "被", "把", "让", "给", "跟",   "对",   "向",   "从",   "等", "及"});
+    {"和", "与", "也", "在", "要", "发",   "主持", "汇报", "发布",  "通完", "打",
+     "是", "的", "去", "来", "被", "把",   "让",   "给",   "跟",    "对",   "向",
+     "从", "等", "及", "收", "你", "一起", "报销", "使用", "负责的"});
 
 // The most common surnames (about 85% of the population): a two-character name found by a
 // weak cue must use one of them.

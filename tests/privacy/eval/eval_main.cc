@@ -5,7 +5,10 @@
 //   Chinese person names (in context): recall >= 90%
 //   verbatim leak rate (entity text surviving redaction): <= 0.5%
 //   restore(redact(text)) == text for every document
-// Usage: privacy_eval DIR [--copies N] [--seed S] [--cache DIR] [--misses]
+// Usage: privacy_eval DIR [--set templates|holdout] [--copies N] [--seed S] [--cache DIR]
+//        [--misses]
+// The rules were tuned while reading the misses of the "templates" set; the "holdout" set was
+// written separately and is only ever scored (README "Privacy filter" reports both).
 
 #include <charconv>
 #include <cmath>
@@ -127,6 +130,7 @@ int run(int argc, char** argv) {
   std::uint64_t seed = 20261206;
   std::string cache;
   bool show_misses = false;
+  std::string prefix = "templates";
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--copies" && i + 1 < argc) {
@@ -135,6 +139,8 @@ int run(int argc, char** argv) {
       seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--cache" && i + 1 < argc) {
       cache = argv[++i];
+    } else if (arg == "--set" && i + 1 < argc) {
+      prefix = argv[++i];  // "templates" (tuned on) or "holdout" (never inspected)
     } else if (arg == "--misses") {
       show_misses = true;
     }
@@ -143,7 +149,7 @@ int run(int argc, char** argv) {
   std::mt19937_64 rng(seed);
   std::vector<std::pair<std::string, Document>> docs;  // language, document
   for (const std::string language : {"zh", "en"}) {
-    for (const std::string& pattern : read_lines(dir + "/templates_" + language + ".txt")) {
+    for (const std::string& pattern : read_lines(dir + "/" + prefix + "_" + language + ".txt")) {
       for (int copy = 0; copy < copies; ++copy) {
         docs.emplace_back(language, instantiate(pattern, rng, names));
       }
