@@ -46,12 +46,13 @@ struct EntityType {
   std::string description;  // one line for `privacy types`
   std::string pattern;      // Vectorscan expression (empty for lexicon-driven types)
   bool caseless = false;
-  std::string validator;             // name in validators.h; empty: none
-  std::vector<std::string> context;  // words near the match that raise confidence
+  std::string validator;              // name in validators.h; empty: none
+  std::vector<std::string> context;   // words near the match that raise confidence
   std::uint16_t context_before = 48;  // bytes searched for them before the match
   std::uint16_t context_after = 24;   // and after it
-  bool context_required = false;     // without one of them the match is dropped
-  bool weak_number = false;          // dropped next to order/tracking/invoice words
+  bool context_required = false;      // without one of them the match is dropped
+  bool context_adjacent = false;      // no digit may stand between the word and the match
+  bool weak_number = false;           // dropped next to order/tracking/invoice words
   float score = 0.9F;
   Boundary boundary = Boundary::kAlnum;
   Canonical canonical = Canonical::kExact;

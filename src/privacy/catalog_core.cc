@@ -488,9 +488,10 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "date_of_birth",
                  .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth",
                              "dob", "d.o.b", "birthday", "date of birth", "birthdate"},
-                 .context_before = 24,
+                 .context_before = 80,
                  .context_after = 0,
                  .context_required = true,
+                 .context_adjacent = true,
                  .score = 0.85F,
                  .boundary = Boundary::kAlnum,
                  .example = "1990-03-07"});

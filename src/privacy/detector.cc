@@ -82,7 +82,24 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
                  std::size_t end) {
   const std::string_view near = window(text, start, end, type.context_before, type.context_after);
   for (const std::string& word : type.context) {
-    if (contains_folded(near, word)) {
+    if (!contains_folded(near, word)) {
+      continue;
+    }
+    if (!type.context_adjacent) {
+      return true;
+    }
+    // The word must belong to this match: no other number between them ("生于1990-01-01，
+    // 预约日期2025-03-01": the second date is not a birth date).
+    const std::string lower_near = ascii_lowercase(near);
+    const std::size_t at = lower_near.rfind(ascii_lowercase(word));
+    const std::size_t match_in_near = start - static_cast<std::size_t>(near.data() - text.data());
+    if (at == std::string::npos || at + word.size() > match_in_near) {
+      continue;
+    }
+    const std::string_view between =
+        near.substr(at + word.size(), match_in_near - at - word.size());
+    if (std::none_of(between.begin(), between.end(),
+                     [](char c) { return is_ascii_digit(static_cast<unsigned char>(c)); })) {
       return true;
     }
   }
@@ -434,8 +451,10 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
       if (numeric && !context && near_number_negative(text, start)) {
         continue;
       }
+      // Context raises confidence; for a type that requires it, enough to beat a shape-only
+      // type over the same digits (a 15-digit old ID next to 身份证 over a card number).
       if (context) {
-        score = std::min(1.0F, score + 0.05F);
+        score = std::min(1.0F, score + (type.context_required ? 0.12F : 0.05F));
       }
       if (score >= impl.min_score) {
         entities.push_back(Entity{first.id, start, end, score});

@@ -21,11 +21,11 @@ enum class LexiconKind : std::uint8_t {
   kProvince,
   kCity,
   kDistrict,
-  kNameBefore,   // a name follows: 我叫, 联系人, 尊敬的
-  kNameAfter,    // a name precedes: 先生, 经理, 说
+  kNameBefore,      // a name follows: 我叫, 联系人, 尊敬的
+  kNameAfter,       // a name precedes: 先生, 经理, 说
   kNameBeforeWeak,  // often before a name (给, 跟, 我妈叫): only name-like characters count
   kNameAfterWeak,   // often after a name (和, 也, 主持): only name-like characters count
-  kOrgBoundary,  // an organisation name follows: 加入, 就职于, 公司名称
+  kOrgBoundary,     // an organisation name follows: 加入, 就职于, 公司名称
 };
 
 struct LexiconHit {
@@ -41,13 +41,13 @@ struct LexiconLiteral {
 
 // The lexicons behind the text types, built once from data/privacy/lexicon (thread-safe).
 struct TextModel {
-  std::unordered_set<std::string> surnames;     // one or two Han characters
+  std::unordered_set<std::string> surnames;  // one or two Han characters
   std::unordered_set<std::string> common_surnames;
-  std::unordered_set<std::string> given_names;  // Chinese given names
-  std::unordered_set<std::string> given_chars;  // characters seen in given names
-  std::unordered_set<std::string> stop_chars;   // function words that rarely start a name
+  std::unordered_set<std::string> given_names;     // Chinese given names
+  std::unordered_set<std::string> given_chars;     // characters seen in given names
+  std::unordered_set<std::string> stop_chars;      // function words that rarely start a name
   std::unordered_set<std::string> non_name_chars;  // verbs and nouns, for weak evidence
-  std::unordered_set<std::string> not_names;    // words that look like names and are not
+  std::unordered_set<std::string> not_names;       // words that look like names and are not
   std::unordered_set<std::string> en_given;
   std::unordered_set<std::string> en_family;
   std::unordered_set<std::string> en_not_name;  // capitalised words that are not names

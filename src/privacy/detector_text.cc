@@ -91,7 +91,8 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
   std::size_t known = 0;
   for (std::size_t at = start + surname; at < end; at += 3) {
     if (is_stop(model, text, at) ||
-        model.non_name_chars.contains(std::string(han_char(text, at)))) {
+        (evidence != Evidence::kLatinContext &&
+         model.non_name_chars.contains(std::string(han_char(text, at))))) {
       return false;
     }
     known += model.given_chars.contains(std::string(han_char(text, at))) ? 1 : 0;
@@ -101,7 +102,7 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
     return true;
   }
   if (end - start == 6) {
-    return surname == 3 && known == 1 &&
+    return surname == 3 && (known == 1 || evidence == Evidence::kWeakCue) &&
            model.common_surnames.contains(std::string(text.substr(start, 3)));
   }
   return evidence == Evidence::kIsolated && given == 1 ? known == given : known >= 1;
@@ -230,11 +231,11 @@ std::size_t capitalised_word(std::string_view text, std::size_t at) {
 // Words after which two capitalised words are a name ("landlord Ina Harmon", "负责人Roxie
 // Sparks") and verbs before which they are ("Nell Buchanan said").
 bool english_cue_before(std::string_view text, std::size_t at) {
-  static constexpr std::array<std::string_view, 30> kCues{
+  static constexpr std::array<std::string_view, 31> kCues{
       "by ",        "for ",   "with ",   "from ",  "to ",     "landlord ", "tenant ",    "contact ",
       "attention ", "Attn ",  "@",       "Dear ",  "Hi ",     "Hello ",    "Thanks ",    "cc ",
       "manager ",   "owner ", "holder ", "named ", "called ", "Patient ",  "Applicant ", "Guest ",
-      "Passenger ", "Name: ", "name: ",  "name ",  "signed ", "Signed "};
+      "Passenger ", "Name: ", "name: ",  "name ",  "signed ", "Signed ",   ": "};
   for (std::string_view cue : kCues) {
     if (at >= cue.size() && text.substr(at - cue.size(), cue.size()) == cue) {
       return true;

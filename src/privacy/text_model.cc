@@ -82,6 +82,11 @@ constexpr auto kNameAfterWeak = std::to_array<std::string_view>(
      "是", "的", "去", "来", "被", "把",   "让",   "给",   "跟",    "对",   "向",
      "从", "等", "及", "收", "你", "一起", "报销", "使用", "负责的"});
 
+// Two-character surnames that must be there whatever the lexicon holds.
+constexpr std::string_view kCompoundSurnames =
+    "欧阳司马上官诸葛东方皇甫尉迟公孙慕容长孙宇文司徒夏侯轩辕令狐端木澹台公冶太叔申屠赫连南宫"
+    "钟离独孤万俟单于闻人呼延东郭百里西门第五拓跋";
+
 // The most common surnames (about 85% of the population): a two-character name found by a
 // weak cue must use one of them.
 constexpr std::string_view kCommonSurnames =
@@ -114,8 +119,12 @@ void add_chars(std::unordered_set<std::string>& set, std::string_view text) {
 
 TextModel build_model() {
   TextModel model;
-  split_lines(embedded_lexicon("zh_surnames"),
-              [&](std::string_view line) { model.surnames.emplace(line); });
+  split_lines(embedded_lexicon("zh_surnames"), [&](std::string_view line) {
+    model.surnames.emplace(line);
+    for (std::size_t i = 0; i + 6 <= kCompoundSurnames.size(); i += 6) {
+      model.surnames.emplace(kCompoundSurnames.substr(i, 6));
+    }
+  });
   add_chars(model.common_surnames, kCommonSurnames);
   split_lines(embedded_lexicon("zh_given_names"), [&](std::string_view line) {
     model.given_names.emplace(line);
@@ -149,7 +158,11 @@ TextModel build_model() {
         "Agent",     "Server",      "Cloud",     "API",      "Key",      "Token",    "Email",
         "Phone",     "Address",     "Name",      "ID",       "Date",     "Birth",    "Born",
         "Street.",   "Boulevard",   "Terrace",   "Close",    "Gardens",  "Mews",     "Hill",
-        "Row",       "Crescent",    "Highway",   "Parkway"}) {
+        "Row",       "Crescent",    "Highway",   "Parkway",  "Hong",     "Kong",     "Mainland",
+        "Travel",    "Permit",      "New",       "York",     "San",      "Los",      "United",
+        "Kingdom",   "China",       "Shanghai",  "Beijing",  "Shenzhen", "London",   "Bank",
+        "Date",      "Visa",        "Master",    "Express",  "Taiwan",   "Macau",    "Social",
+        "Security",  "National",    "Insurance", "Driver",   "License",  "Passport"}) {
     model.en_not_name.emplace(word);
   }
   auto add_literals = [&](std::string_view lexicon, LexiconKind kind) {
