@@ -220,9 +220,90 @@ std::vector<Entity> resolve_overlaps(std::vector<Entity> entities) {
   return out;
 }
 
+// Vectorscan 5.4.9 (Debian 12) aborts the process inside hs_scan ("buffer overflow
+// detected", a fortified snprintf in the library) for start-of-match patterns that begin with
+// one literal character repeated without bound and then a literal ("a+b", "1{1,}2", "(?:a)+b")
+// once the input holds a few hundred of that character. Such user patterns are refused; every
+// built-in pattern is checked by the same rule in a unit test.
+Result<void> check_vectorscan_som_hazard(std::string_view regex) {
+  // Where the pattern can begin matching: its start, and inside groups and alternatives
+  // that themselves begin there ("(?:a)+b", "x|a+b", "(?i)a+b"); not after a literal ("xa+b").
+  std::vector<bool> begins(regex.size() + 1, false);
+  std::vector<bool> group_begins{true};  // per open group: did it begin at a start?
+  begins[0] = true;
+  for (std::size_t i = 0; i < regex.size(); ++i) {
+    if (regex[i] == '\\') {
+      ++i;
+      continue;
+    }
+    if (regex.substr(i).starts_with("(?")) {
+      const std::size_t close = regex.find(')', i);
+      const std::string_view flags =
+          close == std::string_view::npos ? std::string_view() : regex.substr(i + 2, close - i - 2);
+      if (!flags.empty() && std::all_of(flags.begin(), flags.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || c == '-';
+          })) {
+        begins[close + 1] = begins[i];
+        i = close;
+        continue;
+      }
+    }
+    if (regex[i] == '(') {
+      group_begins.push_back(begins[i]);
+      begins[i + 1] = begins[i];
+    } else if (regex[i] == ')' && group_begins.size() > 1) {
+      group_begins.pop_back();
+    } else if (regex[i] == '|') {
+      begins[i + 1] = group_begins.back();
+    }
+  }
+  const auto starts_alternative = [&](std::size_t at) { return begins[at]; };
+  for (std::size_t at = 0; at < regex.size(); ++at) {
+    if (!starts_alternative(at)) {
+      continue;
+    }
+    std::size_t atom = at;
+    while (atom < regex.size() && regex.substr(atom).starts_with("(?:")) {
+      atom += 3;
+    }
+    std::size_t length = 0;
+    if (atom < regex.size() && regex[atom] == '\\' && atom + 1 < regex.size()) {
+      const char escaped = regex[atom + 1];
+      const bool is_class = std::string_view("dDsSwWbB").find(escaped) != std::string_view::npos;
+      length = is_class ? 0 : (escaped == 'x' ? 4 : 2);
+    } else if (atom < regex.size() &&
+               std::string_view("()[]|.^$?*+{").find(regex[atom]) == std::string_view::npos) {
+      length = 1;
+    } else if (regex.substr(atom).starts_with("[") && regex.size() > atom + 2 &&
+               regex[atom + 2] == ']' && regex[atom + 1] != '^') {
+      length = 3;  // [a]
+    }
+    if (length == 0) {
+      continue;
+    }
+    std::size_t after = atom + length;
+    while (after < regex.size() && regex[after] == ')') {
+      ++after;
+    }
+    const std::string_view rest = regex.substr(std::min(after, regex.size()));
+    const bool unbounded = rest.starts_with("+") ||
+                           (rest.starts_with("{") && rest.find(",}") != std::string_view::npos &&
+                            rest.find(",}") < rest.find('}') + 1);
+    if (unbounded) {
+      return fail(ErrorCode::kInvalidInput,
+                  "it starts with one character repeated without bound ('{}'), which crashes "
+                  "this Vectorscan version during scans; put a literal before it or bound the "
+                  "repeat (e.g. {{1,64}})",
+                  regex.substr(at, std::min<std::size_t>(12, regex.size() - at)));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check_pattern(std::string_view regex, bool caseless) {
+  CHITIN_RETURN_IF_ERROR(check_vectorscan_som_hazard(regex));
   const PatternSet set{{std::string(regex)},
                        {HS_FLAG_SOM_LEFTMOST | (caseless ? HS_FLAG_CASELESS : 0U)},
                        {0},
@@ -284,6 +365,10 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     if (pattern.regex.find('\0') != std::string::npos) {
       return fail(ErrorCode::kInvalidInput, "the pattern of type {} contains a NUL byte",
                   pattern.type);
+    }
+    if (auto hazard = check_vectorscan_som_hazard(pattern.regex); !hazard) {
+      return fail(ErrorCode::kInvalidInput, "the pattern of type {} is refused: {}", pattern.type,
+                  hazard.error().message);
     }
     const std::uint32_t type = CHITIN_TRY(user_type(pattern.type, "user pattern"));
     if (!pattern.validator.empty()) {

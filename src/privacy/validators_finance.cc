@@ -258,8 +258,17 @@ bool crypto_eth(std::string_view match) {
 
 std::span<const NamedValidator> finance_validators() {
   static const std::vector<NamedValidator> list{
-      {"luhn", [](std::string_view m) { return luhn_valid(card_digits(m)); },
-       "ISO/IEC 7812 Luhn check digit"},
+      {"luhn",
+       [](std::string_view m) {
+         std::string digits;
+         for (char c : compact_alnum(m)) {
+           if (c >= '0' && c <= '9') {
+             digits.push_back(c);
+           }
+         }
+         return luhn_valid(digits);
+       },
+       "ISO/IEC 7812 Luhn check digit over the digits of the match"},
       {"card_visa", card_visa, "4, 13/16/19 digits, Luhn"},
       {"card_mastercard", card_mastercard, "51-55 or 2221-2720, 16 digits, Luhn"},
       {"card_amex", card_amex, "34/37, 15 digits, Luhn"},

@@ -1,0 +1,212 @@
+// Detection end to end on the built-in catalog, user types, and the bad inputs the issue
+// names: invalid UTF-8, NUL bytes, pathological user patterns, huge dictionaries.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "privacy/dictionary.h"
+#include "privacy/test_detector.h"
+#include "privacy/user_types.h"
+#include "support/temp_dir.h"
+
+namespace chitin::privacy {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::vector<std::string> found(std::string_view text) {
+  auto entities = shared_detector().detect(text);
+  EXPECT_TRUE(entities) << entities.error().describe();
+  return entities ? describe(shared_detector(), text, *entities) : std::vector<std::string>{};
+}
+
+TEST(DetectorTest, FindsMixedChineseAndEnglishEntitiesWithByteOffsets) {
+  const std::string text =
+      "您好，我叫王建国，身份证号11010519491231002X，手机13812345678。Contact Olivia Bennett "
+      "at olivia@example.com.";
+  auto entities = shared_detector().detect(text);
+  ASSERT_TRUE(entities);
+  EXPECT_THAT(
+      describe(shared_detector(), text, *entities),
+      ElementsAre("PERSON:王建国", "CN_RESIDENT_ID:11010519491231002X", "CN_MOBILE:13812345678",
+                  "PERSON:Olivia Bennett", "EMAIL:olivia@example.com"));
+  EXPECT_EQ(text.substr((*entities)[1].start, 18), "11010519491231002X");
+}
+
+TEST(DetectorTest, ChecksumFailuresAndNearMissesAreNotEntities) {
+  EXPECT_TRUE(found("订单号110105194912310021已发货").empty());      // bad check digit
+  EXPECT_TRUE(found("card 4111 1111 1111 1112 declined").empty());   // fails Luhn
+  EXPECT_TRUE(found("release 1.2.3.4.5 and build 10.0.0").empty());  // not addresses
+  EXPECT_TRUE(found("commit 3f786850e387550fdab836ed7e6dc881de23001b").empty());
+}
+
+TEST(DetectorTest, ContextWordsDecideWeakShapes) {
+  EXPECT_TRUE(found("the total was 123456789 units").empty());
+  EXPECT_THAT(found("routing number 111000025"), ElementsAre("US_ABA_ROUTING:111000025"));
+  EXPECT_THAT(found("护照号码：E12345678"), ElementsAre("CN_PASSPORT:E12345678"));
+  EXPECT_TRUE(found("产品型号E12345678").empty());
+  // A birth word belongs to the nearest date only.
+  EXPECT_THAT(found("生于1990-03-07，预约日期2025-03-01"), ElementsAre("DATE_OF_BIRTH:1990-03-07"));
+}
+
+TEST(DetectorTest, ProviderSecretsAndTokens) {
+  EXPECT_THAT(found("key AKIAIOSFODNN7EXAMPLE here"),
+              ElementsAre("SECRET_AWS_ACCESS_KEY_ID:AKIAIOSFODNN7EXAMPLE"));
+  EXPECT_THAT(found("see https://api.example.com/v1?access_token=abcdef123456."),
+              ElementsAre("URL_TOKEN:https://api.example.com/v1?access_token=abcdef123456"));
+  const std::string pem =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE "
+      "KEY-----";
+  EXPECT_THAT(found("key:\n" + pem + "\nthanks"), ElementsAre("OPENSSH_PRIVATE_KEY:" + pem));
+}
+
+TEST(DetectorTest, InvalidUtf8AndNulBytesAreProcessedAsBytes) {
+  std::string text = "\xff\xfe 手机13812345678 \x80";
+  text.push_back('\0');
+  text += "邮箱 a.b@example.com \xe4\xb8";  // truncated sequence at the end
+  EXPECT_THAT(found(text), ElementsAre("CN_MOBILE:13812345678", "EMAIL:a.b@example.com"));
+}
+
+TEST(DetectorTest, OversizedInputIsRefusedSoCallersStream) {
+  const std::string big(kMaxDetectBytes + 1, 'a');
+  auto entities = shared_detector().detect(big);
+  ASSERT_FALSE(entities);
+  EXPECT_NE(entities.error().message.find("stream"), std::string::npos);
+}
+
+TEST(DetectorTest, DigitFloodsFailClosedInsteadOfExhaustingMemory) {
+  const std::string flood(20U << 20, '7');
+  auto entities = shared_detector().detect(flood);
+  // Either bounded work finds nothing or the scan refuses; it never allocates per byte
+  // per pattern without limit.
+  if (!entities) {
+    EXPECT_EQ(entities.error().code, ErrorCode::kLimitExceeded);
+  } else {
+    EXPECT_TRUE(entities->empty());
+  }
+}
+
+TEST(DetectorTest, UserDictionariesMatchCaseInsensitivelyOnWordBoundaries) {
+  auto detector = Detector::create({.dictionaries = {{"PROJECT", {"Blue Falcon", "青鸟计划"}}},
+                                    .patterns = {},
+                                    .min_score = 0.5F,
+                                    .cache_dir = PRIVACY_TEST_CACHE});
+  ASSERT_TRUE(detector) << detector.error().describe();
+  const std::string text = "the blue falcon launch; BlueFalconX stays; 启动青鸟计划了";
+  auto entities = (*detector)->detect(text);
+  ASSERT_TRUE(entities);
+  EXPECT_THAT(describe(**detector, text, *entities),
+              ElementsAre("PROJECT:blue falcon", "PROJECT:青鸟计划"));
+}
+
+TEST(DetectorTest, UserPatternsWithValidators) {
+  auto detector = Detector::create(
+      {.dictionaries = {},
+       .patterns = {{"EMPLOYEE_ID", "EMP-[0-9]{6}", ""}, {"LOYALTY_CARD", "LC[0-9]{16}", "luhn"}},
+       .min_score = 0.5F,
+       .cache_dir = PRIVACY_TEST_CACHE});
+  ASSERT_TRUE(detector) << detector.error().describe();
+  const std::string text = "EMP-004211 has LC4111111111111111 and LC4111111111111112";
+  auto entities = (*detector)->detect(text);
+  ASSERT_TRUE(entities);
+  EXPECT_THAT(describe(**detector, text, *entities),
+              ElementsAre("EMPLOYEE_ID:EMP-004211", "LOYALTY_CARD:LC4111111111111111"));
+}
+
+// Vectorscan never backtracks, so "catastrophic" patterns cost no scan time; what it cannot
+// compile is refused with the reason.
+TEST(DetectorTest, PathologicalUserPatternsAreBoundedOrRefusedClearly) {
+  auto make = [](std::string type, std::string regex, std::string validator = "") {
+    return Detector::create(
+        {.dictionaries = {},
+         .patterns = {{std::move(type), std::move(regex), std::move(validator)}},
+         .min_score = 0.5F,
+         .cache_dir = PRIVACY_TEST_CACHE});
+  };
+  auto nested = make("NESTED", "x(a+)+b");
+  ASSERT_TRUE(nested) << nested.error().describe();
+  const std::string evil = std::string(1 << 20, 'a');
+  EXPECT_TRUE((*nested)->detect(evil));
+
+  const std::vector<std::pair<std::string, std::string>> refused{
+      {"a*", "empty"},
+      {"(a)\\1", "Back-references"},
+      {"(?<=x)y", "Zero-width assertions"},
+      {"((a{1,200}){1,200}){1,200}", "large"},
+      {"[", "Unterminated character class"},
+  };
+  for (const auto& [regex, reason] : refused) {
+    auto detector = make("BAD", regex);
+    ASSERT_FALSE(detector) << regex;
+    EXPECT_NE(detector.error().message.find("BAD"), std::string::npos) << detector.error().message;
+    EXPECT_NE(detector.error().message.find(reason), std::string::npos)
+        << regex << ": " << detector.error().message;
+  }
+  // Vectorscan 5.4.9 aborts inside hs_scan on these with start-of-match tracking; refused.
+  for (const std::string regex : {"a+b", "1{1,}2", "(?:a)+b", "x|a+b", "(?i)a+b", "\\x61+b"}) {
+    auto hazard = make("HAZARD", regex);
+    ASSERT_FALSE(hazard) << regex;
+    EXPECT_NE(hazard.error().message.find("crashes"), std::string::npos) << hazard.error().message;
+  }
+  for (const std::string regex : {"xa+b", "[a-z]+@[a-z]+", "a{1,64}b", "[0-9]+x"}) {
+    EXPECT_TRUE(make("FINE", regex)) << regex;
+  }
+  auto long_pattern = make("LONG", std::string(kMaxUserPatternBytes + 1, 'a'));
+  ASSERT_FALSE(long_pattern);
+  EXPECT_NE(long_pattern.error().message.find("longer than"), std::string::npos);
+  auto bad_validator = make("X", "x[0-9]", "no_such_check");
+  ASSERT_FALSE(bad_validator);
+  EXPECT_NE(bad_validator.error().message.find("no_such_check"), std::string::npos);
+  for (const std::string& id : std::vector<std::string>{"lower", "PERSON", "CN_ID", "LITERAL", "9X",
+                                                        std::string(60, 'A')}) {
+    auto bad_type = make(id, "x[0-9]");
+    EXPECT_FALSE(bad_type) << id;
+  }
+}
+
+TEST(DetectorTest, DictionaryFilesAreBoundedWithLineNumbers) {
+  chitin::testing::TempDir dir;
+  const std::string good = dir.file("staff.txt");
+  chitin::testing::write_text(good, "# staff\n\nAlice Zhang\r\n  李雷  \n");
+  auto loaded = load_dictionary("STAFF=" + good);
+  ASSERT_TRUE(loaded) << loaded.error().describe();
+  EXPECT_THAT(loaded->terms, ElementsAre("Alice Zhang", "李雷"));
+
+  const std::string bad = dir.file("bad.txt");
+  chitin::testing::write_text(bad, "ok\n\xff\xfe\n");
+  auto invalid = load_dictionary("STAFF=" + bad);
+  ASSERT_FALSE(invalid);
+  EXPECT_NE(invalid.error().message.find("bad.txt:2"), std::string::npos);
+
+  const std::string long_term = dir.file("long.txt");
+  chitin::testing::write_text(long_term, std::string(kMaxTermBytes + 1, 'x') + "\n");
+  auto too_long = load_dictionary("STAFF=" + long_term);
+  ASSERT_FALSE(too_long);
+  EXPECT_NE(too_long.error().message.find("long.txt:1"), std::string::npos);
+
+  EXPECT_FALSE(load_dictionary("STAFF=" + dir.file("missing.txt")));
+  EXPECT_FALSE(load_dictionary("no-equals-sign"));
+  EXPECT_FALSE(load_dictionary("STAFF=" + dir.file("empty.txt")));
+}
+
+TEST(DetectorTest, DictionaryTermLimitIsEnforced) {
+  std::vector<DictionaryTerm> terms(kMaxDictionaryTerms + 1, DictionaryTerm{"x", 0});
+  auto dictionary = Dictionary::build(std::move(terms));
+  ASSERT_FALSE(dictionary);
+  EXPECT_EQ(dictionary.error().code, ErrorCode::kLimitExceeded);
+}
+
+TEST(DictionaryTest, ReportsOverlappingTermsOfSeveralTypes) {
+  auto dictionary = Dictionary::build({{"he", 1}, {"she", 2}, {"his", 3}, {"hers", 4}, {"he", 5}});
+  ASSERT_TRUE(dictionary);
+  std::vector<std::string> hits;
+  const std::string text = "uSHErs";
+  dictionary->scan(text, [&](std::uint32_t type, std::size_t start, std::size_t end) {
+    hits.push_back(std::to_string(type) + ":" + text.substr(start, end - start));
+  });
+  EXPECT_THAT(hits, ElementsAre("2:SHE", "1:HE", "5:HE", "4:HErs"));
+}
+
+}  // namespace
+}  // namespace chitin::privacy
