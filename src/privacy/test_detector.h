@@ -11,10 +11,8 @@ namespace chitin::privacy {
 
 inline const Detector& shared_detector() {
   static const std::unique_ptr<Detector> detector = [] {
-    auto created = Detector::create({.dictionaries = {},
-                                     .patterns = {},
-                                     .min_score = 0.5F,
-                                     .cache_dir = PRIVACY_TEST_CACHE});
+    auto created = Detector::create(
+        {.dictionaries = {}, .patterns = {}, .min_score = 0.5F, .cache_dir = PRIVACY_TEST_CACHE});
     if (!created) {
       ADD_FAILURE() << created.error().describe();
       std::abort();
