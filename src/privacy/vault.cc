@@ -74,8 +74,15 @@ Result<void> Vault::insert(VaultEntry entry) {
                 kMaxVaultEntries);
   }
   const std::size_t index = entries_.size();
-  by_value_.emplace(value_key(entry.label, entry.canonical), index);
-  by_placeholder_.emplace(number_key(entry.label, entry.number), index);
+  if (entry.number == 0 || !by_value_.emplace(value_key(entry.label, entry.canonical), index).second) {
+    return fail(ErrorCode::kInvalidInput, "duplicate or zero-numbered vault entry {}_{}",
+                entry.label, entry.number);
+  }
+  if (!by_placeholder_.emplace(number_key(entry.label, entry.number), index).second) {
+    by_value_.erase(value_key(entry.label, entry.canonical));
+    return fail(ErrorCode::kInvalidInput, "duplicate vault entry {}_{}", entry.label,
+                entry.number);
+  }
   std::uint64_t& last = last_number_[entry.label];
   last = std::max(last, entry.number);
   entries_.push_back(std::move(entry));
@@ -140,27 +147,29 @@ Result<Vault> Vault::open_sealed(std::string_view sealed, const VaultKey& key,
                 "written by another installation",
                 source);
   }
+  auto vault = parse_contents(plain, source);
+  crypto::wipe(plain);
+  return vault;
+}
+
+Result<Vault> Vault::parse_contents(std::string_view plain, std::string_view source) {
   Vault vault;
   Reader reader{plain};
   std::uint64_t count = 0;
   if (!reader.u64(count) || count > kMaxVaultEntries) {
-    crypto::wipe(plain);
     return fail(ErrorCode::kInvalidInput, "{}: malformed vault contents", source);
   }
   for (std::uint64_t i = 0; i < count; ++i) {
     VaultEntry entry;
-    if (!reader.field(entry.label) || !reader.u64(entry.number) || !reader.field(entry.canonical) ||
-        !reader.field(entry.original)) {
-      crypto::wipe(plain);
+    if (!reader.field(entry.label) || !reader.u64(entry.number) ||
+        !reader.field(entry.canonical) || !reader.field(entry.original)) {
       return fail(ErrorCode::kInvalidInput, "{}: malformed vault entry {}", source, i);
     }
-    auto inserted = vault.insert(std::move(entry));
-    if (!inserted) {
-      crypto::wipe(plain);
-      return tl::make_unexpected(inserted.error());
-    }
+    CHITIN_RETURN_IF_ERROR(vault.insert(std::move(entry)));
   }
-  crypto::wipe(plain);
+  if (reader.at != plain.size()) {
+    return fail(ErrorCode::kInvalidInput, "{}: trailing bytes after the vault entries", source);
+  }
   return vault;
 }
 

@@ -46,6 +46,8 @@ class Vault {
   std::string seal(const VaultKey& key) const;
   static Result<Vault> open_sealed(std::string_view sealed, const VaultKey& key,
                                    std::string_view source);
+  // The decrypted contents (bounded, length-prefixed fields), parsed; public for fuzzing.
+  static Result<Vault> parse_contents(std::string_view plain, std::string_view source);
 
  private:
   Result<void> insert(VaultEntry entry);
