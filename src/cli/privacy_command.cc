@@ -63,6 +63,11 @@ Result<std::unique_ptr<privacy::Detector>> make_detector(const Installation& ins
       CHITIN_TRY(privacy::user_type_options(dictionaries, patterns));
   if (installation.paths) {
     detector_options.cache_dir = installation.paths->home + "/cache";
+  } else if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache == '/') {
+    detector_options.cache_dir = std::string(cache) + "/chitin";
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    // Without an installation the compiled patterns still need not be rebuilt every run.
+    detector_options.cache_dir = std::string(home) + "/.cache/chitin";
   }
   return privacy::Detector::create(std::move(detector_options));
 }
@@ -296,10 +301,17 @@ int run_types(const CommandContext& context, const Options& options) {
 }
 
 void add_type_options(CLI::App* command, const std::shared_ptr<Options>& options) {
-  command->add_option("--dict", options->dictionaries,
-                      "User dictionary TYPE=FILE (one term a line); repeatable");
-  command->add_option("--pattern", options->patterns,
-                      "User pattern TYPE=REGEX or TYPE:VALIDATOR=REGEX; repeatable");
+  // One value per flag (repeat the flag for more), so FILE arguments are never swallowed.
+  command
+      ->add_option("--dict", options->dictionaries,
+                   "User dictionary TYPE=FILE (one term a line); repeatable")
+      ->allow_extra_args(false)
+      ->take_all();
+  command
+      ->add_option("--pattern", options->patterns,
+                   "User pattern TYPE=REGEX or TYPE:VALIDATOR=REGEX; repeatable")
+      ->allow_extra_args(false)
+      ->take_all();
 }
 
 }  // namespace

@@ -95,6 +95,11 @@ Result<HsDatabase> load_or_compile(const PatternSet& set, const std::string& cac
     const auto digest = crypto::blake2b_256(as_bytes(std::string_view(bytes, length)));
     std::string file(as_chars(digest));
     file.append(bytes, length);
+    // The parent too: ~/.cache may not exist yet when there is no installation.
+    const std::size_t slash = cache_dir.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+      (void)sys::ensure_directory(cache_dir.substr(0, slash), 0700);
+    }
     auto made = sys::ensure_directory(cache_dir, 0700);
     auto written = made ? sys::write_file_atomic(path, file, 0600, sys::WriteMode::kReplace)
                         : Result<bool>(tl::make_unexpected(made.error()));

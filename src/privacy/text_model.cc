@@ -174,9 +174,10 @@ TextModel build_model() {
   add_literals("zh_cities", LexiconKind::kCity);
   add_literals("zh_districts", LexiconKind::kDistrict);
   // Short forms of provinces and prefecture cities ("广东", "深圳") as written in addresses.
-  for (auto [lexicon, kind] : {std::pair{"zh_provinces", LexiconKind::kProvince},
-                               std::pair{"zh_cities", LexiconKind::kCity}}) {
-    split_lines(embedded_lexicon(lexicon), [&](std::string_view line) {
+  for (const auto& entry : {std::pair{"zh_provinces", LexiconKind::kProvince},
+                            std::pair{"zh_cities", LexiconKind::kCity}}) {
+    const LexiconKind kind = entry.second;  // a named copy: lambdas cannot capture bindings
+    split_lines(embedded_lexicon(entry.first), [&](std::string_view line) {
       for (std::string_view suffix :
            {"省", "市", "特别行政区", "壮族自治区", "回族自治区", "维吾尔自治区", "自治区"}) {
         if (line.size() >= suffix.size() + 6 && line.ends_with(suffix)) {

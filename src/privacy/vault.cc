@@ -74,14 +74,14 @@ Result<void> Vault::insert(VaultEntry entry) {
                 kMaxVaultEntries);
   }
   const std::size_t index = entries_.size();
-  if (entry.number == 0 || !by_value_.emplace(value_key(entry.label, entry.canonical), index).second) {
+  if (entry.number == 0 ||
+      !by_value_.emplace(value_key(entry.label, entry.canonical), index).second) {
     return fail(ErrorCode::kInvalidInput, "duplicate or zero-numbered vault entry {}_{}",
                 entry.label, entry.number);
   }
   if (!by_placeholder_.emplace(number_key(entry.label, entry.number), index).second) {
     by_value_.erase(value_key(entry.label, entry.canonical));
-    return fail(ErrorCode::kInvalidInput, "duplicate vault entry {}_{}", entry.label,
-                entry.number);
+    return fail(ErrorCode::kInvalidInput, "duplicate vault entry {}_{}", entry.label, entry.number);
   }
   std::uint64_t& last = last_number_[entry.label];
   last = std::max(last, entry.number);
@@ -161,8 +161,8 @@ Result<Vault> Vault::parse_contents(std::string_view plain, std::string_view sou
   }
   for (std::uint64_t i = 0; i < count; ++i) {
     VaultEntry entry;
-    if (!reader.field(entry.label) || !reader.u64(entry.number) ||
-        !reader.field(entry.canonical) || !reader.field(entry.original)) {
+    if (!reader.field(entry.label) || !reader.u64(entry.number) || !reader.field(entry.canonical) ||
+        !reader.field(entry.original)) {
       return fail(ErrorCode::kInvalidInput, "{}: malformed vault entry {}", source, i);
     }
     CHITIN_RETURN_IF_ERROR(vault.insert(std::move(entry)));
