@@ -104,6 +104,24 @@ Result<void> for_each_block(
   return {};
 }
 
+struct Loaded {
+  Installation installation;
+  std::unique_ptr<privacy::Detector> detector;
+};
+
+// The installation (if any) and a detector with its user types; nullopt after printing why.
+std::optional<Loaded> load(const CommandContext& context, const Options& options) {
+  auto installation = find_installation(context);
+  auto detector = installation
+                      ? make_detector(*installation, options)
+                      : Result<std::unique_ptr<privacy::Detector>>(fail(installation.error()));
+  if (!detector) {
+    print_error(detector.error());
+    return std::nullopt;
+  }
+  return Loaded{std::move(*installation), std::move(*detector)};
+}
+
 std::string fingerprint(std::string_view text, const privacy::VaultKey& key) {
   std::array<std::uint8_t, 16> out{};
   crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()),
@@ -112,24 +130,21 @@ std::string fingerprint(std::string_view text, const privacy::VaultKey& key) {
 }
 
 int run_scan(const CommandContext& context, const Options& options) {
-  auto installation = find_installation(context);
-  auto detector = installation
-                      ? make_detector(*installation, options)
-                      : Result<std::unique_ptr<privacy::Detector>>(fail(installation.error()));
-  if (!detector) {
-    print_error(detector.error());
+  auto loaded = load(context, options);
+  if (!loaded) {
     return kExitUsage;
   }
+  auto& [installation, detector] = *loaded;
   // Fingerprints are keyed, so a phone number cannot be found by hashing guesses: with the
   // installation's vault key they are comparable across runs, else only within this run.
   privacy::VaultKey key{};
-  if (installation->paths) {
-    auto loaded = privacy::load_or_create_vault_key(installation->paths->keys_dir());
-    if (!loaded) {
-      print_error(loaded.error());
+  if (installation.paths) {
+    auto installation_vault_key = privacy::load_or_create_vault_key(installation.paths->keys_dir());
+    if (!installation_vault_key) {
+      print_error(installation_vault_key.error());
       return kExitProblem;
     }
-    key = *loaded;
+    key = *installation_vault_key;
   } else {
     randombytes_buf(key.data(), key.size());
   }
@@ -139,9 +154,9 @@ int run_scan(const CommandContext& context, const Options& options) {
   }
   auto scanned = for_each_block(
       options.input, [&](std::string_view block, std::size_t offset) -> Result<void> {
-        const auto entities = CHITIN_TRY((*detector)->detect(block));
+        const auto entities = CHITIN_TRY(detector->detect(block));
         for (const privacy::Entity& entity : entities) {
-          const privacy::EntityType& type = (*detector)->types()[entity.type];
+          const privacy::EntityType& type = detector->types()[entity.type];
           const std::string hash =
               fingerprint(block.substr(entity.start, entity.end - entity.start), key);
           if (options.json) {
@@ -182,18 +197,15 @@ Result<privacy::VaultKey> installation_key(const Installation& installation) {
 }
 
 int run_redact(const CommandContext& context, const Options& options) {
-  auto installation = find_installation(context);
-  auto detector = installation
-                      ? make_detector(*installation, options)
-                      : Result<std::unique_ptr<privacy::Detector>>(fail(installation.error()));
-  if (!detector) {
-    print_error(detector.error());
+  auto loaded = load(context, options);
+  if (!loaded) {
     return kExitUsage;
   }
+  auto& [installation, detector] = *loaded;
   privacy::Vault vault;
   privacy::VaultKey key{};
   if (!options.vault.empty()) {
-    auto loaded_key = installation_key(*installation);
+    auto loaded_key = installation_key(installation);
     if (!loaded_key) {
       print_error(loaded_key.error());
       return kExitUsage;
@@ -201,15 +213,15 @@ int run_redact(const CommandContext& context, const Options& options) {
     key = *loaded_key;
     // An existing vault is extended, so one session's placeholders stay stable across calls.
     if (::access(options.vault.c_str(), F_OK) == 0) {
-      auto loaded = privacy::Vault::load(options.vault, key);
-      if (!loaded) {
-        print_error(loaded.error());
+      auto existing = privacy::Vault::load(options.vault, key);
+      if (!existing) {
+        print_error(existing.error());
         return kExitProblem;
       }
-      vault = std::move(*loaded);
+      vault = std::move(*existing);
     }
   }
-  privacy::Redactor redactor(**detector, vault);
+  privacy::Redactor redactor(*detector, vault);
   auto redacted =
       for_each_block(options.input, [&](std::string_view block, std::size_t) -> Result<void> {
         const std::string out = CHITIN_TRY(redactor.redact(block));
@@ -262,17 +274,14 @@ int run_types(const CommandContext& context, const Options& options) {
     }
     return kExitOk;
   }
-  auto installation = find_installation(context);
-  auto detector = installation
-                      ? make_detector(*installation, options)
-                      : Result<std::unique_ptr<privacy::Detector>>(fail(installation.error()));
-  if (!detector) {
-    print_error(detector.error());
+  auto loaded = load(context, options);
+  if (!loaded) {
     return kExitUsage;
   }
+  auto& [installation, detector] = *loaded;
   nlohmann::json all = nlohmann::json::array();
   std::size_t builtin = 0;
-  for (const privacy::EntityType& type : (*detector)->types()) {
+  for (const privacy::EntityType& type : detector->types()) {
     builtin += type.builtin ? 1 : 0;
     if (options.json) {
       all.push_back({{"id", type.id},
@@ -295,7 +304,7 @@ int run_types(const CommandContext& context, const Options& options) {
   if (options.json) {
     fmt::print("{}\n", all.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
-    fmt::print("{} types ({} built in)\n", (*detector)->types().size(), builtin);
+    fmt::print("{} types ({} built in)\n", detector->types().size(), builtin);
   }
   return kExitOk;
 }

@@ -4,6 +4,7 @@
 #include <array>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "privacy/database_cache.h"
 #include "privacy/detector_impl.h"
@@ -31,6 +32,8 @@ constexpr std::size_t kNegativeBefore = 24;
 // Pattern matches kept per detect() call before it fails closed (a flood of digits makes
 // every numeric pattern match at every position; memory must stay bounded).
 constexpr std::size_t kMaxRawMatches = 4'000'000;
+// Longest match of a type that requires context (dates of birth, IDs with separators).
+constexpr std::size_t kMaxContextualMatchBytes = 64;
 
 std::string escape_literal(std::string_view text) {
   std::string out;
@@ -126,6 +129,7 @@ struct ScanContext {
   const Detector::Impl* impl;
   std::vector<Raw> raws;
   std::vector<LexiconHit> hits;
+  std::size_t window_start = 0;  // offset of the window being scanned (context database)
   bool overflow = false;
 };
 
@@ -145,6 +149,19 @@ int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to
   }
   scan.raws.push_back(Raw{scan.impl->pattern_type[id], static_cast<std::size_t>(from),
                           static_cast<std::size_t>(to)});
+  return 0;
+}
+
+int on_context_match(unsigned id, unsigned long long from, unsigned long long to,
+                     unsigned /*flags*/, void* context) {
+  auto& scan = *static_cast<ScanContext*>(context);
+  if (scan.raws.size() >= kMaxRawMatches) {
+    scan.overflow = true;
+    return 1;
+  }
+  scan.raws.push_back(Raw{scan.impl->context_pattern_type[id],
+                          scan.window_start + static_cast<std::size_t>(from),
+                          scan.window_start + static_cast<std::size_t>(to)});
   return 0;
 }
 
@@ -409,22 +426,45 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   std::vector<std::string>& expressions = builtin.expressions;
   std::vector<unsigned>& flags = builtin.flags;
   std::vector<unsigned>& ids = builtin.ids;
+  PatternSet contextual;
+  std::set<std::string> context_words;
   for (std::size_t i = 0; i < catalog.size(); ++i) {
-    if (catalog[i].pattern.empty()) {
+    const EntityType& type = catalog[i];
+    if (type.pattern.empty()) {
+      continue;
+    }
+    const unsigned flag = HS_FLAG_SOM_LEFTMOST | (type.caseless ? HS_FLAG_CASELESS : 0U);
+    if (type.context_required && !type.context.empty()) {
+      contextual.ids.push_back(static_cast<unsigned>(impl->context_pattern_type.size()));
+      impl->context_pattern_type.push_back(static_cast<std::uint32_t>(i));
+      contextual.expressions.push_back(type.pattern);
+      contextual.flags.push_back(flag);
+      context_words.insert(type.context.begin(), type.context.end());
+      impl->context_window = std::max<std::size_t>(
+          impl->context_window, std::max(type.context_before, type.context_after));
       continue;
     }
     ids.push_back(static_cast<unsigned>(impl->pattern_type.size()));
     impl->pattern_type.push_back(static_cast<std::uint32_t>(i));
-    expressions.push_back(catalog[i].pattern);
-    flags.push_back(HS_FLAG_SOM_LEFTMOST | (catalog[i].caseless ? HS_FLAG_CASELESS : 0U));
+    expressions.push_back(type.pattern);
+    flags.push_back(flag);
   }
+  // Room for the longest contextual match beyond the context distance.
+  impl->context_window += kMaxContextualMatchBytes;
   impl->literal_base = static_cast<std::uint32_t>(impl->pattern_type.size());
-  for (const LexiconLiteral& literal : text_model().literals) {
+  auto add_literal = [&](const std::string& text, LexiconKind kind, unsigned flag) {
     ids.push_back(static_cast<unsigned>(impl->literal_base + impl->literal_kind.size()));
-    impl->literal_kind.push_back(literal.kind);
-    impl->literal_length.push_back(static_cast<std::uint32_t>(literal.text.size()));
-    expressions.push_back(escape_literal(literal.text));
-    flags.push_back(0);
+    impl->literal_kind.push_back(kind);
+    impl->literal_length.push_back(static_cast<std::uint32_t>(text.size()));
+    expressions.push_back(escape_literal(text));
+    flags.push_back(flag);
+  };
+  for (const LexiconLiteral& literal : text_model().literals) {
+    add_literal(literal.text, literal.kind, 0);
+  }
+  // Context words match case-insensitively, as has_context() compares them.
+  for (const std::string& word : context_words) {
+    add_literal(word, LexiconKind::kContextWord, HS_FLAG_CASELESS);
   }
   const Impl* raw_impl = impl.get();
   builtin.describe = [&](unsigned index) {
@@ -433,6 +473,10 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
                : "lexicon literal " + std::to_string(index);
   };
   impl->database = CHITIN_TRY(load_or_compile(builtin, options.cache_dir));
+  contextual.describe = [&](unsigned index) {
+    return "built-in type " + catalog[raw_impl->context_pattern_type[index]].id;
+  };
+  impl->context_database = CHITIN_TRY(load_or_compile(contextual, options.cache_dir));
   if (!user_expressions.empty()) {
     const PatternSet user{user_expressions, user_flags, user_ids, [&](unsigned index) {
                             return fmt::format(
@@ -463,6 +507,7 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
   if (!scratch) {
     hs_scratch_t* raw = nullptr;
     if (hs_alloc_scratch(impl.database.get(), &raw) != HS_SUCCESS ||
+        hs_alloc_scratch(impl.context_database.get(), &raw) != HS_SUCCESS ||
         (impl.user_database && hs_alloc_scratch(impl.user_database.get(), &raw) != HS_SUCCESS)) {
       hs_free_scratch(raw);
       return fail(ErrorCode::kInternal, "cannot allocate Vectorscan scratch space");
@@ -477,6 +522,31 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
     status = hs_scan(impl.user_database.get(), text.data(), length, 0, scratch.get(), on_user_match,
                      &scan);
   }
+  std::sort(scan.hits.begin(), scan.hits.end(), [](const LexiconHit& a, const LexiconHit& b) {
+    return a.start != b.start ? a.start < b.start : a.end > b.end;
+  });
+  // Types that need a context word: scan only the merged windows around those words.
+  std::vector<std::pair<std::size_t, std::size_t>> windows;
+  for (const LexiconHit& hit : scan.hits) {
+    if (hit.kind != LexiconKind::kContextWord) {
+      continue;
+    }
+    const std::size_t from = hit.start > impl.context_window ? hit.start - impl.context_window : 0;
+    const std::size_t to = std::min(text.size(), hit.end + impl.context_window);
+    if (!windows.empty() && from <= windows.back().second) {
+      windows.back().second = std::max(windows.back().second, to);
+    } else {
+      windows.emplace_back(from, to);
+    }
+  }
+  for (const auto& [from, to] : windows) {
+    if (status != HS_SUCCESS) {
+      break;
+    }
+    scan.window_start = from;
+    status = hs_scan(impl.context_database.get(), text.data() + from,
+                     static_cast<unsigned>(to - from), 0, scratch.get(), on_context_match, &scan);
+  }
   {
     const std::lock_guard lock(impl.scratch_mu);
     impl.scratch_pool.push_back(std::move(scratch));
@@ -490,9 +560,6 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
   if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED) {
     return fail(ErrorCode::kInternal, "Vectorscan scan failed with status {}", status);
   }
-  std::sort(scan.hits.begin(), scan.hits.end(), [](const LexiconHit& a, const LexiconHit& b) {
-    return a.start != b.start ? a.start < b.start : a.end > b.end;
-  });
 
   std::vector<Entity> entities;
   // Pattern candidates: for each (type, start), the longest end that passes wins.

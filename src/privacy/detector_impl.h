@@ -26,6 +26,7 @@ enum class LexiconKind : std::uint8_t {
   kNameBeforeWeak,  // often before a name (给, 跟, 我妈叫): only name-like characters count
   kNameAfterWeak,   // often after a name (和, 也, 主持): only name-like characters count
   kOrgBoundary,     // an organisation name follows: 加入, 就职于, 公司名称
+  kContextWord,  // a context word of a type that requires one: scan the window around it
 };
 
 struct LexiconHit {
@@ -72,6 +73,12 @@ struct Detector::Impl {
   std::uint32_t literal_base = 0;
   std::vector<LexiconKind> literal_kind;
   std::vector<std::uint32_t> literal_length;
+  // Types that require a context word are not in `database`: their shapes (bare 9-digit
+  // numbers...) match everywhere. Their context words are literals in `database`, and this
+  // database runs only over the windows around them.
+  HsDatabase context_database;
+  std::vector<std::uint32_t> context_pattern_type;
+  std::size_t context_window = 0;  // bytes either side of a context word
   HsDatabase user_database;  // user patterns (may be null)
   std::vector<std::uint32_t> user_pattern_type;
   Dictionary dictionary;  // user dictionaries; term type = type index

@@ -65,10 +65,30 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
                              const std::function<void(const PlaceholderToken&)>& on_token) {
   std::size_t at = 0;
   while (at < text.size()) {
-    // Cheap prefilter: tokens end in a digit run.
+    // Prefilter: a token ends in a digit run preceded by '_', ' ', '-' or a fullwidth '＿'
+    // (EF BC BF); skip quickly to the next digit (ASCII, or fullwidth EF BC 90-99).
+    while (at < text.size()) {
+      const auto c = static_cast<unsigned char>(text[at]);
+      if ((c >= '0' && c <= '9') || c == 0xEF) {
+        break;
+      }
+      ++at;
+    }
+    if (at >= text.size()) {
+      break;
+    }
     const auto [folded, width] = label_char_at(text, at);
     if (width == 0 || !is_digit_char(folded)) {
       at += width == 0 ? 1 : width;
+      continue;
+    }
+    if (at == 0 || (text[at - 1] != '_' && text[at - 1] != ' ' && text[at - 1] != '-' &&
+                    static_cast<unsigned char>(text[at - 1]) != 0xBF)) {
+      // Not after a separator: skip the rest of this digit run.
+      while (at < text.size() && label_char_at(text, at).second != 0 &&
+             is_digit_char(label_char_at(text, at).first)) {
+        at += label_char_at(text, at).second;
+      }
       continue;
     }
     const std::size_t digits_start = at;

@@ -101,8 +101,7 @@ bool cn_mobile(std::string_view match) {
 bool cn_landline(std::string_view match) {
   std::string digits = digits_only(match);
   if (digits.starts_with("86") && !digits.starts_with("860")) {
-    digits.insert(0, "0");
-    digits.erase(1, 2);
+    digits = "0" + digits.substr(2);  // +86 10 ... is 010 ...
   }
   if (digits.size() < 10 || digits.size() > 12 || digits[0] != '0' || digits[1] == '0') {
     return false;
