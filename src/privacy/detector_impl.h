@@ -26,7 +26,7 @@ enum class LexiconKind : std::uint8_t {
   kNameBeforeWeak,  // often before a name (给, 跟, 我妈叫): only name-like characters count
   kNameAfterWeak,   // often after a name (和, 也, 主持): only name-like characters count
   kOrgBoundary,     // an organisation name follows: 加入, 就职于, 公司名称
-  kContextWord,  // a context word of a type that requires one: scan the window around it
+  kContextWord,     // a context word of a type that requires one: scan the window around it
 };
 
 struct LexiconHit {
@@ -79,7 +79,7 @@ struct Detector::Impl {
   HsDatabase context_database;
   std::vector<std::uint32_t> context_pattern_type;
   std::size_t context_window = 0;  // bytes either side of a context word
-  HsDatabase user_database;  // user patterns (may be null)
+  HsDatabase user_database;        // user patterns (may be null)
   std::vector<std::uint32_t> user_pattern_type;
   Dictionary dictionary;  // user dictionaries; term type = type index
   std::uint32_t person_type = 0;
