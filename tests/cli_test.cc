@@ -51,10 +51,10 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, PlannedCommandsSayTheyAreNotAvailable) {
-  auto run = chitin({"privacy", "scan"});
+  auto run = chitin({"secrets", "list"});
   EXPECT_EQ(run.status.code, 2);
   EXPECT_EQ(run.err,
-            "chitin: 'privacy' is not available in this build yet (it arrives with issue #6); "
+            "chitin: 'secrets' is not available in this build yet (it arrives with issue #9); "
             "nothing was done\n");
 }
 
