@@ -119,11 +119,14 @@ bool near_number_negative(std::string_view text, std::size_t start) {
   return false;
 }
 
+// 12 bytes: offsets fit in 32 bits (detect() takes at most kMaxDetectBytes), which keeps the
+// sort of millions of candidates in cache.
 struct Raw {
   std::uint32_t id;
-  std::size_t from;
-  std::size_t to;
+  std::uint32_t from;
+  std::uint32_t to;
 };
+static_assert(kMaxDetectBytes <= UINT32_MAX);
 
 struct ScanContext {
   const Detector::Impl* impl;
@@ -147,8 +150,8 @@ int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to
     scan.overflow = true;
     return 1;
   }
-  scan.raws.push_back(Raw{scan.impl->pattern_type[id], static_cast<std::size_t>(from),
-                          static_cast<std::size_t>(to)});
+  scan.raws.push_back(Raw{scan.impl->pattern_type[id], static_cast<std::uint32_t>(from),
+                          static_cast<std::uint32_t>(to)});
   return 0;
 }
 
@@ -160,8 +163,8 @@ int on_context_match(unsigned id, unsigned long long from, unsigned long long to
     return 1;
   }
   scan.raws.push_back(Raw{scan.impl->context_pattern_type[id],
-                          scan.window_start + static_cast<std::size_t>(from),
-                          scan.window_start + static_cast<std::size_t>(to)});
+                          static_cast<std::uint32_t>(scan.window_start + from),
+                          static_cast<std::uint32_t>(scan.window_start + to)});
   return 0;
 }
 
@@ -172,8 +175,8 @@ int on_user_match(unsigned id, unsigned long long from, unsigned long long to, u
     scan.overflow = true;
     return 1;
   }
-  scan.raws.push_back(Raw{scan.impl->user_pattern_type[id], static_cast<std::size_t>(from),
-                          static_cast<std::size_t>(to)});
+  scan.raws.push_back(Raw{scan.impl->user_pattern_type[id], static_cast<std::uint32_t>(from),
+                          static_cast<std::uint32_t>(to)});
   return 0;
 }
 
@@ -515,6 +518,8 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
     scratch.reset(raw);
   }
   ScanContext scan{&impl, {}, {}};
+  scan.raws.reserve(text.size() / 16);  // typical candidate density; avoids regrowth copies
+  scan.hits.reserve(text.size() / 32);
   const auto length = static_cast<unsigned>(text.size());
   hs_error_t status =
       hs_scan(impl.database.get(), text.data(), length, 0, scratch.get(), on_builtin_match, &scan);

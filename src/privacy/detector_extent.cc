@@ -79,6 +79,25 @@ bool address_stop(std::string_view text, std::size_t end) {
   return kStops.find(c) != std::string_view::npos && kStops.find(c) % 3 == 0;
 }
 
+// Hits are sorted by start; these find them without walking the whole list (a 1 MiB block of
+// Chinese text has hundreds of thousands).
+std::span<const LexiconHit>::iterator first_hit_from(std::span<const LexiconHit> hits,
+                                                     std::size_t from) {
+  return std::lower_bound(hits.begin(), hits.end(), from,
+                          [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+}
+
+bool org_boundary_ends_at(std::span<const LexiconHit> hits, std::size_t end) {
+  constexpr std::size_t kLongestCue = 64;  // bytes; the cue words are a few characters
+  for (auto it = first_hit_from(hits, end > kLongestCue ? end - kLongestCue : 0);
+       it != hits.end() && it->start < end; ++it) {
+    if (it->kind == LexiconKind::kOrgBoundary && it->end == end) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Walks left from `start` over Han characters and ASCII letters (at most `limit`
 // characters), stopping at stop characters and organisation boundary cues.
 std::size_t walk_left(std::string_view text, std::size_t start, std::size_t limit,
@@ -89,10 +108,7 @@ std::size_t walk_left(std::string_view text, std::size_t start, std::size_t limi
       if (address_stop(text, start)) {
         break;
       }
-      const bool boundary = std::any_of(hits.begin(), hits.end(), [&](const LexiconHit& h) {
-        return h.kind == LexiconKind::kOrgBoundary && h.end == start;
-      });
-      if (boundary) {
+      if (org_boundary_ends_at(hits, start)) {
         break;
       }
       start -= 3;
@@ -116,11 +132,10 @@ std::size_t walk_left(std::string_view text, std::size_t start, std::size_t limi
 // Earliest admin-area hit inside [start, end): addresses and company names usually begin
 // with their province or city.
 std::size_t first_admin(std::span<const LexiconHit> hits, std::size_t start, std::size_t end) {
-  for (const LexiconHit& hit : hits) {
-    if (hit.start >= start && hit.start < end &&
-        (hit.kind == LexiconKind::kProvince || hit.kind == LexiconKind::kCity ||
-         hit.kind == LexiconKind::kDistrict)) {
-      return hit.start;
+  for (auto it = first_hit_from(hits, start); it != hits.end() && it->start < end; ++it) {
+    if (it->kind == LexiconKind::kProvince || it->kind == LexiconKind::kCity ||
+        it->kind == LexiconKind::kDistrict) {
+      return it->start;
     }
   }
   return end;
