@@ -227,15 +227,17 @@ int run_redact(const CommandContext& context, const Options& options) {
         const std::string out = CHITIN_TRY(redactor.redact(block));
         return sys::write_all(STDOUT_FILENO, out);
       });
-  if (!redacted) {
-    print_error(redacted.error());
-    return exit_code_for(redacted.error());
-  }
-  if (!options.vault.empty()) {
+  // Saved even when a later block failed: placeholders already written must keep their
+  // meaning, or the next call would number other values with them.
+  if (!options.vault.empty() && vault.size() > 0) {
     if (auto saved = vault.save(options.vault, key); !saved) {
       print_error(saved.error());
       return kExitProblem;
     }
+  }
+  if (!redacted) {
+    print_error(redacted.error());
+    return exit_code_for(redacted.error());
   }
   return kExitOk;
 }

@@ -93,9 +93,10 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
     }
     // The word must belong to this match: no other number between them ("生于1990-01-01，
     // 预约日期2025-03-01": the second date is not a birth date).
-    const std::string lower_near = ascii_lowercase(near);
-    const std::size_t at = lower_near.rfind(ascii_lowercase(word));
     const std::size_t match_in_near = start - static_cast<std::size_t>(near.data() - text.data());
+    // Only words before the match count here (the nearest one).
+    const std::string lower_near = ascii_lowercase(near.substr(0, match_in_near));
+    const std::size_t at = lower_near.rfind(ascii_lowercase(word));
     if (at == std::string::npos || at + word.size() > match_in_near) {
       continue;
     }
@@ -109,11 +110,26 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
   return false;
 }
 
-bool near_number_negative(std::string_view text, std::size_t start) {
+// A negative word (order, 编号...) before a number: within kNegativeBefore bytes for weak
+// numbers, or right in front (at most kNegativeAdjacent bytes between) for numbers with a
+// checksum. ASCII words must stand alone ("ref" is not in "refund").
+bool near_number_negative(std::string_view text, std::size_t start, bool weak) {
+  constexpr std::size_t kNegativeAdjacent = 6;
   const std::string_view near = window(text, start, start, kNegativeBefore, 0);
+  const std::string lower = ascii_lowercase(near);
   for (std::string_view word : kNumberNegatives) {
-    if (contains_folded(near, word)) {
-      return true;
+    for (std::size_t at = lower.find(word); at != std::string::npos;
+         at = lower.find(word, at + 1)) {
+      const std::size_t end = at + word.size();
+      const bool ascii = is_ascii_alpha(static_cast<unsigned char>(word.front()));
+      if (ascii &&
+          ((at > 0 && is_ascii_alpha(static_cast<unsigned char>(lower[at - 1]))) ||
+           (end < lower.size() && is_ascii_alpha(static_cast<unsigned char>(lower[end]))))) {
+        continue;
+      }
+      if (weak || near.size() - end <= kNegativeAdjacent) {
+        return true;
+      }
     }
   }
   return false;
@@ -605,7 +621,7 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
       const bool numeric = type.weak_number || type.canonical == Canonical::kDigits ||
                            type.canonical == Canonical::kCnMobile ||
                            (type.canonical == Canonical::kAlnum && type.label != "IBAN");
-      if (numeric && !context && near_number_negative(text, start)) {
+      if (numeric && !context && near_number_negative(text, start, type.weak_number)) {
         continue;
       }
       // Context raises confidence; for a type that requires it, enough to beat a shape-only

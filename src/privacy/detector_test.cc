@@ -50,6 +50,21 @@ TEST(DetectorTest, ContextWordsDecideWeakShapes) {
   EXPECT_THAT(found("生于1990-03-07，预约日期2025-03-01"), ElementsAre("DATE_OF_BIRTH:1990-03-07"));
 }
 
+TEST(DetectorTest, NegativeWordsAreWholeWordsAndSpareChecksummedNumbers) {
+  EXPECT_THAT(found("Please refund 4111 1111 1111 1111 today"),
+              ElementsAre("CARD_VISA:4111 1111 1111 1111"));
+  EXPECT_THAT(found("the order was paid with 4111 1111 1111 1111"),
+              ElementsAre("CARD_VISA:4111 1111 1111 1111"));
+  EXPECT_TRUE(found("order #4111111111111111").empty());  // right in front: an order number
+  EXPECT_THAT(found("DOB 1990-01-01 (DOB)"), ElementsAre("DATE_OF_BIRTH:1990-01-01"));
+}
+
+TEST(DetectorTest, NameCoreferencesStayWholeWords) {
+  // "Li" found after a title is searched again elsewhere, but not inside "Linux".
+  EXPECT_THAT(found("Dr. Li signed it. Linux users asked Li."),
+              ElementsAre("PERSON:Li", "PERSON:Li"));
+}
+
 TEST(DetectorTest, ProviderSecretsAndTokens) {
   EXPECT_THAT(found("key AKIAIOSFODNN7EXAMPLE here"),
               ElementsAre("SECRET_AWS_ACCESS_KEY_ID:AKIAIOSFODNN7EXAMPLE"));

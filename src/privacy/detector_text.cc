@@ -179,16 +179,28 @@ std::size_t skip_separators(std::string_view text, std::size_t at) {
   return at;
 }
 
+// Other occurrences of the names found. ASCII names must stand as words ("Li" is not in
+// "Linux"); at most kMaxCoreferenceNames names are searched per call, so a text made of
+// thousands of distinct names stays linear.
 void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Entity>& out,
                       std::size_t first_new) {
+  constexpr std::size_t kMaxCoreferenceNames = 64;
   std::set<std::string_view> names;
-  for (std::size_t i = first_new; i < out.size(); ++i) {
+  for (std::size_t i = first_new; i < out.size() && names.size() < kMaxCoreferenceNames; ++i) {
     names.insert(text.substr(out[i].start, out[i].end - out[i].start));
   }
   for (std::string_view name : names) {
+    const bool ascii_edges = is_ascii_alnum(static_cast<unsigned char>(name.front())) ||
+                             is_ascii_alnum(static_cast<unsigned char>(name.back()));
     for (std::size_t at = text.find(name); at != std::string_view::npos;
          at = text.find(name, at + name.size())) {
-      out.push_back(Entity{type, at, at + name.size(), kCoreferenceScore});
+      const std::size_t end = at + name.size();
+      if (ascii_edges &&
+          ((at > 0 && is_ascii_alnum(static_cast<unsigned char>(text[at - 1]))) ||
+           (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))))) {
+        continue;
+      }
+      out.push_back(Entity{type, at, end, kCoreferenceScore});
     }
   }
 }

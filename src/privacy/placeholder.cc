@@ -172,7 +172,18 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
     }
     // Without brackets only the form we emit, upper case with '_', counts: "card 5523" or a
     // variable "ip_1" in code is not a placeholder.
-    const bool bracketed = start != label_start || end != digits_end;
+    // Relaxed forms (other case, "LABEL 1") need a bracket on both sides; one bracket alone
+    // is ordinary punctuation ("[Emergency Contact Person 1]" is not PERSON_1).
+    const bool opened = start != label_start;
+    const bool closed = end != digits_end;
+    if (opened != closed) {
+      if (!underscore || case_changed) {
+        continue;
+      }
+      start = label_start;  // a lone bracket is not part of the token
+      end = digits_end;
+    }
+    const bool bracketed = opened && closed;
     if (!bracketed && (!underscore || case_changed)) {
       continue;
     }
@@ -182,10 +193,22 @@ void find_placeholder_tokens(std::string_view text, char before, bool complete,
     // A bracket delimits the token by itself; a bare edge must not touch a word character.
     const char left = start > 0 ? text[start - 1] : before;
     const char right = end < text.size() ? text[end] : 0;
+    // A bare token must not touch a word character, nor one of our own brackets: redaction
+    // puts placeholders next to input text, and "EMAIL_1⟦URL_1⟧" must not make EMAIL_1 one.
     const bool left_open = start == label_start;
     const bool right_open = end == digits_end;
-    if ((left_open && (is_ascii_alnum(static_cast<unsigned char>(left)) || left == '_')) ||
-        (right_open && (is_ascii_alnum(static_cast<unsigned char>(right)) || right == '_'))) {
+    const auto touches_bracket = [&](bool left_side) {
+      if (left_side) {
+        return start >= 3 && (text.substr(start - 3, 3) == kOpenBracket ||
+                              text.substr(start - 3, 3) == kCloseBracket);
+      }
+      return text.substr(end).starts_with(kOpenBracket) ||
+             text.substr(end).starts_with(kCloseBracket);
+    };
+    if ((left_open && (is_ascii_alnum(static_cast<unsigned char>(left)) || left == '_' ||
+                       touches_bracket(true))) ||
+        (right_open && (is_ascii_alnum(static_cast<unsigned char>(right)) || right == '_' ||
+                        touches_bracket(false)))) {
       continue;
     }
     on_token(PlaceholderToken{start, end, std::move(label), number});

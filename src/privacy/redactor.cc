@@ -40,12 +40,7 @@ std::string canonical_value(const EntityType& type, std::string_view text) {
   return folded;
 }
 
-Redactor::Redactor(const Detector& detector, Vault& vault) : detector_(detector), vault_(vault) {
-  labels_.emplace(kLiteralLabel);
-  for (const EntityType& type : detector.types()) {
-    labels_.insert(type.label);
-  }
-}
+Redactor::Redactor(const Detector& detector, Vault& vault) : detector_(detector), vault_(vault) {}
 
 Result<std::string> Redactor::redact(std::string_view text, std::vector<Entity>* found) {
   std::vector<Entity> entities = CHITIN_TRY(detector_.detect(text));
@@ -55,10 +50,10 @@ Result<std::string> Redactor::redact(std::string_view text, std::vector<Entity>*
     std::size_t end;
   };
   std::vector<Escape> escapes;
+  // Every placeholder-shaped token is escaped, whatever its label: the vault may hold labels
+  // this detector does not know (types from an earlier call), and LITERAL restores exactly.
   find_placeholder_tokens(text, 0, true, [&](const PlaceholderToken& token) {
-    if (labels_.contains(token.label)) {
-      escapes.push_back(Escape{token.start, token.end});
-    }
+    escapes.push_back(Escape{token.start, token.end});
   });
   std::string out;
   out.reserve(text.size() + text.size() / 8);
@@ -79,6 +74,14 @@ Result<std::string> Redactor::redact(std::string_view text, std::vector<Entity>*
       start = escapes[next_escape].start;
       end = escapes[next_escape].end;
       ++next_escape;
+      // An entity that overlaps the look-alike is hidden with it: the union becomes one
+      // LITERAL, so no part of the entity is left in clear.
+      for (std::size_t e = next_entity; e < entities.size() && entities[e].start < end; ++e) {
+        end = std::max(end, entities[e].end);
+      }
+      while (next_escape < escapes.size() && escapes[next_escape].start < end) {
+        end = std::max(end, escapes[next_escape++].end);
+      }
     } else {
       const Entity& entity = entities[next_entity++];
       start = entity.start;

@@ -29,7 +29,6 @@ class Redactor {
  private:
   const Detector& detector_;
   Vault& vault_;
-  std::unordered_set<std::string> labels_;  // every label restore would recognise
 };
 
 }  // namespace chitin::privacy

@@ -68,6 +68,10 @@ std::string RestoreStream::emit(std::size_t upto, bool complete) {
   std::string out = restore_prefix(pending_, cut, before_, complete, vault_);
   if (cut > 0) {
     before_ = pending_[cut - 1];
+    // A fullwidth letter or digit before the cut is a word character too.
+    if (cut >= 3 && static_cast<unsigned char>(pending_[cut - 3]) == 0xEF) {
+      before_ = 'A';
+    }
   }
   pending_.erase(0, cut);
   return out;

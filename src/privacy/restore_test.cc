@@ -70,6 +70,23 @@ TEST(RestoreTest, PlaceholderLookAlikesInTheInputAreEscaped) {
   EXPECT_EQ(restore("⟦EMAIL_1⟧", session.vault), "wang@example.com");
 }
 
+// Review findings: redaction must not create a restorable token next to a placeholder, a
+// lone bracket does not make a relaxed form count, look-alikes with other labels are escaped,
+// and an entity overlapping a look-alike is hidden with it.
+TEST(RestoreTest, RedactionNeverManufacturesARestorableToken) {
+  Session session;
+  session.redact("mail wang@example.com");
+  const std::string attack = "EMAIL_1https://u:p@h.example.io and [Card 4111 1111 1111 1111]";
+  const std::string redacted = session.redact(attack);
+  EXPECT_EQ(redacted.find("1111"), std::string::npos) << redacted;
+  EXPECT_EQ(restore(redacted, session.vault), attack);
+  EXPECT_EQ(restore("[Emergency Contact Email 1]", session.vault), "[Emergency Contact Email 1]");
+  const std::string other_label = "see ⟦CUSTOMER_1⟧ and MAX_3";
+  const std::string escaped = session.redact(other_label);
+  EXPECT_EQ(escaped.find("CUSTOMER_1"), std::string::npos) << escaped;
+  EXPECT_EQ(restore(escaped, session.vault), other_label);
+}
+
 TEST(RestoreTest, StreamingRestoreMatchesWholeRestoreAtEverySplit) {
   Session session;
   const std::string redacted = session.redact(kSample + " " + kSample);
@@ -150,6 +167,12 @@ TEST(StreamTest, CutsOnLinesAndNeverInsideAnOpenPemBlock) {
   EXPECT_EQ(buffer[cut - 1], '\n');
   const std::string no_breaks(kStreamBlockBytes + 10, 'x');
   EXPECT_EQ(stream_cut(no_breaks), kStreamBlockBytes);
+  // A placeholder-shaped token across the cut moves the cut before it.
+  std::string spaced(kStreamBlockBytes + 10, 'x');
+  const std::string token = "⟦EMAIL 1⟧";
+  spaced.replace(kStreamBlockBytes - 5, token.size(), token);
+  spaced[kStreamBlockBytes - 6] = ' ';
+  EXPECT_LE(stream_cut(spaced), kStreamBlockBytes - 5);
 }
 
 }  // namespace

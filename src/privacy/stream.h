@@ -13,5 +13,7 @@ inline constexpr std::size_t kStreamBlockBytes = 1U << 20;
 // Where to cut `buffer` (at least kStreamBlockBytes long): everything before the result is
 // processed now, the rest is carried into the next block. Never 0 for a full buffer.
 std::size_t stream_cut(std::string_view buffer);
+// The line/space/PEM rule alone, before moving off placeholder-shaped tokens.
+std::size_t raw_stream_cut(std::string_view buffer);
 
 }  // namespace chitin::privacy
