@@ -129,6 +129,17 @@ std::string fingerprint(std::string_view text, const privacy::VaultKey& key) {
   return hex_encode(out);
 }
 
+// The fingerprint key is derived from the vault key (keyed BLAKE2b of a fixed label), so
+// the vault key itself is used for nothing but vaults.
+privacy::VaultKey fingerprint_key(const privacy::VaultKey& vault_key) {
+  static constexpr std::string_view kLabel = "chitin privacy scan fingerprint v1";
+  privacy::VaultKey derived{};
+  crypto_generichash(derived.data(), derived.size(),
+                     reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(),
+                     vault_key.data(), vault_key.size());
+  return derived;
+}
+
 int run_scan(const CommandContext& context, const Options& options) {
   auto loaded = load(context, options);
   if (!loaded) {
@@ -144,7 +155,7 @@ int run_scan(const CommandContext& context, const Options& options) {
       print_error(installation_vault_key.error());
       return kExitProblem;
     }
-    key = *installation_vault_key;
+    key = fingerprint_key(*installation_vault_key);
   } else {
     randombytes_buf(key.data(), key.size());
   }
