@@ -164,7 +164,15 @@ try {
   failed = true;
 } finally {
   if (browser) await browser.close();
-  if (gateway) gateway.kill('SIGTERM');
-  rmSync(scratch, { recursive: true, force: true });
+  if (gateway && gateway.exitCode === null && gateway.signalCode === null) {
+    // Wait for the gateway to finish its shutdown (it writes its last audit records) before
+    // removing the directory under it; SIGKILL if it takes more than 5 s.
+    const exited = new Promise((resolve) => gateway.once('exit', resolve));
+    gateway.kill('SIGTERM');
+    const timer = setTimeout(() => gateway.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(scratch, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 }
 process.exit(failed ? 1 : 0);
