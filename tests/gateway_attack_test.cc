@@ -23,6 +23,7 @@
 #include "base/unique_fd.h"
 #include "gateway/server.h"
 #include "gateway/token_store.h"
+#include "support/audit_fixture.h"
 #include "support/temp_dir.h"
 
 namespace chitin::gateway {
@@ -106,15 +107,7 @@ class GatewayAttackTest : public ::testing::Test {
   }
 
   std::vector<std::string> audit_types() {
-    EXPECT_TRUE(log_->flush());
-    std::vector<std::string> types;
-    audit::LogFollower follower(paths_.audit_dir());
-    EXPECT_TRUE(follower.for_each_new([&](std::string_view line) {
-      if (auto record = audit::parse_record(line)) {
-        types.push_back(record->type);
-      }
-    }));
-    return types;
+    return chitin::testing::audit_record_types(*log_, paths_.audit_dir());
   }
   bool audited(const std::string& type) {
     const auto types = audit_types();

@@ -4,12 +4,12 @@
 
 #include <fcntl.h>
 #include <fmt/core.h>
-#include <sodium.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/crypto.h"
 #include "base/encoding.h"
 #include "base/unique_fd.h"
 #include "cli/command.h"
@@ -122,24 +122,6 @@ std::optional<Loaded> load(const CommandContext& context, const Options& options
   return Loaded{std::move(*installation), std::move(*detector)};
 }
 
-std::string fingerprint(std::string_view text, const privacy::VaultKey& key) {
-  std::array<std::uint8_t, 16> out{};
-  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()),
-                     text.size(), key.data(), key.size());
-  return hex_encode(out);
-}
-
-// The fingerprint key is derived from the vault key (keyed BLAKE2b of a fixed label), so
-// the vault key itself is used for nothing but vaults.
-privacy::VaultKey fingerprint_key(const privacy::VaultKey& vault_key) {
-  static constexpr std::string_view kLabel = "chitin privacy scan fingerprint v1";
-  privacy::VaultKey derived{};
-  crypto_generichash(derived.data(), derived.size(),
-                     reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(),
-                     vault_key.data(), vault_key.size());
-  return derived;
-}
-
 int run_scan(const CommandContext& context, const Options& options) {
   auto loaded = load(context, options);
   if (!loaded) {
@@ -155,9 +137,9 @@ int run_scan(const CommandContext& context, const Options& options) {
       print_error(installation_vault_key.error());
       return kExitProblem;
     }
-    key = fingerprint_key(*installation_vault_key);
+    key = *installation_vault_key;
   } else {
-    randombytes_buf(key.data(), key.size());
+    crypto::fill_random(key);
   }
   std::size_t count = 0;
   if (options.json) {
@@ -168,8 +150,8 @@ int run_scan(const CommandContext& context, const Options& options) {
         const auto entities = CHITIN_TRY(detector->detect(block));
         for (const privacy::Entity& entity : entities) {
           const privacy::EntityType& type = detector->types()[entity.type];
-          const std::string hash =
-              fingerprint(block.substr(entity.start, entity.end - entity.start), key);
+          const std::string hash = privacy::entity_fingerprint(
+              block.substr(entity.start, entity.end - entity.start), key);
           if (options.json) {
             const nlohmann::json item{{"type", type.id},
                                       {"label", type.label},

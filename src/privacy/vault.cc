@@ -183,6 +183,19 @@ Result<Vault> Vault::load(const std::string& path, const VaultKey& key) {
   return open_sealed(sealed, key, path);
 }
 
+std::string entity_fingerprint(std::string_view text, const VaultKey& vault_key) {
+  static constexpr std::string_view kLabel = "chitin privacy scan fingerprint v1";
+  VaultKey derived{};
+  crypto_generichash(derived.data(), derived.size(),
+                     reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(),
+                     vault_key.data(), vault_key.size());
+  std::array<std::uint8_t, 16> out{};
+  crypto_generichash(out.data(), out.size(), reinterpret_cast<const unsigned char*>(text.data()),
+                     text.size(), derived.data(), derived.size());
+  crypto::wipe(derived);
+  return hex_encode(out);
+}
+
 Result<VaultKey> load_or_create_vault_key(const std::string& keys_dir) {
   const std::string path = keys_dir + "/privacy-vault.key";
   VaultKey key{};

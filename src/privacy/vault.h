@@ -57,6 +57,11 @@ class Vault {
   std::unordered_map<std::string, std::uint64_t> last_number_;
 };
 
+// A keyed BLAKE2b-128 of an entity's text (hex), for reports that must not show the text:
+// keyed with a key derived from `vault_key` (never the vault key itself), so values cannot be
+// found by hashing guesses.
+std::string entity_fingerprint(std::string_view text, const VaultKey& vault_key);
+
 // The installation's vault key ($CHITIN_HOME/keys/privacy-vault.key, 0600), created on first
 // use.
 Result<VaultKey> load_or_create_vault_key(const std::string& keys_dir);

@@ -9,6 +9,7 @@
 #include "audit/record.h"
 #include "base/child_process.h"
 #include "config/config.h"
+#include "support/audit_fixture.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -68,15 +69,7 @@ class InstallerTest : public ::testing::Test {
   }
 
   std::vector<std::string> audit_types() {
-    EXPECT_TRUE(log_->flush());
-    std::vector<std::string> types;
-    audit::LogFollower follower(paths_.audit_dir());
-    EXPECT_TRUE(follower.for_each_new([&](std::string_view line) {
-      if (auto record = audit::parse_record(line)) {
-        types.push_back(record->type);
-      }
-    }));
-    return types;
+    return chitin::testing::audit_record_types(*log_, paths_.audit_dir());
   }
 
   TempDir dir_;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/reader.h"
+#include "audit/record.h"
 #include "audit/segments.h"
 #include "base/check.h"
 #include "base/encoding.h"
@@ -85,6 +87,18 @@ void AuditFixture::rechain(std::vector<std::string>& lines, std::size_t from) {
     lines[i] = encoded->line.substr(0, encoded->line.size() - 1);
     prev = encoded->hash;
   }
+}
+
+std::vector<std::string> audit_record_types(audit::AuditLog& log, const std::string& audit_dir) {
+  EXPECT_TRUE(log.flush());
+  std::vector<std::string> types;
+  audit::LogFollower follower(audit_dir);
+  EXPECT_TRUE(follower.for_each_new([&](std::string_view line) {
+    if (auto record = audit::parse_record(line)) {
+      types.push_back(record->type);
+    }
+  }));
+  return types;
 }
 
 }  // namespace chitin::testing

@@ -43,4 +43,7 @@ class AuditFixture {
   crypto::Ed25519KeyPair pair_;
 };
 
+// The event types of every record in the audit directory, in order (after flushing `log`).
+std::vector<std::string> audit_record_types(audit::AuditLog& log, const std::string& audit_dir);
+
 }  // namespace chitin::testing
