@@ -55,7 +55,9 @@ Result<bool> tighten(const std::string& path, mode_t mode) {
   return true;
 }
 
-std::string key_file(std::string_view header, std::span<const std::uint8_t> key) {
+}  // namespace
+
+std::string format_key_file(std::string_view header, std::span<const std::uint8_t> key) {
   return fmt::format("{}\n{}\n", header, base64_encode(key));
 }
 
@@ -78,8 +80,6 @@ Result<Bytes> read_key_file(const std::string& path, std::string_view header,
   }
   return std::move(*decoded);
 }
-
-}  // namespace
 
 Result<StatePaths> resolve_state_paths(const std::optional<std::string>& override_home) {
   std::string home;
@@ -148,7 +148,7 @@ Result<InitReport> init_state_dir(const StatePaths& paths) {
   }
   if (!secret_status) {
     crypto::Ed25519KeyPair pair = crypto::ed25519_generate();
-    std::string secret_text = key_file(kAuditSecretKeyHeader, pair.secret_key.bytes());
+    std::string secret_text = format_key_file(kAuditSecretKeyHeader, pair.secret_key.bytes());
     auto wrote_secret = sys::write_file_atomic(paths.audit_secret_key_file(), secret_text, 0600,
                                                sys::WriteMode::kCreateOnly);
     crypto::wipe(secret_text);
@@ -157,7 +157,7 @@ Result<InitReport> init_state_dir(const StatePaths& paths) {
                   paths.audit_secret_key_file());
     }
     CHITIN_TRY(sys::write_file_atomic(paths.audit_public_key_file(),
-                                      key_file(kAuditPublicKeyHeader, pair.public_key), 0600,
+                                      format_key_file(kAuditPublicKeyHeader, pair.public_key), 0600,
                                       sys::WriteMode::kCreateOnly));
     report.created.push_back(paths.audit_secret_key_file());
     report.created.push_back(paths.audit_public_key_file());

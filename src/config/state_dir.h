@@ -3,6 +3,7 @@
 // creates it with secure defaults. See docs/state-dir.md for the layout and file formats.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,12 @@ Result<void> require_initialised(const StatePaths& paths);
 Result<std::string> load_gateway_token(const StatePaths& paths);
 Result<crypto::Ed25519SecretKey> load_audit_secret_key(const StatePaths& paths);
 Result<crypto::Ed25519PublicKey> load_audit_public_key(const StatePaths& paths);
+
+// Key files (docs/state-dir.md): one header line, then base64 of the raw key. Reading checks
+// the header and the exact key length; the text is wiped after use.
+std::string format_key_file(std::string_view header, std::span<const std::uint8_t> key);
+Result<Bytes> read_key_file(const std::string& path, std::string_view header,
+                            std::size_t key_bytes);
 
 // File formats (docs/state-dir.md): one header line, then base64 of the raw key.
 inline constexpr std::string_view kAuditSecretKeyHeader = "chitin audit key v1: ed25519 secret";

@@ -1,0 +1,58 @@
+#pragma once
+// Finds stored secret values in outgoing text: as written and in the encodings a script or a
+// model would use to smuggle them (base64 and base64url at every byte alignment, so a value
+// inside a larger encoded blob such as HTTP Basic credentials is found; hex in either case;
+// percent-encoding; JSON string escaping; and the value split by whitespace). Used on egress
+// (a hit blocks the request) and on what is written to transcripts and logs (a hit is
+// redacted). Immutable after construction; thread-safe.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chitin::secrets {
+
+struct LeakHit {
+  std::string name;      // the secret's name (never its value)
+  std::string encoding;  // "raw", "base64", "base64url", "hex", "percent", "json", "split"
+  std::size_t start = 0;
+  std::size_t end = 0;  // in the scanned text; for "split", from the first to the last byte
+};
+
+struct NamedValue {
+  std::string name;
+  std::string value;
+};
+
+class LeakScanner {
+ public:
+  LeakScanner() = default;
+  explicit LeakScanner(const std::vector<NamedValue>& secrets);
+  LeakScanner(const LeakScanner&) = delete;
+  LeakScanner& operator=(const LeakScanner&) = delete;
+  LeakScanner(LeakScanner&&) noexcept = default;
+  LeakScanner& operator=(LeakScanner&&) noexcept = default;
+  ~LeakScanner();
+
+  [[nodiscard]] bool empty() const { return forms_.empty(); }
+  // Every occurrence, sorted by start (overlaps kept).
+  [[nodiscard]] std::vector<LeakHit> find_all(std::string_view text) const;
+  [[nodiscard]] std::optional<LeakHit> find(std::string_view text) const;
+  // `text` with every occurrence replaced by "[secret NAME redacted]".
+  [[nodiscard]] std::string redact(std::string_view text) const;
+
+ private:
+  struct Form {
+    std::string text;
+    std::size_t secret = 0;
+    const char* encoding = "raw";
+    bool caseless = false;  // hex: matched against the lower-cased text
+  };
+  std::vector<std::string> names_;
+  std::vector<std::string> values_;  // for the whitespace-split check
+  std::vector<Form> forms_;
+};
+
+}  // namespace chitin::secrets

@@ -1,0 +1,57 @@
+#include "secrets/leak_scanner.h"
+
+#include <gtest/gtest.h>
+
+#include "base/encoding.h"
+
+namespace chitin::secrets {
+namespace {
+
+const std::string kValue = "sk-live-Zq8+/x9T3kLm2";
+
+LeakScanner scanner() { return LeakScanner({{"openai", kValue}, {"other", "hunter2hunter2"}}); }
+
+std::string encoding_of(std::string_view text) {
+  const auto hit = scanner().find(text);
+  return hit ? hit->name + ":" + hit->encoding : "none";
+}
+
+TEST(LeakScanner, FindsTheValueAsWrittenAndEncoded) {
+  EXPECT_EQ(encoding_of("Authorization: Bearer " + kValue), "openai:raw");
+  EXPECT_EQ(encoding_of(base64_encode(as_bytes(kValue))), "openai:base64");
+  EXPECT_EQ(encoding_of("x-enc: " + hex_encode(as_bytes(kValue))), "openai:hex");
+  std::string upper_hex = hex_encode(as_bytes(kValue));
+  for (char& c : upper_hex) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  EXPECT_EQ(encoding_of(upper_hex), "openai:hex");
+  EXPECT_EQ(encoding_of("q=sk-live-Zq8%2B%2Fx9T3kLm2&x=1"), "openai:percent");
+  EXPECT_EQ(encoding_of("q=%73k-live-Zq8%2b%2fx9T3kLm2"), "openai:percent");
+  EXPECT_EQ(encoding_of(R"({"k":"sk-live-Zq8+\/x9T3kLm2"})"), "openai:json");
+  EXPECT_EQ(encoding_of("sk-live-Zq8+/x9 T3kL\nm2"), "openai:split");
+  EXPECT_EQ(encoding_of("nothing to see sk-live-Zq8+/x9T3kLm"), "none");
+}
+
+TEST(LeakScanner, FindsTheValueInsideALargerBase64BlobAtEveryAlignment) {
+  for (const std::string& prefix :
+       {std::string("user:"), std::string("user1:"), std::string("user12:"), std::string("")}) {
+    const std::string blob = prefix + kValue + ":suffix";
+    const std::string basic = "Basic " + base64_encode(as_bytes(blob));
+    EXPECT_EQ(encoding_of(basic), "openai:base64") << prefix;
+    std::string url = base64_encode(as_bytes(blob), Base64Variant::kUrlNoPadding);
+    EXPECT_NE(encoding_of(url), "none") << prefix;
+  }
+}
+
+TEST(LeakScanner, RedactsEveryOccurrence) {
+  const std::string text = "a " + kValue + " b " + base64_encode(as_bytes(kValue)) + " c";
+  const std::string redacted = scanner().redact(text);
+  EXPECT_EQ(redacted, "a [secret openai redacted] b [secret openai redacted] c");
+  EXPECT_EQ(scanner().redact("clean"), "clean");
+  EXPECT_EQ(scanner().redact("x hunter2 hunter2 y"), "x [secret other redacted] y");
+  EXPECT_TRUE(LeakScanner().empty());
+  EXPECT_FALSE(LeakScanner().find("anything"));
+}
+
+}  // namespace
+}  // namespace chitin::secrets
