@@ -51,11 +51,11 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
 }
 
 TEST_F(CliTest, PlannedCommandsSayTheyAreNotAvailable) {
-  auto run = chitin({"secrets", "list"});
+  auto run = chitin({"import-openclaw", "/tmp"});
   EXPECT_EQ(run.status.code, 2);
   EXPECT_EQ(run.err,
-            "chitin: 'secrets' is not available in this build yet (it arrives with issue #9); "
-            "nothing was done\n");
+            "chitin: 'import-openclaw' is not available in this build yet (it arrives with issue "
+            "#10); nothing was done\n");
 }
 
 TEST_F(CliTest, GatewayRefusesAPublicBindWithoutTlsAndSaysWhatToConfigure) {

@@ -2,12 +2,17 @@
 
 #include <fmt/core.h>
 
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
 #include "cli/command.h"
+#include "cli/secrets_access.h"
 #include "config/config.h"
 #include "config/state_dir.h"
+#include "secrets/store.h"
+#include "sys/file_ops.h"
 
 namespace chitin::cli {
 
@@ -33,6 +38,26 @@ Result<void> audit_init(const config::StatePaths& paths, const config::InitRepor
   return log->close();
 }
 
+// The secrets store, empty: protected by CHITIN_PASSPHRASE (Argon2id) when it is set, else by
+// a new key file.
+Result<void> init_secrets(const config::StatePaths& paths, config::InitReport& report) {
+  const secrets::StoreFiles files = store_files(paths);
+  if (CHITIN_TRY(secrets::Store::exists(files))) {
+    return {};
+  }
+  const bool had_key = CHITIN_TRY(sys::status_if_exists(files.key_file)).has_value();
+  std::optional<std::string> passphrase;
+  if (const char* phrase = std::getenv("CHITIN_PASSPHRASE"); phrase != nullptr) {
+    passphrase = phrase;
+  }
+  CHITIN_TRY(secrets::Store::create(files, passphrase));
+  report.created.push_back(files.store());
+  if (!passphrase && !had_key) {
+    report.created.push_back(files.key_file);
+  }
+  return {};
+}
+
 int run_init(const CommandContext& context) {
   auto paths = config::resolve_state_paths(context.global.home);
   if (!paths) {
@@ -43,6 +68,10 @@ int run_init(const CommandContext& context) {
   if (!report) {
     print_error(report.error());
     return exit_code_for(report.error());
+  }
+  if (auto secrets = init_secrets(*paths, *report); !secrets) {
+    print_error(secrets.error());
+    return exit_code_for(secrets.error());
   }
   if (!report->changed()) {
     fmt::print("{} is already initialised; nothing changed.\n", paths->home);

@@ -18,7 +18,6 @@ struct PlannedCommand {
 constexpr PlannedCommand kPlanned[] = {
     {"agent", "Run one agent turn from the command line", "#8"},
     {"chat", "Chat with the agent in the terminal", "#8"},
-    {"secrets", "Manage the encrypted secrets store", "#9"},
     {"import-openclaw", "Import an OpenClaw installation", "#10"},
     {"demo", "Walk through Chitin's protections on a sample workspace", "a later issue"},
 };
