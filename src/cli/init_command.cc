@@ -11,6 +11,7 @@
 #include "cli/secrets_access.h"
 #include "config/config.h"
 #include "config/state_dir.h"
+#include "egress/local_ca.h"
 #include "secrets/store.h"
 #include "sys/file_ops.h"
 
@@ -58,6 +59,16 @@ Result<void> init_secrets(const config::StatePaths& paths, config::InitReport& r
   return {};
 }
 
+// The local CA the egress proxy uses to inspect HTTPS of runs that hold secrets.
+Result<void> init_egress_ca(const config::StatePaths& paths, config::InitReport& report) {
+  const std::string key = paths.keys_dir() + "/egress-ca.key";
+  if (CHITIN_TRY(egress::create_local_ca(key, paths.keys_dir() + "/egress-ca.pem"))) {
+    report.created.push_back(key);
+    report.created.push_back(paths.keys_dir() + "/egress-ca.pem");
+  }
+  return {};
+}
+
 int run_init(const CommandContext& context) {
   auto paths = config::resolve_state_paths(context.global.home);
   if (!paths) {
@@ -72,6 +83,10 @@ int run_init(const CommandContext& context) {
   if (auto secrets = init_secrets(*paths, *report); !secrets) {
     print_error(secrets.error());
     return exit_code_for(secrets.error());
+  }
+  if (auto ca = init_egress_ca(*paths, *report); !ca) {
+    print_error(ca.error());
+    return exit_code_for(ca.error());
   }
   if (!report->changed()) {
     fmt::print("{} is already initialised; nothing changed.\n", paths->home);

@@ -5,16 +5,21 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
 #include "cli/command.h"
+#include "cli/secrets_access.h"
 #include "config/config.h"
 #include "config/state_dir.h"
+#include "egress/local_ca.h"
 #include "egress/proxy.h"
 #include "sandbox/runner.h"
 #include "sandbox/selftest.h"
+#include "secrets/leak_scanner.h"
+#include "sys/file_ops.h"
 
 namespace chitin::cli {
 
@@ -26,6 +31,7 @@ struct RunArguments {
   std::vector<std::string> read_write;
   std::vector<std::string> env;
   std::vector<std::string> allow_hosts;
+  std::vector<std::string> secrets;
   std::uint64_t timeout_s = 0;
   std::uint64_t memory_mb = 0;
   std::uint64_t pids = 0;
@@ -42,6 +48,91 @@ std::string absolute(const std::string& path) {
     return path;
   }
   return std::string(cwd) + "/" + path;
+}
+
+// What a run gets from the secrets store: the secrets it was granted (--secret) and a leak
+// scanner over every stored value.
+struct SecretsForRun {
+  std::optional<secrets::Store> store;
+  std::vector<egress::GrantedSecret> granted;
+  std::shared_ptr<const secrets::LeakScanner> stored;
+};
+
+Result<SecretsForRun> secrets_for_run(const config::StatePaths& paths,
+                                      const std::vector<std::string>& names) {
+  SecretsForRun out;
+  const secrets::StoreFiles files = store_files(paths);
+  if (!CHITIN_TRY(secrets::Store::exists(files))) {
+    if (!names.empty()) {
+      return fail(ErrorCode::kNotFound,
+                  "--secret {}: there is no secrets store yet ('chitin secrets set' creates it)",
+                  names.front());
+    }
+    return out;
+  }
+  if (names.empty()) {
+    // Without grants, a passphrase-protected store is scanned only when CHITIN_PASSPHRASE is
+    // set: a plain run must not stop to ask for it.
+    const secrets::PassphraseSource from_env = std::getenv("CHITIN_PASSPHRASE") != nullptr
+                                                   ? secrets::PassphraseSource(store_passphrase)
+                                                   : nullptr;
+    auto store = secrets::Store::open(files, from_env);
+    if (!store && !from_env && store.error().code == ErrorCode::kPermission &&
+        store.error().message.find("passphrase") != std::string::npos) {
+      return out;
+    }
+    out.store = CHITIN_TRY(std::move(store));
+  } else {
+    out.store = CHITIN_TRY(open_store(paths));
+  }
+  std::vector<secrets::NamedValue> values;
+  for (const secrets::Secret& secret : out.store->secrets()) {
+    values.push_back({secret.name, secret.value});
+  }
+  out.stored = std::make_shared<const secrets::LeakScanner>(values);
+  for (const std::string& name : names) {
+    const secrets::Secret* secret = out.store->find(name);
+    if (secret == nullptr) {
+      return fail(ErrorCode::kNotFound,
+                  "--secret {}: no such secret ('chitin secrets list' shows the stored ones)",
+                  name);
+    }
+    if (secret->hosts.empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  "--secret {}: it is bound to no host, so it could be sent nowhere; bind it "
+                  "with 'chitin secrets set {} --hosts HOST' (re-enter the value)",
+                  name, name);
+    }
+    egress::GrantedSecret grant;
+    grant.name = secret->name;
+    grant.value = secret->value;
+    grant.hosts = CHITIN_TRY(egress::parse_rules(secret->hosts));
+    grant.header = secret->header;
+    grant.format = secret->format;
+    grant.body = secret->body;
+    out.granted.push_back(std::move(grant));
+  }
+  return out;
+}
+
+// The CA bundle the sandbox trusts for a run with secrets: the system's roots plus the
+// installation's local egress CA (created here for installations older than it).
+Result<std::shared_ptr<egress::LocalCa>> write_ca_bundle(const config::StatePaths& paths,
+                                                         const std::string& bundle) {
+  const std::string key = paths.keys_dir() + "/egress-ca.key";
+  const std::string cert = paths.keys_dir() + "/egress-ca.pem";
+  CHITIN_TRY(egress::create_local_ca(key, cert));
+  auto ca = CHITIN_TRY(egress::LocalCa::load(key, cert));
+  std::string text;
+  if (auto system = sys::read_regular_file("/etc/ssl/certs/ca-certificates.crt", 8U << 20)) {
+    text = std::move(*system);
+  }
+  if (!text.empty() && !text.ends_with('\n')) {
+    text.push_back('\n');
+  }
+  text += ca->certificate_pem();
+  CHITIN_TRY(sys::write_file_atomic(bundle, text, 0644, sys::WriteMode::kReplace));
+  return ca;
 }
 
 int run_sandbox(const CommandContext& context, const RunArguments& args) {
@@ -97,6 +188,17 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     print_error(valid.error());
     return kExitUsage;
   }
+  auto granted = secrets_for_run(*paths, args.secrets);
+  if (!granted) {
+    print_error(granted.error());
+    return exit_code_for(granted.error());
+  }
+  // A granted secret reaches the tool only as its placeholder, in a variable named after it.
+  for (const egress::GrantedSecret& grant : granted->granted) {
+    const std::string name = secrets::env_name(grant.name);
+    std::erase_if(policy.env, [&](const std::string& e) { return e.starts_with(name + "="); });
+    policy.env.push_back(name + "=" + secrets::placeholder(grant.name));
+  }
   auto log = audit::open_installation_log(*paths, config);
   if (!log) {
     print_error(
@@ -110,13 +212,11 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
   }
   // The program is recorded; its arguments only as a count and a fingerprint (they may hold
   // personal data or secrets).
-  const nlohmann::json details{{"program", policy.argv[0]},
-                               {"args", policy.argv.size() - 1},
-                               {"argv_fingerprint", audit::fingerprint(joined)},
-                               {"workspace", policy.workspace},
-                               {"timeout_ms", policy.timeout_ms},
-                               {"memory_mb", policy.memory_mb},
-                               {"pids_max", policy.pids_max}};
+  const nlohmann::json details{
+      {"program", policy.argv[0]},      {"secrets", args.secrets},
+      {"args", policy.argv.size() - 1}, {"argv_fingerprint", audit::fingerprint(joined)},
+      {"workspace", policy.workspace},  {"timeout_ms", policy.timeout_ms},
+      {"memory_mb", policy.memory_mb},  {"pids_max", policy.pids_max}};
   if (auto recorded = (*log)->append(audit::Event{"tool.exec", "cli", "", details}); !recorded) {
     print_error(recorded.error());
     return sandbox::kExitSetupFailed;
@@ -124,6 +224,11 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
   // Egress: only through the policy proxy, and only when something is allow-listed.
   std::vector<std::string> rule_texts = config.egress.allow;
   rule_texts.insert(rule_texts.end(), args.allow_hosts.begin(), args.allow_hosts.end());
+  // A granted secret opens its bound hosts for this run.
+  for (const std::string& name : args.secrets) {
+    const auto& hosts = granted->store->find(name)->hosts;
+    rule_texts.insert(rule_texts.end(), hosts.begin(), hosts.end());
+  }
   auto rules = egress::parse_rules(rule_texts);
   if (!rules) {
     print_error(fmt::format("--allow-host: {}", rules.error().message));
@@ -143,9 +248,28 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     proxy_options.allow_private_addresses = config.egress.dangerously_allow_private_addresses;
     proxy_options.audit = log->get();
     proxy_options.actor = "egress:cli";
+    proxy_options.secrets = std::move(granted->granted);
+    proxy_options.stored_secrets = granted->stored;
+    proxy_options.privacy_cache_dir = paths->home + "/cache";
+    if (!proxy_options.secrets.empty()) {
+      auto ca = write_ca_bundle(*paths, proxy_dir + "/ca-bundle.pem");
+      if (!ca) {
+        print_error(ca.error());
+        ::rmdir(proxy_dir.c_str());
+        return sandbox::kExitSetupFailed;
+      }
+      proxy_options.ca = std::move(*ca);
+      policy.ca_bundle = proxy_dir + "/ca-bundle.pem";
+      const std::string bundle(sandbox::kCaBundleInSandbox);
+      for (const char* name : {"SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+                               "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS"}) {
+        policy.env.push_back(fmt::format("{}={}", name, bundle));
+      }
+    }
     auto started = egress::EgressProxy::start(std::move(proxy_options));
     if (!started) {
       print_error(started.error());
+      ::unlink((proxy_dir + "/ca-bundle.pem").c_str());
       ::rmdir(proxy_dir.c_str());
       return sandbox::kExitSetupFailed;
     }
@@ -158,9 +282,18 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
   }
   const auto start = std::chrono::steady_clock::now();
   auto outcome = sandbox::run_sandboxed_with_report(policy, sandbox::RunOptions{});
+  std::vector<std::string> used;
   if (proxy) {
     proxy->stop();
+    used = proxy->used_secrets();
+    ::unlink((proxy_dir + "/ca-bundle.pem").c_str());
     ::rmdir(proxy_dir.c_str());
+  }
+  if (!used.empty()) {
+    if (auto marked = granted->store->mark_used(used, std::time(nullptr)); !marked) {
+      print_error(fmt::format("warning: could not record when secrets were last used: {}",
+                              marked.error().describe()));
+    }
   }
   const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                            std::chrono::steady_clock::now() - start)
@@ -226,6 +359,11 @@ void add_sandbox_command(CLI::App& app, CommandContext& context) {
   run->add_option("--allow-host", args->allow_hosts,
                   "Let the command reach HOST[:PORT] (or *.domain) through the egress proxy "
                   "(repeatable; added to egress.allow). IP addresses need IP:PORT.")
+      ->allow_extra_args(false);
+  run->add_option("--secret", args->secrets,
+                  "Grant a stored secret: the command sees only its placeholder "
+                  "(chitin-secret://NAME in $NAME), the egress proxy puts the value into "
+                  "requests to the secret's bound hosts, which this run may reach (repeatable)")
       ->allow_extra_args(false);
   run->add_option("--timeout", args->timeout_s, "Wall-clock limit in seconds")
       ->check(CLI::Range(1, 86400));

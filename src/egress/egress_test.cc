@@ -76,7 +76,10 @@ TEST(HttpHeadTest, RefusesMalformedAndAmbiguousHeads) {
         "CONNECT host:99999 HTTP/1.1\r\n\r\n", "GET  http://a/ HTTP/1.1\r\n\r\n",
         "GET http://a/ HTTP/2\r\n\r\n", "GET http://a/ HTTP/1.1\r\n folded\r\n\r\n",
         "GET http://a/ HTTP/1.1\r\nBad Name: x\r\n\r\n",
-        "POST http://a/ HTTP/1.1\r\nContent-Length: 5\r\n\r\n",
+        "POST http://a/ HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "POST http://a/ HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+        "POST http://a/ HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        "POST http://a/ HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n",
         "GET http://user@a/ HTTP/1.1\r\n\r\n", "GET ftp://a/ HTTP/1.1\r\n\r\n"}) {
     EXPECT_FALSE(parse_proxy_request(bad).has_value()) << bad;
   }
@@ -87,6 +90,17 @@ TEST(HttpHeadTest, RefusesMalformedAndAmbiguousHeads) {
   EXPECT_FALSE(
       parse_proxy_request(std::string("GET http://evil.com\0.ok.org/ HTTP/1.1\r\n\r\n", 41))
           .has_value());
+  EXPECT_EQ(
+      parse_proxy_request("POST http://a/ HTTP/1.1\r\nContent-Length: 5\r\n\r\n")->content_length,
+      5u);
+  // Inside an intercepted tunnel: origin-form only, and the tunnel's host wins.
+  auto inner = parse_tunnelled_request("GET /v1?x=1 HTTP/1.1\r\nHost: evil.com\r\n\r\n",
+                                       "api.example.com", 443);
+  ASSERT_TRUE(inner.has_value());
+  EXPECT_EQ(origin_head(*inner, 443),
+            "GET /v1?x=1 HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n");
+  EXPECT_FALSE(parse_tunnelled_request("GET http://a/ HTTP/1.1\r\n\r\n", "a", 443));
+  EXPECT_FALSE(parse_tunnelled_request("CONNECT a:443 HTTP/1.1\r\n\r\n", "a", 443));
   EXPECT_EQ(*head_length("GET http://a/ HTTP/1.1\r\n"), 0u);
   EXPECT_FALSE(head_length(std::string(kMaxHeadBytes + 1, 'a')).has_value());
 }

@@ -81,8 +81,10 @@ Result<std::size_t> head_length(std::string_view buffer) {
   return end + 4;
 }
 
-Result<ProxyRequest> parse_proxy_request(std::string_view head) {
-  ProxyRequest request;
+namespace {
+
+// The request line and header fields, checked; the target is returned for the caller.
+Result<std::string_view> parse_lines(std::string_view head, ProxyRequest& request) {
   std::vector<std::string_view> lines;
   std::size_t start = 0;
   while (start < head.size()) {
@@ -116,6 +118,9 @@ Result<ProxyRequest> parse_proxy_request(std::string_view head) {
   }
   request.method = std::string(line.substr(0, first));
   const std::string_view target = line.substr(first + 1, second - first - 1);
+  if (target.empty()) {
+    return fail(ErrorCode::kInvalidInput, "empty request target");
+  }
   const std::string_view version = line.substr(second + 1);
   if (version != "HTTP/1.1" && version != "HTTP/1.0") {
     return fail(ErrorCode::kInvalidInput, "unsupported HTTP version");
@@ -149,6 +154,42 @@ Result<ProxyRequest> parse_proxy_request(std::string_view head) {
     }
     request.headers.emplace_back(std::string(name), std::string(value));
   }
+  return target;
+}
+
+// Content-Length (one value, or repeated identical values) bounded by kMaxBodyBytes; any
+// Transfer-Encoding is refused (no chunked parsing, and no CL/TE smuggling ambiguity).
+Result<void> parse_framing(ProxyRequest& request) {
+  bool seen = false;
+  for (const auto& [name, value] : request.headers) {
+    const std::string key = lower(name);
+    if (key == "transfer-encoding") {
+      return fail(ErrorCode::kInvalidInput,
+                  "chunked (Transfer-Encoding) request bodies are not forwarded; send a "
+                  "Content-Length");
+    }
+    if (key != "content-length") {
+      continue;
+    }
+    auto length = parse_integer<std::uint64_t>(value, 0, kMaxBodyBytes);
+    if (!length) {
+      return fail(ErrorCode::kLimitExceeded, "Content-Length '{}' is not a number up to {}",
+                  value.substr(0, 32), kMaxBodyBytes);
+    }
+    if (seen && *length != request.content_length) {
+      return fail(ErrorCode::kInvalidInput, "conflicting Content-Length headers");
+    }
+    seen = true;
+    request.content_length = static_cast<std::size_t>(*length);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ProxyRequest> parse_proxy_request(std::string_view head) {
+  ProxyRequest request;
+  const std::string_view target = CHITIN_TRY(parse_lines(head, request));
   if (request.method == "CONNECT") {
     request.connect = true;
     auto [host, port] = CHITIN_TRY(split_authority(target, 0));
@@ -172,23 +213,31 @@ Result<ProxyRequest> parse_proxy_request(std::string_view head) {
   if (request.origin_target.front() == '?') {
     request.origin_target.insert(request.origin_target.begin(), '/');
   }
-  // One request per connection keeps framing simple; a body would need Content-Length or
-  // chunked parsing we do not do here.
-  for (const auto& [name, value] : request.headers) {
-    const std::string key = lower(name);
-    if (key == "transfer-encoding" || (key == "content-length" && value != "0")) {
-      return fail(ErrorCode::kInvalidInput,
-                  "request bodies are not forwarded through absolute-form; use HTTPS (CONNECT)");
-    }
-  }
+  CHITIN_RETURN_IF_ERROR(parse_framing(request));
   return request;
 }
 
-std::string origin_head(const ProxyRequest& request) {
+Result<ProxyRequest> parse_tunnelled_request(std::string_view head, std::string_view host,
+                                             std::uint16_t port) {
+  ProxyRequest request;
+  const std::string_view target = CHITIN_TRY(parse_lines(head, request));
+  if (request.method == "CONNECT" || !target.starts_with('/')) {
+    return fail(ErrorCode::kInvalidInput,
+                "a request inside an inspected tunnel must use an origin-form target (/path)");
+  }
+  request.host = std::string(host);
+  request.port = port;
+  request.origin_target = std::string(target);
+  CHITIN_RETURN_IF_ERROR(parse_framing(request));
+  return request;
+}
+
+std::string origin_head(const ProxyRequest& request, std::uint16_t default_port) {
   std::string out = fmt::format("{} {} HTTP/1.1\r\n", request.method, request.origin_target);
   const bool ipv6 = request.host.find(':') != std::string::npos;
-  out += fmt::format("Host: {}{}{}{}\r\n", ipv6 ? "[" : "", request.host, ipv6 ? "]" : "",
-                     request.port == 80 ? std::string() : fmt::format(":{}", request.port));
+  out +=
+      fmt::format("Host: {}{}{}{}\r\n", ipv6 ? "[" : "", request.host, ipv6 ? "]" : "",
+                  request.port == default_port ? std::string() : fmt::format(":{}", request.port));
   for (const auto& [name, value] : request.headers) {
     const std::string key = lower(name);
     if (key == "host" || key == "connection" || key == "keep-alive" || key == "te" ||

@@ -14,7 +14,9 @@
 #include <cstring>
 #include <system_error>
 
+#include "base/crypto.h"
 #include "egress/http_head.h"
+#include "egress/intercept.h"
 #include "egress/tls_sni.h"
 #include "sys/file_ops.h"
 
@@ -88,8 +90,10 @@ Result<UniqueFd> connect_to(const sockaddr_storage& address, std::uint16_t port,
 // Copies until both directions are done; returns bytes {client->server, server->client}.
 // With `client_may_send` false the client's direction is closed at once (absolute-form: one
 // request, no body, nothing smuggled after it).
+// With `masker`, stored secret values in the server's bytes are masked before the client
+// sees them (a server that echoes a key back must not hand it to the sandbox).
 std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_fd,
-                                              bool client_may_send) {
+                                              bool client_may_send, secrets::StreamMasker* masker) {
   std::uint64_t up = 0;
   std::uint64_t down = 0;
   bool client_open = client_may_send;
@@ -116,11 +120,19 @@ std::pair<std::uint64_t, std::uint64_t> relay(int client, int server, int stop_f
       const int to = side == 0 ? server : client;
       const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
       if (n <= 0) {
+        if (side == 1 && masker != nullptr) {
+          send_all(to, masker->finish());
+        }
         ::shutdown(to, SHUT_WR);
         open = false;
         continue;
       }
-      send_all(to, std::string_view(buffer, static_cast<std::size_t>(n)));
+      const std::string_view data(buffer, static_cast<std::size_t>(n));
+      if (side == 1 && masker != nullptr) {
+        send_all(to, masker->feed(data));
+      } else {
+        send_all(to, data);
+      }
       (side == 0 ? up : down) += static_cast<std::uint64_t>(n);
     }
   }
@@ -157,9 +169,16 @@ Result<std::unique_ptr<EgressProxy>> EgressProxy::start(ProxyOptions options) {
   if (bound != 0 || ::listen(listener.get(), 64) != 0) {
     return errno_fail(fmt::format("cannot listen on {}", options.socket_path));
   }
+  if (!options.secrets.empty() && !options.ca) {
+    return fail(ErrorCode::kInvalidInput, "granted secrets need the local egress CA");
+  }
   Pipe stop = CHITIN_TRY(make_pipe());
+  const bool intercept = !options.secrets.empty();
   auto proxy = std::make_unique<EgressProxy>(PrivateTag{}, std::move(options), std::move(listener),
                                              std::move(stop));
+  if (intercept) {
+    proxy->upstream_ = CHITIN_TRY(new_upstream_context());
+  }
   proxy->acceptor_ = std::thread([raw = proxy.get()] { raw->accept_loop(); });
   return proxy;
 }
@@ -168,7 +187,66 @@ EgressProxy::EgressProxy(PrivateTag /*only start() constructs*/, ProxyOptions op
                          UniqueFd listener, Pipe stop)
     : options_(std::move(options)), listener_(std::move(listener)), stop_(std::move(stop)) {}
 
-EgressProxy::~EgressProxy() { stop(); }
+EgressProxy::~EgressProxy() {
+  stop();
+  SSL_CTX_free(upstream_);
+}
+
+std::vector<std::string> EgressProxy::used_secrets() {
+  std::lock_guard lock(used_mu_);
+  return used_;
+}
+
+Result<const privacy::Detector*> EgressProxy::secret_shapes() {
+  std::call_once(shapes_once_, [this] {
+    privacy::DetectorOptions detector_options;
+    detector_options.cache_dir = options_.privacy_cache_dir;
+    auto detector = privacy::Detector::create(std::move(detector_options));
+    if (detector) {
+      shapes_ = std::move(*detector);
+    } else {
+      shapes_error_ = detector.error();
+    }
+  });
+  if (shapes_error_) {
+    return fail(*shapes_error_);
+  }
+  return shapes_.get();
+}
+
+Result<Inspection> EgressProxy::inspect(const ProxyRequest& request, std::string_view body,
+                                        std::uint16_t default_port) {
+  SecretScan scan;
+  scan.granted = &options_.secrets;
+  scan.stored = options_.stored_secrets.get();
+  scan.shapes = CHITIN_TRY(secret_shapes());
+  Inspection inspection = CHITIN_TRY(inspect_request(request, body, default_port, scan));
+  if (inspection.blocked) {
+    // The event names the secret (or the type of key) and how it appeared, never the value;
+    // it must be written, or the request would leave a block unrecorded.
+    CHITIN_RETURN_IF_ERROR(options_.audit->append(audit::Event{"secret.leak_blocked",
+                                                               options_.actor,
+                                                               options_.session,
+                                                               {{"host", request.host},
+                                                                {"port", request.port},
+                                                                {"secret", inspection.secret},
+                                                                {"how", inspection.encoding},
+                                                                {"reason", inspection.reason}}}));
+    return inspection;
+  }
+  for (const std::string& name : inspection.used) {
+    CHITIN_RETURN_IF_ERROR(options_.audit->append(
+        audit::Event{"secret.use",
+                     options_.actor,
+                     options_.session,
+                     {{"secret", name}, {"host", request.host}, {"port", request.port}}}));
+    std::lock_guard lock(used_mu_);
+    if (std::find(used_.begin(), used_.end(), name) == used_.end()) {
+      used_.push_back(name);
+    }
+  }
+  return inspection;
+}
 
 void EgressProxy::stop() {
   if (stopped_.exchange(true)) {
@@ -329,6 +407,33 @@ void EgressProxy::serve(UniqueFd client) {
       }
     }
   }
+  // Plain HTTP is read whole and inspected before anything is sent (or even connected):
+  // its Content-Length body; bytes after it (a smuggled second request) are dropped, and
+  // the client's direction is closed.
+  std::string outbound;
+  if (!request->connect) {
+    std::string rest = buffer.substr(head_size);
+    while (rest.size() < request->content_length) {
+      if (!read_more(rest)) {
+        return;
+      }
+    }
+    auto inspected =
+        inspect(*request, std::string_view(rest).substr(0, request->content_length), 80);
+    crypto::wipe(rest);
+    if (!inspected) {
+      return deny(host, port,
+                  fmt::format("the request could not be inspected, so it was not sent: {}",
+                              inspected.error().describe()),
+                  403);
+    }
+    if (inspected->blocked) {
+      respond(client.get(), 403, "Forbidden",
+              fmt::format("chitin egress: blocked: {}\n", inspected->reason));
+      return;
+    }
+    outbound = std::move(inspected->outbound);
+  }
   const std::string pinned = address_text(address);
   if (auto audited = options_.audit->append(audit::Event{
           "egress.allow",
@@ -355,6 +460,44 @@ void EgressProxy::serve(UniqueFd client) {
   ::fcntl(server->get(), F_SETFL, ::fcntl(server->get(), F_GETFL) & ~O_NONBLOCK);
 
   std::string pending = buffer.substr(head_size);
+  if (request->connect && !options_.secrets.empty()) {
+    // This run holds secrets: the tunnel is opened here so that its request can be read.
+    if (!pending.empty()) {
+      return deny(host, port, "data was sent before the tunnel was established", 400);
+    }
+    send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
+    InterceptParams params;
+    params.client = client.get();
+    params.server = server->get();
+    params.stop_fd = stop_fd;
+    params.host = host;
+    params.port = port;
+    params.ca = options_.ca.get();
+    params.upstream = upstream_;
+    params.stored = options_.stored_secrets.get();
+    params.inspect = [this](const ProxyRequest& inner, std::string_view body) {
+      return inspect(inner, body, 443);
+    };
+    const InterceptOutcome outcome = intercept_tunnel(params);
+    if (!outcome.problem.empty()) {
+      (void)options_.audit->append(
+          audit::Event{"egress.deny",
+                       options_.actor,
+                       options_.session,
+                       {{"host", host}, {"port", port}, {"reason", outcome.problem}}});
+    } else if (!outcome.blocked) {
+      (void)options_.audit->append(audit::Event{"egress.close",
+                                                options_.actor,
+                                                options_.session,
+                                                {{"host", host},
+                                                 {"port", port},
+                                                 {"inspected", true},
+                                                 {"method", outcome.method},
+                                                 {"bytes_up", outcome.up},
+                                                 {"bytes_down", outcome.down}}});
+    }
+    return;
+  }
   if (request->connect) {
     send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
 
@@ -392,13 +535,15 @@ void EgressProxy::serve(UniqueFd client) {
       return;  // closing the tunnel is the answer; the 200 was already sent
     }
   } else {
-    // Only the rebuilt head goes out: bytes after it (a body, a smuggled second request) are
-    // dropped, and the client's direction is closed.
-    pending = origin_head(*request);
+    pending = std::move(outbound);
   }
   set_send_timeout(server->get());
   send_all(server->get(), pending);
-  const auto [up, down] = relay(client.get(), server->get(), stop_fd, request->connect);
+  // Plain HTTP responses are readable, so stored values in them are masked; a TLS tunnel
+  // that is not intercepted is opaque.
+  secrets::StreamMasker masker(options_.stored_secrets.get());
+  const auto [up, down] = relay(client.get(), server->get(), stop_fd, request->connect,
+                                request->connect ? nullptr : &masker);
   (void)options_.audit->append(audit::Event{
       "egress.close",
       options_.actor,

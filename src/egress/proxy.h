@@ -12,6 +12,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,7 +20,11 @@
 #include "audit/log.h"
 #include "base/result.h"
 #include "base/unique_fd.h"
+#include "egress/inspect.h"
+#include "egress/local_ca.h"
 #include "egress/rules.h"
+#include "privacy/detector.h"
+#include "secrets/leak_scanner.h"
 
 namespace chitin::egress {
 
@@ -30,6 +35,14 @@ struct ProxyOptions {
   audit::AuditLog* audit = nullptr;      // required: decisions that cannot be audited are denied
   std::string actor = "egress";
   std::string session;
+  // Secrets (docs/secrets.md). Granted secrets replace their placeholders on the way to their
+  // bound hosts; when any is granted, every CONNECT tunnel is intercepted with `ca` so that
+  // HTTPS requests can be inspected too. Requests the proxy can read (plain HTTP, intercepted
+  // HTTPS) are refused when they carry a stored value or a secret-shaped string.
+  std::vector<GrantedSecret> secrets;
+  std::shared_ptr<const secrets::LeakScanner> stored_secrets;  // every stored value
+  std::shared_ptr<LocalCa> ca;
+  std::string privacy_cache_dir;  // where the catalog's compiled patterns are cached
 };
 
 class EgressProxy {
@@ -41,6 +54,8 @@ class EgressProxy {
 
   void stop();
   [[nodiscard]] const std::string& socket_path() const { return options_.socket_path; }
+  // Names of the granted secrets that were sent to a server.
+  [[nodiscard]] std::vector<std::string> used_secrets();
 
  private:
   struct PrivateTag {};
@@ -51,6 +66,10 @@ class EgressProxy {
  private:
   void accept_loop();
   void serve(UniqueFd client);
+  // Inspection of a readable request, with its audit events (secret.leak_blocked, secret.use).
+  Result<Inspection> inspect(const ProxyRequest& request, std::string_view body,
+                             std::uint16_t default_port);
+  Result<const privacy::Detector*> secret_shapes();
 
   const ProxyOptions options_;
   UniqueFd listener_;
@@ -64,6 +83,12 @@ class EgressProxy {
   std::mutex mu_;
   std::vector<Worker> workers_;  // guarded by mu_
   std::thread acceptor_;
+  SSL_CTX* upstream_ = nullptr;  // verifying TLS client context, when intercepting
+  std::once_flag shapes_once_;
+  std::unique_ptr<privacy::Detector> shapes_;  // built on first use
+  std::optional<Error> shapes_error_;
+  std::mutex used_mu_;
+  std::vector<std::string> used_;  // guarded by used_mu_
 };
 
 }  // namespace chitin::egress

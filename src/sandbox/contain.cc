@@ -410,6 +410,9 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
   for (const std::string& path : policy.read_write) {
     CHITIN_RETURN_IF_ERROR(allow(path, write_all));
   }
+  if (!policy.ca_bundle.empty()) {
+    CHITIN_RETURN_IF_ERROR(allow(std::string(kCaBundleInSandbox), read));
+  }
   // Network: TCP bind and connect are handled; the only port is the proxy bridge's, and only
   // when the run has a proxy. Everything else (the gateway on loopback included) is refused.
   if (!policy.proxy_socket.empty() && abi >= 4) {
@@ -475,6 +478,10 @@ Result<Prepared> prepare(SandboxPolicy policy) {
     prepared.extra.push_back({std::string(kProxySocketInSandbox),
                               CHITIN_TRY(sys::open_file(policy.proxy_socket, O_PATH)), false,
                               true});
+  }
+  if (!policy.ca_bundle.empty()) {
+    prepared.extra.push_back({std::string(kCaBundleInSandbox),
+                              CHITIN_TRY(sys::open_file(policy.ca_bundle, O_PATH)), false, false});
   }
   for (const std::string& relative : policy.protected_paths) {
     auto fd = sys::open_beneath(prepared.workspace.get(), relative, O_PATH, 0, true);

@@ -109,7 +109,8 @@ nlohmann::json policy_to_json(const SandboxPolicy& p) {
                         {"cpu_seconds", p.cpu_seconds},
                         {"file_size_mb", p.file_size_mb},
                         {"min_landlock_abi", p.min_landlock_abi},
-                        {"proxy_socket", p.proxy_socket}};
+                        {"proxy_socket", p.proxy_socket},
+                        {"ca_bundle", p.ca_bundle}};
 }
 
 Result<void> validate_policy(const SandboxPolicy& p) {
@@ -133,6 +134,9 @@ Result<void> validate_policy(const SandboxPolicy& p) {
   CHITIN_RETURN_IF_ERROR(check_path("workspace", p.workspace, false));
   if (!p.proxy_socket.empty()) {
     CHITIN_RETURN_IF_ERROR(check_path("proxy_socket", p.proxy_socket, false));
+  }
+  if (!p.ca_bundle.empty()) {
+    CHITIN_RETURN_IF_ERROR(check_path("ca_bundle", p.ca_bundle, false));
   }
   for (const auto* list : {&p.read_only, &p.read_write}) {
     if (list->size() > kMaxPaths) {
@@ -180,11 +184,13 @@ Result<SandboxPolicy> policy_from_json(std::string_view text) {
       p.read_write = CHITIN_TRY(string_list(value, key, kMaxPaths));
     } else if (key == "protected_paths") {
       p.protected_paths = CHITIN_TRY(string_list(value, key, kMaxPaths));
-    } else if (key == "workspace" || key == "proxy_socket") {
+    } else if (key == "workspace" || key == "proxy_socket" || key == "ca_bundle") {
       if (!value.is_string()) {
         return fail(ErrorCode::kInvalidInput, "policy {}: expected a string", key);
       }
-      (key == "workspace" ? p.workspace : p.proxy_socket) = value.get<std::string>();
+      (key == "workspace"      ? p.workspace
+       : key == "proxy_socket" ? p.proxy_socket
+                               : p.ca_bundle) = value.get<std::string>();
     } else {
       std::uint64_t* field = key == "timeout_ms"         ? &p.timeout_ms
                              : key == "memory_mb"        ? &p.memory_mb

@@ -52,7 +52,13 @@ struct SandboxPolicy {
   // Absolute host path of the egress proxy's Unix socket; empty: no network at all. When set,
   // it is bound at kProxySocketInSandbox and a bridge listens on 127.0.0.1:kProxyBridgePort.
   std::string proxy_socket;
+  // Absolute host path of a PEM CA bundle bound read-only at kCaBundleInSandbox (the run's
+  // tools are pointed at it with SSL_CERT_FILE and friends): set when the egress proxy
+  // intercepts TLS for the run (secrets granted), so only this sandbox trusts the local CA.
+  std::string ca_bundle;
 };
+
+inline constexpr std::string_view kCaBundleInSandbox = "/run/chitin/ca-bundle.pem";
 
 inline constexpr std::string_view kProxySocketInSandbox = "/run/chitin/egress.sock";
 inline constexpr std::uint16_t kProxyBridgePort = 3128;

@@ -204,4 +204,41 @@ std::string LeakScanner::redact(std::string_view text) const {
   return out;
 }
 
+void LeakScanner::mask(std::string& text) const {
+  for (const LeakHit& hit : find_all(text)) {
+    std::fill(text.begin() + static_cast<std::ptrdiff_t>(hit.start),
+              text.begin() + static_cast<std::ptrdiff_t>(hit.end), '*');
+  }
+}
+
+std::size_t LeakScanner::longest_form() const {
+  std::size_t longest = 0;
+  for (const Form& form : forms_) {
+    longest = std::max(longest, form.text.size());
+  }
+  // Percent-encoding can triple a value.
+  for (const std::string& value : values_) {
+    longest = std::max(longest, value.size() * 3);
+  }
+  return longest;
+}
+
+std::string StreamMasker::feed(std::string_view chunk) {
+  if (scanner_ == nullptr || scanner_->empty()) {
+    return std::string(chunk);
+  }
+  held_.append(chunk);
+  scanner_->mask(held_);
+  const std::size_t keep = std::min(held_.size(), scanner_->longest_form());
+  std::string out = held_.substr(0, held_.size() - keep);
+  held_.erase(0, held_.size() - keep);
+  return out;
+}
+
+std::string StreamMasker::finish() {
+  std::string out = std::move(held_);
+  held_.clear();
+  return out;
+}
+
 }  // namespace chitin::secrets

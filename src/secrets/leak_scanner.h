@@ -42,6 +42,10 @@ class LeakScanner {
   [[nodiscard]] std::optional<LeakHit> find(std::string_view text) const;
   // `text` with every occurrence replaced by "[secret NAME redacted]".
   [[nodiscard]] std::string redact(std::string_view text) const;
+  // Overwrites every occurrence with '*' of the same length (so HTTP framing stays valid).
+  void mask(std::string& text) const;
+  // The longest encoded form: a stream must hold back one byte less to see every occurrence.
+  [[nodiscard]] std::size_t longest_form() const;
 
  private:
   struct Form {
@@ -53,6 +57,21 @@ class LeakScanner {
   std::vector<std::string> names_;
   std::vector<std::string> values_;  // for the whitespace-split check
   std::vector<Form> forms_;
+};
+
+// Masks stored values in a byte stream (responses relayed back into a sandbox), holding back
+// just enough to see a value split across chunks.
+class StreamMasker {
+ public:
+  explicit StreamMasker(const LeakScanner* scanner) : scanner_(scanner) {}
+  // What may be sent on now.
+  std::string feed(std::string_view chunk);
+  // The rest, at the end of the stream.
+  std::string finish();
+
+ private:
+  const LeakScanner* scanner_;
+  std::string held_;
 };
 
 }  // namespace chitin::secrets

@@ -53,5 +53,25 @@ TEST(LeakScanner, RedactsEveryOccurrence) {
   EXPECT_FALSE(LeakScanner().find("anything"));
 }
 
+TEST(LeakScanner, StreamMaskingKeepsLengthsAndCatchesValuesSplitAcrossChunks) {
+  const LeakScanner leaks({{"openai", kValue}});
+  const std::string body =
+      "{\"echo\":\"" + kValue + "\",\"b64\":\"" + base64_encode(as_bytes(kValue)) + "\"}";
+  for (std::size_t chunk = 1; chunk <= body.size(); chunk += 3) {
+    StreamMasker masker(&leaks);
+    std::string out;
+    for (std::size_t at = 0; at < body.size(); at += chunk) {
+      out += masker.feed(std::string_view(body).substr(at, chunk));
+    }
+    out += masker.finish();
+    ASSERT_EQ(out.size(), body.size()) << chunk;
+    EXPECT_FALSE(leaks.find(out)) << out;
+    EXPECT_EQ(out.find(kValue.substr(0, 8)), std::string::npos) << out;
+    EXPECT_TRUE(out.starts_with("{\"echo\":\"*****")) << out;
+  }
+  StreamMasker none(nullptr);
+  EXPECT_EQ(none.feed("abc"), "abc");
+}
+
 }  // namespace
 }  // namespace chitin::secrets
