@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests drive for real
-  minisign openssl
+  minisign openssl curl
   # baseline of bench/sandbox_spawn (bubblewrap with an equivalent minimal policy)
   bubblewrap
   # the web console's browser test (tests/browser: playwright-core drives Debian's chromium)

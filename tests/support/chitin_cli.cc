@@ -5,7 +5,8 @@
 namespace chitin::testing {
 
 CapturedRun ChitinCli::run(const std::vector<std::string>& args,
-                           const std::vector<std::string>& more_env) const {
+                           const std::vector<std::string>& more_env,
+                           const std::string& input) const {
   SpawnOptions options;
   options.argv = {binary};
   options.argv.insert(options.argv.end(), args.begin(), args.end());
@@ -14,7 +15,7 @@ CapturedRun ChitinCli::run(const std::vector<std::string>& args,
   env.insert(env.end(), more_env.begin(), more_env.end());
   options.env = std::move(env);
   options.cwd = cwd;
-  auto result = run_captured(options);
+  auto result = run_captured(options, input);
   EXPECT_TRUE(result.has_value()) << result.error().describe();
   return result ? *result : CapturedRun{};
 }

@@ -17,8 +17,10 @@ struct ChitinCli {
   std::vector<std::string> extra_env = {};
 
   // Runs `chitin ARGS...`; fails the test (and returns an empty run) if it cannot start.
+  // `input` goes to its stdin (a pipe, closed after it).
   CapturedRun run(const std::vector<std::string>& args,
-                  const std::vector<std::string>& more_env = {}) const;
+                  const std::vector<std::string>& more_env = {},
+                  const std::string& input = {}) const;
 };
 
 }  // namespace chitin::testing

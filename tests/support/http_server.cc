@@ -7,18 +7,23 @@
 
 namespace chitin::testing {
 
-LoopbackHttpServer::LoopbackHttpServer(std::string body) : body_(std::move(body)) {
-  listener_.reset(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd listen_on_loopback(int& port) {
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   CHITIN_CHECK(
-      ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
-          ::listen(listener_.get(), 16) == 0,
+      ::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+          ::listen(listener.get(), 16) == 0,
       "test server cannot listen");
   socklen_t length = sizeof(address);
-  ::getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
+  ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+  port = ntohs(address.sin_port);
+  return listener;
+}
+
+LoopbackHttpServer::LoopbackHttpServer(std::string body) : body_(std::move(body)) {
+  listener_ = listen_on_loopback(port_);
   thread_ = std::thread([this] {
     for (;;) {
       UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));

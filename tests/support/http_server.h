@@ -10,6 +10,9 @@
 
 namespace chitin::testing {
 
+// A listening TCP socket on 127.0.0.1 with an ephemeral port, written to `port`.
+UniqueFd listen_on_loopback(int& port);
+
 class LoopbackHttpServer {
  public:
   explicit LoopbackHttpServer(std::string body);
