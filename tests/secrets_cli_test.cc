@@ -163,6 +163,23 @@ TEST_F(SecretsCliTest, WrongPassphraseAndDamageFailCleanlyWithoutLosingData) {
   EXPECT_NE(chitin({"secrets", "list"}).out.find("one"), std::string::npos);
 }
 
+TEST_F(SecretsCliTest, GrantsAreCheckedBeforeAnythingRuns) {
+  ASSERT_EQ(chitin({"secrets", "set", "PATH", "--hosts", "api.example.com"}, kValue).status.code,
+            0);
+  ASSERT_EQ(chitin({"secrets", "set", "nohost"}, kValue).status.code, 0);
+  for (const auto& [name, why] :
+       std::vector<std::pair<std::string, std::string>>{{"PATH", "reserved for the run"},
+                                                        {"nohost", "bound to no host"},
+                                                        {"missing", "no such secret"}}) {
+    auto run = chitin(
+        {"sandbox", "run", "--secret", name, "--", "/bin/sh", "-c", "echo ran > /workspace/ran"});
+    EXPECT_EQ(run.status.code, 2) << name << run.err;
+    EXPECT_NE(run.err.find(why), std::string::npos) << run.err;
+  }
+  struct stat st {};
+  EXPECT_NE(::stat((workspace() + "/ran").c_str(), &st), 0);  // nothing ran
+}
+
 // The script of the acceptance test: prints what it can see of the secret, then calls the
 // server with the placeholder in a header.
 std::string script(const std::string& url) {

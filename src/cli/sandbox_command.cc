@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -102,6 +103,30 @@ Result<SecretsForRun> secrets_for_run(const config::StatePaths& paths,
                   "--secret {}: it is bound to no host, so it could be sent nowhere; bind it "
                   "with 'chitin secrets set {} --hosts HOST' (re-enter the value)",
                   name, name);
+    }
+    // Its variable must not replace one the run depends on, nor another granted secret's.
+    const std::string variable = secrets::env_name(name);
+    static constexpr std::string_view kReserved[] = {"PATH",
+                                                     "HOME",
+                                                     "LANG",
+                                                     "USER",
+                                                     "HTTP_PROXY",
+                                                     "HTTPS_PROXY",
+                                                     "SSL_CERT_FILE",
+                                                     "CURL_CA_BUNDLE",
+                                                     "REQUESTS_CA_BUNDLE",
+                                                     "GIT_SSL_CAINFO",
+                                                     "NODE_EXTRA_CA_CERTS"};
+    const bool taken =
+        std::find(std::begin(kReserved), std::end(kReserved), variable) != std::end(kReserved) ||
+        variable.starts_with("LD_") ||
+        std::any_of(out.granted.begin(), out.granted.end(),
+                    [&](const auto& other) { return secrets::env_name(other.name) == variable; });
+    if (taken) {
+      return fail(ErrorCode::kInvalidInput,
+                  "--secret {}: its variable {} is reserved for the run or taken by another "
+                  "granted secret; store it under another name",
+                  name, variable);
     }
     egress::GrantedSecret grant;
     grant.name = secret->name;

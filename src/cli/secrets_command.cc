@@ -296,7 +296,7 @@ void add_secrets_command(CLI::App& app, CommandContext& context) {
 
   CLI::App* set = secrets_app->add_subcommand(
       "set", "Store a secret; the value is read from stdin (or a hidden prompt), never argv.");
-  set->add_option("name", options->name, "Secret name (lower-case, e.g. openai)")->required();
+  set->add_option("name", options->name, "Secret name (e.g. openai, GITHUB_TOKEN)")->required();
   set->add_option("value", options->stray, "(refused: values never go on the command line)");
   add_binding_options(set, *options);
   set->callback([&context, options] { context.exit_code = run_set(context, *options); });

@@ -11,7 +11,7 @@ namespace chitin::egress {
 
 namespace {
 
-constexpr std::string_view kNameChars = "abcdefghijklmnopqrstuvwxyz0123456789_-";
+using secrets::kNameChars;
 // Catalog types outside the "secret" category that are secrets all the same.
 constexpr std::string_view kSecretCredentials[] = {"PEM_PRIVATE_KEY", "OPENSSH_PRIVATE_KEY",
                                                    "PGP_PRIVATE_KEY"};

@@ -214,13 +214,14 @@ bool is_header_token(std::string_view name) {
 }  // namespace
 
 Result<void> check_name(std::string_view name) {
-  const bool ok =
-      !name.empty() && name.size() <= kMaxNameBytes && name[0] >= 'a' && name[0] <= 'z' &&
-      name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string_view::npos;
+  const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  const bool ok = !name.empty() && name.size() <= kMaxNameBytes && is_letter(name[0]) &&
+                  !name.ends_with('.') &&
+                  name.find_first_not_of(kNameChars) == std::string_view::npos;
   if (!ok) {
     return fail(ErrorCode::kInvalidInput,
-                "secret name '{}' is not valid: use 1-{} lower-case letters, digits, '_' or '-', "
-                "starting with a letter (e.g. openai, github-token)",
+                "secret name '{}' is not valid: use 1-{} letters, digits, '_', '-' or '.', "
+                "starting with a letter (e.g. openai, GITHUB_TOKEN)",
                 name.substr(0, kMaxNameBytes + 8), kMaxNameBytes);
   }
   return {};
@@ -264,7 +265,9 @@ std::string placeholder(std::string_view name) {
 std::string env_name(std::string_view name) {
   std::string out;
   for (const char c : name) {
-    out.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    out.push_back(c == '-' || c == '.'
+                      ? '_'
+                      : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
   }
   return out;
 }

@@ -41,8 +41,11 @@ struct Secret {
   std::int64_t last_used = 0;  // 0: never
 };
 
-// A name: 1..kMaxNameBytes of [a-z0-9_-], starting with a letter (so that it is also a URL
-// host and, upper-cased, an environment variable name).
+// The characters of a name: 1..kMaxNameBytes of them, starting with a letter and not ending
+// with '.'. The same alphabet as a skill manifest's `secrets` entries, so a skill that
+// declares OPENAI_API_KEY uses the stored secret of that name.
+inline constexpr std::string_view kNameChars =
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.";
 Result<void> check_name(std::string_view name);
 // A value: kMinValueBytes..kMaxValueBytes, no NUL, CR or LF (it may go into a header).
 Result<void> check_value(std::string_view value);
@@ -50,7 +53,7 @@ Result<void> check_value(std::string_view value);
 Result<void> check_format(std::string_view format);
 // "chitin-secret://NAME".
 std::string placeholder(std::string_view name);
-// The environment variable a granted secret appears in: NAME upper-cased, '-' as '_'.
+// The environment variable a granted secret appears in: NAME upper-cased, '-' and '.' as '_'.
 std::string env_name(std::string_view name);
 
 // Where a store lives.

@@ -138,7 +138,10 @@ TEST(SecretNames, ValidationSaysWhatIsWrong) {
   EXPECT_TRUE(check_name("openai"));
   EXPECT_TRUE(check_name("github-token_2"));
   EXPECT_FALSE(check_name(""));
-  EXPECT_FALSE(check_name("OpenAI"));
+  EXPECT_TRUE(check_name("OPENAI_API_KEY"));
+  EXPECT_TRUE(check_name("svc.token"));
+  EXPECT_FALSE(check_name("token."));
+  EXPECT_FALSE(check_name("_x"));
   EXPECT_FALSE(check_name("2fa"));
   EXPECT_FALSE(check_name("a/b"));
   EXPECT_FALSE(check_name(std::string(65, 'a')));
@@ -152,6 +155,7 @@ TEST(SecretNames, ValidationSaysWhatIsWrong) {
   EXPECT_FALSE(check_format("{}{}"));
   EXPECT_EQ(placeholder("openai"), "chitin-secret://openai");
   EXPECT_EQ(env_name("github-token"), "GITHUB_TOKEN");
+  EXPECT_EQ(env_name("svc.Token"), "SVC_TOKEN");
 }
 
 TEST(SecretContents, DamagedDocumentsAreRefused) {
@@ -159,7 +163,7 @@ TEST(SecretContents, DamagedDocumentsAreRefused) {
   for (const char* bad :
        {"", "[]", R"({"version":2,"secrets":[]})", R"({"version":1})",
         R"({"version":1,"secrets":[{"name":"a"}]})",
-        R"({"version":1,"secrets":[{"name":"A","value":"12345678"}]})",
+        R"({"version":1,"secrets":[{"name":"1A","value":"12345678"}]})",
         R"({"version":1,"secrets":[{"name":"a","value":"1"}]})",
         R"({"version":1,"secrets":[{"name":"a","value":"12345678","hosts":"x"}]})",
         R"({"version":1,"secrets":[{"name":"a","value":"12345678","format":"x"}]})",
