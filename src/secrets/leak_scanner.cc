@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/crypto.h"
 #include "base/encoding.h"
@@ -83,12 +84,22 @@ std::string json_escaped(std::string_view value) {
   return out;
 }
 
-std::string lower(std::string_view text) {
+std::string upper(std::string_view text) {
   std::string out(text);
   for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return out;
+}
+
+std::uint64_t load8(const char* bytes) {
+  std::uint64_t value = 0;
+  std::memcpy(&value, bytes, sizeof(value));
+  return value;
+}
+
+std::uint32_t slot(std::uint64_t key) {
+  return static_cast<std::uint32_t>((key * 0x9E3779B97F4A7C15ULL) >> 48);
 }
 
 }  // namespace
@@ -98,22 +109,60 @@ LeakScanner::LeakScanner(const std::vector<NamedValue>& secrets) {
     const std::size_t index = names_.size();
     names_.push_back(secret.name);
     values_.push_back(secret.value);
-    const auto add = [&](std::string text, const char* encoding, bool caseless) {
+    if (secret.value.size() >= kMinFormBytes) {
+      value_index_.add(secret.value, index);
+    }
+    const auto add = [&](std::string text, const char* encoding) {
       if (text.size() < kMinFormBytes ||
           std::any_of(forms_.begin(), forms_.end(), [&](const Form& form) {
             return form.secret == index && form.text == text;
           })) {
         return;
       }
-      forms_.push_back(Form{std::move(text), index, encoding, caseless});
+      form_index_.add(text, forms_.size());
+      forms_.push_back(Form{std::move(text), index, encoding});
     };
-    add(secret.value, "raw", false);
+    add(secret.value, "raw");
     for (std::size_t offset = 0; offset < 3; ++offset) {
-      add(base64_core(secret.value, offset, false), "base64", false);
-      add(base64_core(secret.value, offset, true), "base64url", false);
+      add(base64_core(secret.value, offset, false), "base64");
+      add(base64_core(secret.value, offset, true), "base64url");
     }
-    add(hex_encode(as_bytes(secret.value)), "hex", true);
-    add(json_escaped(secret.value), "json", false);
+    const std::string hex = hex_encode(as_bytes(secret.value));
+    add(hex, "hex");
+    add(upper(hex), "hex");
+    add(json_escaped(secret.value), "json");
+  }
+}
+
+void LeakScanner::PrefixIndex::add(std::string_view pattern, std::size_t id) {
+  const std::uint64_t key = load8(pattern.data());
+  const std::uint32_t bit = slot(key);
+  filter[bit >> 6] |= std::uint64_t{1} << (bit & 63);
+  heads[key].push_back(id);
+}
+
+template <class Text, class OnMatch>
+void LeakScanner::PrefixIndex::each(std::string_view text, const Text& pattern_of,
+                                    OnMatch&& on_match) const {
+  if (heads.empty() || text.size() < kMinFormBytes) {
+    return;
+  }
+  for (std::size_t at = 0; at + kMinFormBytes <= text.size(); ++at) {
+    const std::uint64_t key = load8(text.data() + at);
+    const std::uint32_t bit = slot(key);
+    if ((filter[bit >> 6] & (std::uint64_t{1} << (bit & 63))) == 0) {
+      continue;
+    }
+    const auto found = heads.find(key);
+    if (found == heads.end()) {
+      continue;
+    }
+    for (const std::size_t id : found->second) {
+      const std::string_view pattern = pattern_of(id);
+      if (text.substr(at, pattern.size()) == pattern) {
+        on_match(id, at);
+      }
+    }
   }
 }
 
@@ -131,33 +180,27 @@ std::vector<LeakHit> LeakScanner::find_all(std::string_view text) const {
   if (forms_.empty()) {
     return hits;
   }
-  std::string lowered;
-  for (const Form& form : forms_) {
-    if (form.caseless && lowered.empty()) {
-      lowered = lower(text);
-    }
-    const std::string_view haystack = form.caseless ? std::string_view(lowered) : text;
-    for (std::size_t at = haystack.find(form.text); at != std::string_view::npos;
-         at = haystack.find(form.text, at + 1)) {
-      hits.push_back(LeakHit{names_[form.secret], form.encoding, at, at + form.text.size()});
-    }
-  }
+  form_index_.each(
+      text, [&](std::size_t id) -> std::string_view { return forms_[id].text; },
+      [&](std::size_t id, std::size_t at) {
+        const Form& form = forms_[id];
+        hits.push_back(LeakHit{names_[form.secret], form.encoding, at, at + form.text.size()});
+      });
   // Through decodings: found there but not whole in the text itself.
   const auto search_view = [&](const View& view, const char* encoding, bool skip_spaced) {
-    for (std::size_t s = 0; s < values_.size(); ++s) {
-      const std::string& value = values_[s];
-      if (skip_spaced && std::any_of(value.begin(), value.end(), is_space)) {
-        continue;
-      }
-      for (std::size_t at = view.text.find(value); at != std::string::npos;
-           at = view.text.find(value, at + 1)) {
-        const std::size_t start = view.from[at];
-        const std::size_t end = view.to[at + value.size() - 1];
-        if (end - start != value.size() || text.substr(start, end - start) != value) {
-          hits.push_back(LeakHit{names_[s], encoding, start, end});
-        }
-      }
-    }
+    value_index_.each(
+        view.text, [&](std::size_t id) -> std::string_view { return values_[id]; },
+        [&](std::size_t s, std::size_t at) {
+          const std::string& value = values_[s];
+          if (skip_spaced && std::any_of(value.begin(), value.end(), is_space)) {
+            return;
+          }
+          const std::size_t start = view.from[at];
+          const std::size_t end = view.to[at + value.size() - 1];
+          if (end - start != value.size() || text.substr(start, end - start) != value) {
+            hits.push_back(LeakHit{names_[s], encoding, start, end});
+          }
+        });
   };
   if (text.find_first_of(" \t\r\n") != std::string_view::npos) {
     View view = squeezed(text);

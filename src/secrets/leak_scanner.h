@@ -7,9 +7,11 @@
 // redacted). Immutable after construction; thread-safe.
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace chitin::secrets {
@@ -52,11 +54,23 @@ class LeakScanner {
     std::string text;
     std::size_t secret = 0;
     const char* encoding = "raw";
-    bool caseless = false;  // hex: matched against the lower-cased text
+  };
+  // Many patterns of at least 8 bytes found in one pass over the text: the 8 bytes at each
+  // position are tested against a 64 Ki-bit filter of the patterns' first 8 bytes, and only
+  // positions that pass are looked up and compared. Time grows with the text, hardly with
+  // the number of patterns.
+  struct PrefixIndex {
+    std::vector<std::uint64_t> filter = std::vector<std::uint64_t>(1024);
+    std::unordered_map<std::uint64_t, std::vector<std::size_t>> heads;
+    void add(std::string_view pattern, std::size_t id);
+    template <class Text, class OnMatch>
+    void each(std::string_view text, const Text& pattern_of, OnMatch&& on_match) const;
   };
   std::vector<std::string> names_;
-  std::vector<std::string> values_;  // for the whitespace-split check
+  std::vector<std::string> values_;  // searched again through decoding views
   std::vector<Form> forms_;
+  PrefixIndex form_index_;
+  PrefixIndex value_index_;
 };
 
 // Masks stored values in a byte stream (responses relayed back into a sandbox), holding back
