@@ -113,7 +113,6 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
     return outcome;
   };
   set_nonblocking(p.client);
-  set_nonblocking(p.server);
 
   // 1. The client's TLS, ended here with a certificate for the CONNECT host.
   auto context = p.ca->server_context(p.host);
@@ -213,9 +212,17 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
     return outcome;
   }
 
-  // 4. Our own verified TLS to the server.
+  // 4. Our own verified TLS to the server, connected only now.
+  auto connected = p.connect();
+  if (!connected) {
+    respond(client.get(), p.client, p.stop_fd, 502, "Bad Gateway",
+            fmt::format("chitin egress: {}\n", connected.error().describe()));
+    return failed(connected.error().describe());
+  }
+  const int server_fd = connected->get();
+  set_nonblocking(server_fd);
   SslPtr server(SSL_new(p.upstream));
-  if (!server || SSL_set_fd(server.get(), p.server) != 1) {
+  if (!server || SSL_set_fd(server.get(), server_fd) != 1) {
     return failed("cannot set up TLS towards the server: " + openssl_error());
   }
   if (literal) {
@@ -226,7 +233,7 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
              const_cast<char*>(p.host.c_str()));
     SSL_set1_host(server.get(), p.host.c_str());
   }
-  if (ssl_call(server.get(), p.server, p.stop_fd, kStepTimeoutMs,
+  if (ssl_call(server.get(), server_fd, p.stop_fd, kStepTimeoutMs,
                [&] { return SSL_connect(server.get()); }) <= 0) {
     const long verify = SSL_get_verify_result(server.get());
     const std::string why =
@@ -235,7 +242,7 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
             fmt::format("chitin egress: TLS to {} failed: {}\n", p.host, why));
     return failed(fmt::format("TLS to {}:{} failed: {}", p.host, p.port, why));
   }
-  const bool sent = write_all(server.get(), p.server, p.stop_fd, outcome.inspection.outbound);
+  const bool sent = write_all(server.get(), server_fd, p.stop_fd, outcome.inspection.outbound);
   outcome.up = outcome.inspection.outbound.size();
   crypto::wipe(outcome.inspection.outbound);
   if (!sent) {
@@ -248,7 +255,7 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
   secrets::StreamMasker masker(p.stored);
   char chunk[32768];
   for (;;) {
-    const int n = ssl_call(server.get(), p.server, p.stop_fd, kResponseIdleMs,
+    const int n = ssl_call(server.get(), server_fd, p.stop_fd, kResponseIdleMs,
                            [&] { return SSL_read(server.get(), chunk, sizeof(chunk)); });
     if (n <= 0) {
       (void)write_all(client.get(), p.client, p.stop_fd, masker.finish());

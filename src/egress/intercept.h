@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "egress/http_head.h"
 #include "egress/inspect.h"
 #include "egress/local_ca.h"
@@ -19,7 +20,8 @@ namespace chitin::egress {
 
 struct InterceptParams {
   int client = -1;  // after "200 Connection established"; nothing read from it yet
-  int server = -1;  // connected TCP socket to the checked address
+  // Connects to the checked address; called only after the request was let through.
+  std::function<Result<UniqueFd>()> connect;
   int stop_fd = -1;
   std::string host;  // the CONNECT host (name or IP literal)
   std::uint16_t port = 0;

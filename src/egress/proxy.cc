@@ -465,22 +465,8 @@ void EgressProxy::serve(UniqueFd client) {
     respond(client.get(), 403, "Forbidden", "chitin egress: the audit log cannot be written\n");
     return;
   }
-  auto server = connect_to(address, port, stop_fd);
-  if (!server) {
-    (void)options_.audit->append(
-        audit::Event{"egress.fail",
-                     options_.actor,
-                     options_.session,
-                     {{"host", host}, {"port", port}, {"reason", server.error().describe()}}});
-    respond(client.get(), 502, "Bad Gateway",
-            fmt::format("chitin egress: {}\n", server.error().describe()));
-    return;
-  }
-  // Back to blocking mode for the relay's send().
-  ::fcntl(server->get(), F_SETFL, ::fcntl(server->get(), F_GETFL) & ~O_NONBLOCK);
-
-  std::string pending = buffer.substr(head_size);
   if (request->connect && !options_.secrets.empty()) {
+    const std::string pending = buffer.substr(head_size);
     // This run holds secrets: the tunnel is opened here so that its request can be read.
     if (!pending.empty()) {
       return deny(host, port, "data was sent before the tunnel was established", 400);
@@ -488,7 +474,19 @@ void EgressProxy::serve(UniqueFd client) {
     send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
     InterceptParams params;
     params.client = client.get();
-    params.server = server->get();
+    // The server is connected only once the request has been read and let through, so a
+    // slow client (or a refused request) never holds a connection to it.
+    params.connect = [&]() -> Result<UniqueFd> {
+      auto connected = connect_to(address, port, stop_fd);
+      if (!connected) {
+        (void)options_.audit->append(audit::Event{
+            "egress.fail",
+            options_.actor,
+            options_.session,
+            {{"host", host}, {"port", port}, {"reason", connected.error().describe()}}});
+      }
+      return connected;
+    };
     params.stop_fd = stop_fd;
     params.host = host;
     params.port = port;
@@ -518,6 +516,21 @@ void EgressProxy::serve(UniqueFd client) {
     }
     return;
   }
+  auto server = connect_to(address, port, stop_fd);
+  if (!server) {
+    (void)options_.audit->append(
+        audit::Event{"egress.fail",
+                     options_.actor,
+                     options_.session,
+                     {{"host", host}, {"port", port}, {"reason", server.error().describe()}}});
+    respond(client.get(), 502, "Bad Gateway",
+            fmt::format("chitin egress: {}\n", server.error().describe()));
+    return;
+  }
+  // Back to blocking mode for the relay's send().
+  ::fcntl(server->get(), F_SETFL, ::fcntl(server->get(), F_GETFL) & ~O_NONBLOCK);
+
+  std::string pending = buffer.substr(head_size);
   if (request->connect) {
     send_all(client.get(), "HTTP/1.1 200 Connection established\r\n\r\n");
 

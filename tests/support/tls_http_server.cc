@@ -25,7 +25,7 @@ TlsHttpServer::TlsHttpServer(const std::string& dir, std::string body, bool echo
       if (!client) {
         return;  // shut down
       }
-      const timeval timeout{5, 0};
+      const timeval timeout{30, 0};
       ::setsockopt(client.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
       SSL* ssl = SSL_new(context_);
       SSL_set_fd(ssl, client.get());
