@@ -231,6 +231,9 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   check_permissions(out, paths.audit_secret_key_file(), "fs.audit_key", false, true);
   check_permissions(out, paths.audit_dir(), "fs.audit_dir", true, false);
   check_permissions(out, paths.secrets_dir(), "fs.secrets_dir", true, true);
+  check_permissions(out, paths.secrets_dir() + "/store", "fs.secrets_store", false, true);
+  check_permissions(out, paths.keys_dir() + "/secrets.key", "fs.secrets_key", false, true);
+  check_permissions(out, paths.keys_dir() + "/egress-ca.key", "fs.egress_ca_key", false, true);
   check_permissions(out, paths.skill_trust_dir(), "fs.skill_trust_dir", true, false);
   check_permissions(out, paths.skills_lock_file(), "fs.skills_lock", false, false);
   // Privilege.

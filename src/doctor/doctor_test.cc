@@ -86,6 +86,22 @@ TEST_F(DoctorTest, LoosePermissionsAreFoundThenFixedWithABackup) {
   EXPECT_FALSE(run().has_critical());
 }
 
+TEST_F(DoctorTest, SecretsKeysAndStoreMustBePrivate) {
+  for (const std::string& path :
+       {paths_.keys_dir() + "/secrets.key", paths_.keys_dir() + "/egress-ca.key",
+        paths_.secrets_dir() + "/store"}) {
+    chitin::testing::write_text(path, "x");
+    ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  }
+  const Report report = run();
+  for (const char* id :
+       {"fs.secrets_key.perms_world_readable", "fs.egress_ca_key.perms_world_readable",
+        "fs.secrets_store.perms_world_readable"}) {
+    ASSERT_NE(find(report, id), nullptr) << id << report.to_text();
+    EXPECT_EQ(find(report, id)->severity, Severity::kCritical);
+  }
+}
+
 TEST_F(DoctorTest, DangerousFlagsAndWildcardEgressAreReported) {
   write_text(paths_.config_file(),
              "[egress]\nallow = [\"*.example.com\"]\ndangerously_allow_private_addresses = true\n");
