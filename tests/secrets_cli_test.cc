@@ -182,6 +182,20 @@ TEST_F(SecretsCliTest, GrantsAreCheckedBeforeAnythingRuns) {
   }
   struct stat st {};
   EXPECT_NE(::stat((workspace() + "/ran").c_str(), &st), 0);  // nothing ran
+
+  // The state directory (keys, the encrypted store) is never visible in a sandbox: not as or
+  // under the workspace, not as an extra path.
+  for (const std::vector<std::string>& where :
+       {std::vector<std::string>{"--workspace", dir_.path()},
+        std::vector<std::string>{"--ro", dir_.file("state/keys")},
+        std::vector<std::string>{"--rw", dir_.path()}}) {
+    std::vector<std::string> args = {"sandbox", "run"};
+    args.insert(args.end(), where.begin(), where.end());
+    args.insert(args.end(), {"--", "/bin/true"});
+    auto run = chitin(args);
+    EXPECT_EQ(run.status.code, 2) << where[1];
+    EXPECT_NE(run.err.find("overlaps the state directory"), std::string::npos) << run.err;
+  }
 }
 
 // The pids whose command line or environment contains `value`.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdlib>
 #include <ctime>
 
@@ -49,6 +50,36 @@ std::string absolute(const std::string& path) {
     return path;
   }
   return std::string(cwd) + "/" + path;
+}
+
+// The state directory holds the keys (audit, secrets store, egress CA) and the encrypted
+// store: none of it may be visible inside a sandbox, so a workspace or extra path that
+// contains it, or lies inside it, is refused (paths compared after resolving symlinks).
+Result<void> keep_state_out(const config::StatePaths& paths, const sandbox::SandboxPolicy& policy) {
+  const auto real = [](const std::string& path) {
+    char resolved[PATH_MAX];
+    return ::realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path;
+  };
+  const std::string home = real(paths.home);
+  const auto overlaps = [&](const std::string& path) {
+    const std::string p = real(path);
+    const auto within = [](const std::string& inner, const std::string& outer) {
+      return inner == outer || outer == "/" || inner.starts_with(outer + "/");
+    };
+    return within(home, p) || within(p, home);
+  };
+  std::vector<std::string> paths_in_run = {policy.workspace};
+  paths_in_run.insert(paths_in_run.end(), policy.read_only.begin(), policy.read_only.end());
+  paths_in_run.insert(paths_in_run.end(), policy.read_write.begin(), policy.read_write.end());
+  for (const std::string& path : paths_in_run) {
+    if (overlaps(path)) {
+      return fail(ErrorCode::kPermission,
+                  "{} overlaps the state directory {} (its keys and secrets store would be "
+                  "visible in the sandbox); run from another directory or pass --workspace",
+                  path, home);
+    }
+  }
+  return {};
 }
 
 // What a run gets from the secrets store: the secrets it was granted (--secret) and a leak
@@ -211,6 +242,10 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
   policy.tmp_mb = static_cast<std::uint64_t>(config.sandbox.tmp_mb);
   if (auto valid = sandbox::validate_policy(policy); !valid) {
     print_error(valid.error());
+    return kExitUsage;
+  }
+  if (auto apart = keep_state_out(*paths, policy); !apart) {
+    print_error(apart.error());
     return kExitUsage;
   }
   auto granted = secrets_for_run(*paths, args.secrets);

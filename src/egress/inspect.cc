@@ -1,6 +1,8 @@
 #include "egress/inspect.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 
@@ -91,6 +93,19 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// 127.0.0.0/8 or ::1, written as a literal (a name could resolve anywhere).
+bool is_loopback_literal(std::string_view host) {
+  sockaddr_storage address{};
+  if (!parse_ip_literal(host, address)) {
+    return false;
+  }
+  if (address.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in&>(address).sin_addr.s_addr) >> 24) == 127;
+  }
+  const in6_addr& v6 = reinterpret_cast<const sockaddr_in6&>(address).sin6_addr;
+  return IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
 }  // namespace
 
 bool bound_to(const GrantedSecret& secret, std::string_view host, std::uint16_t port) {
@@ -108,6 +123,10 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
     return result;
   };
   const std::string where = fmt::format("{}:{}", request.host, request.port);
+  if (request.method == "TRACE") {
+    return block("", "trace", "TRACE echoes the request (and any injected key) back; refused");
+  }
+  const bool clear_text_ok = scan.encrypted || is_loopback_literal(request.host);
   // What the client sent, as the scanners see it: target, headers, body.
   std::string seen = request.origin_target + "\n";
   for (const auto& [name, value] : request.headers) {
@@ -131,6 +150,12 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
       return block(name, "placeholder",
                    fmt::format("the placeholder of secret '{}' was sent to {}, which the secret "
                                "is not bound to",
+                               name, where));
+    }
+    if (!clear_text_ok) {
+      return block(name, "plain-http",
+                   fmt::format("secret '{}' would cross the network unencrypted to {}; use "
+                               "https:// (plain HTTP carries secrets to loopback addresses only)",
                                name, where));
     }
   }
@@ -170,6 +195,12 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
     if (grant.body) {
       used = substitute(out_body, grant, false) || used;
     }
+    if (!grant.header.empty() && !clear_text_ok) {
+      return block(grant.name, "plain-http",
+                   fmt::format("secret '{}' would be added to a request that crosses the network "
+                               "unencrypted to {}; use https://",
+                               grant.name, where));
+    }
     if (!grant.header.empty()) {
       const std::string key = lower(grant.header);
       const bool present = std::any_of(out.headers.begin(), out.headers.end(),
@@ -184,6 +215,11 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
     if (used) {
       result.used.push_back(grant.name);
     }
+  }
+  // Responses are masked for stored values, which compression would hide: ask for none.
+  if (scan.stored != nullptr && !scan.stored->empty()) {
+    std::erase_if(out.headers, [](const auto& h) { return lower(h.first) == "accept-encoding"; });
+    out.headers.emplace_back("Accept-Encoding", "identity");
   }
   // The body length may have changed; Content-Length is rewritten to match.
   std::erase_if(out.headers, [](const auto& h) { return lower(h.first) == "content-length"; });

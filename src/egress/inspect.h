@@ -32,6 +32,10 @@ struct SecretScan {
   const std::vector<GrantedSecret>* granted = nullptr;
   const secrets::LeakScanner* stored = nullptr;  // every stored value, granted or not
   const privacy::Detector* shapes = nullptr;     // the catalog; only secret types count
+  // The request goes out over TLS that the proxy verifies (an intercepted tunnel). Over
+  // plain HTTP, values are substituted only for loopback IP literals: anywhere else the key
+  // would cross the network in clear text to whoever answers for the name.
+  bool encrypted = false;
 };
 
 struct Inspection {

@@ -26,6 +26,7 @@ class InspectTest : public ::testing::Test {
     granted_.push_back(header);
     scan_.granted = &granted_;
     scan_.stored = &stored_;
+    scan_.encrypted = true;  // an intercepted tunnel unless a test says otherwise
   }
   Inspection inspect(const std::string& head, const std::string& body = {},
                      std::string host = "api.example.com", std::uint16_t port = 443) {
@@ -76,6 +77,27 @@ TEST_F(InspectTest, PlaceholdersAreReplacedOnlyOnTheWayToBoundHosts) {
     EXPECT_EQ(ungranted.secret, name);
     EXPECT_NE(ungranted.reason.find("not granted"), std::string::npos);
   }
+}
+
+TEST_F(InspectTest, PlainHttpCarriesSecretsToLoopbackLiteralsOnly) {
+  scan_.encrypted = false;
+  auto clear = inspect("GET / HTTP/1.1\r\nAuthorization: Bearer chitin-secret://demo\r\n\r\n", {},
+                       "api.example.com", 80);
+  EXPECT_TRUE(clear.blocked);
+  EXPECT_EQ(clear.encoding, "plain-http");
+  EXPECT_NE(clear.reason.find("unencrypted"), std::string::npos);
+  auto header_only = inspect("GET / HTTP/1.1\r\n\r\n", {}, "hdr.example.com", 8443);
+  EXPECT_TRUE(header_only.blocked);
+  granted_[0].hosts = *parse_rules({"127.0.0.1:8080"});
+  auto loopback = inspect("GET / HTTP/1.1\r\nAuthorization: Bearer chitin-secret://demo\r\n\r\n",
+                          {}, "127.0.0.1", 8080);
+  EXPECT_FALSE(loopback.blocked) << loopback.reason;
+  EXPECT_NE(loopback.outbound.find(kValue), std::string::npos);
+  // Whatever the client asked for, responses come back uncompressed (so they can be masked).
+  auto compressed = inspect("GET / HTTP/1.1\r\nAccept-Encoding: gzip, br\r\n\r\n");
+  EXPECT_EQ(compressed.outbound.find("gzip"), std::string::npos);
+  EXPECT_NE(compressed.outbound.find("Accept-Encoding: identity\r\n"), std::string::npos);
+  EXPECT_TRUE(inspect("TRACE / HTTP/1.1\r\n\r\n").blocked);
 }
 
 TEST_F(InspectTest, HeaderOnlySecretsAreAddedForTheirHostAndPortOnly) {

@@ -133,7 +133,12 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
   }
   sockaddr_storage ip{};
   const bool literal = parse_ip_literal(p.host, ip);
-  const char* sni = SSL_get_servername(client.get(), TLSEXT_NAMETYPE_host_name);
+  const char* sni_raw = SSL_get_servername(client.get(), TLSEXT_NAMETYPE_host_name);
+  std::string sni_text = sni_raw == nullptr ? std::string() : std::string(sni_raw);
+  for (char& c : sni_text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  const char* sni = sni_raw == nullptr ? nullptr : sni_text.c_str();
   std::string expected = p.host;
   for (char& c : expected) {
     c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -225,13 +230,18 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
   if (!server || SSL_set_fd(server.get(), server_fd) != 1) {
     return failed("cannot set up TLS towards the server: " + openssl_error());
   }
-  if (literal) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(server.get()), p.host.c_str());
-  } else {
-    // SSL_set_tlsext_host_name is a macro with an old-style cast; this is its expansion.
-    SSL_ctrl(server.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-             const_cast<char*>(p.host.c_str()));
-    SSL_set1_host(server.get(), p.host.c_str());
+  // Without the name (or address) to check, any trusted certificate would do: fail closed.
+  const bool checked =
+      literal ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(server.get()), p.host.c_str()) == 1
+              : SSL_set1_host(server.get(), p.host.c_str()) == 1 &&
+                    // SSL_set_tlsext_host_name is a macro with an old-style cast; this is its
+                    // expansion.
+                    SSL_ctrl(server.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                             const_cast<char*>(p.host.c_str())) == 1;
+  if (!checked) {
+    respond(client.get(), p.client, p.stop_fd, 502, "Bad Gateway",
+            "chitin egress: cannot set up server name verification\n");
+    return failed("cannot set up server name verification: " + openssl_error());
   }
   if (ssl_call(server.get(), server_fd, p.stop_fd, kStepTimeoutMs,
                [&] { return SSL_connect(server.get()); }) <= 0) {

@@ -7,6 +7,8 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include <chrono>
+
 #include <openssl/x509v3.h>
 
 #include "base/crypto.h"
@@ -180,16 +182,23 @@ LocalCa::LocalCa(std::unique_ptr<Keys> keys, std::string cert_pem)
     : keys_(std::move(keys)), cert_pem_(std::move(cert_pem)) {}
 
 LocalCa::~LocalCa() {
-  for (auto& [host, context] : contexts_) {
-    SSL_CTX_free(context);
+  for (auto& [host, leaf] : contexts_) {
+    SSL_CTX_free(leaf.context);
   }
 }
 
 Result<SSL_CTX*> LocalCa::server_context(const std::string& host) {
   std::lock_guard lock(mu_);
+  const auto now = std::chrono::steady_clock::now();
   if (const auto found = contexts_.find(host); found != contexts_.end()) {
-    SSL_CTX_up_ref(found->second);
-    return found->second;
+    // A leaf lives a day; it is replaced after half of that, so a long-lived proxy never
+    // presents an expired one.
+    if (now - found->second.made < std::chrono::seconds(kLeafSeconds / 2)) {
+      SSL_CTX_up_ref(found->second.context);
+      return found->second.context;
+    }
+    SSL_CTX_free(found->second.context);
+    contexts_.erase(found);
   }
   X509Ptr cert(X509_new());
   if (!cert || X509_set_version(cert.get(), 2) != 1) {
@@ -231,12 +240,12 @@ Result<SSL_CTX*> LocalCa::server_context(const std::string& host) {
   }
   // Bounded: a run that contacts many hosts recycles contexts rather than growing.
   if (contexts_.size() >= 256) {
-    for (auto& [old_host, old_context] : contexts_) {
-      SSL_CTX_free(old_context);
+    for (auto& [old_host, old] : contexts_) {
+      SSL_CTX_free(old.context);
     }
     contexts_.clear();
   }
-  contexts_.emplace(host, context);
+  contexts_.emplace(host, Leaf{context, now});
   SSL_CTX_up_ref(context);  // the caller's reference
   return context;
 }

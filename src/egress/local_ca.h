@@ -1,14 +1,15 @@
 #pragma once
 // The installation's local certificate authority for TLS interception (docs/secrets.md).
 // Created at `chitin init`: an ECDSA P-256 key (keys/egress-ca.key, 0600) and a self-signed
-// CA certificate (keys/egress-ca.pem). Only sandboxed processes trust it: the sandbox binds a
-// CA bundle with it over /etc/ssl/certs/ca-certificates.crt for a run that is granted
-// secrets, and nothing on the host is told about it. For such a run the egress proxy ends the
-// sandbox's TLS with a short-lived certificate for the requested host, inspects and completes
-// the request, and opens its own verified TLS connection to the real server.
+// CA certificate (keys/egress-ca.pem). Only sandboxed processes trust it: a run that is
+// granted secrets gets a CA bundle with it bound at /run/chitin/ca-bundle.pem (named by
+// SSL_CERT_FILE and friends), and nothing on the host is told about it. For such a run the egress
+// proxy ends the sandbox's TLS with a short-lived certificate for the requested host, inspects and
+// completes the request, and opens its own verified TLS connection to the real server.
 
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,7 +44,11 @@ class LocalCa {
   std::unique_ptr<Keys> keys_;
   std::string cert_pem_;
   std::mutex mu_;
-  std::map<std::string, SSL_CTX*> contexts_;  // guarded by mu_
+  struct Leaf {
+    SSL_CTX* context = nullptr;
+    std::chrono::steady_clock::time_point made;
+  };
+  std::map<std::string, Leaf> contexts_;  // guarded by mu_
 };
 
 }  // namespace chitin::egress

@@ -215,11 +215,17 @@ Result<const privacy::Detector*> EgressProxy::secret_shapes() {
 }
 
 Result<Inspection> EgressProxy::inspect(const ProxyRequest& request, std::string_view body,
-                                        std::uint16_t default_port) {
+                                        std::uint16_t default_port, bool encrypted) {
+  inspect_slots_.acquire();
+  struct Release {
+    std::counting_semaphore<16>& slots;
+    ~Release() { slots.release(); }
+  } release{inspect_slots_};
   SecretScan scan;
   scan.granted = &options_.secrets;
   scan.stored = options_.stored_secrets.get();
   scan.shapes = CHITIN_TRY(secret_shapes());
+  scan.encrypted = encrypted;
   Inspection inspection = CHITIN_TRY(inspect_request(request, body, default_port, scan));
   if (inspection.blocked) {
     // The event names the secret (or the type of key) and how it appeared, never the value;
@@ -439,7 +445,7 @@ void EgressProxy::serve(UniqueFd client) {
       }
     }
     auto inspected =
-        inspect(*request, std::string_view(rest).substr(0, request->content_length), 80);
+        inspect(*request, std::string_view(rest).substr(0, request->content_length), 80, false);
     crypto::wipe(rest);
     if (!inspected) {
       return deny(host, port,
@@ -494,7 +500,7 @@ void EgressProxy::serve(UniqueFd client) {
     params.upstream = upstream_;
     params.stored = options_.stored_secrets.get();
     params.inspect = [this](const ProxyRequest& inner, std::string_view body) {
-      return inspect(inner, body, 443);
+      return inspect(inner, body, 443, true);
     };
     const InterceptOutcome outcome = intercept_tunnel(params);
     if (!outcome.problem.empty()) {
@@ -555,7 +561,11 @@ void EgressProxy::serve(UniqueFd client) {
       if (expected.ends_with('.')) {
         expected.pop_back();  // "example.com." is example.com; SNI carries no trailing dot
       }
-      if (sni.name != expected) {
+      std::string name = sni.name;
+      for (char& c : name) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (name != expected) {
         problem = fmt::format("TLS SNI '{}' does not match CONNECT host '{}'", sni.name, host);
       }
     }

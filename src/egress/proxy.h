@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <thread>
 #include <vector>
@@ -67,8 +68,9 @@ class EgressProxy {
   void accept_loop();
   void serve(UniqueFd client);
   // Inspection of a readable request, with its audit events (secret.leak_blocked, secret.use).
+  // `encrypted`: it goes out over TLS the proxy verifies (an intercepted tunnel).
   Result<Inspection> inspect(const ProxyRequest& request, std::string_view body,
-                             std::uint16_t default_port);
+                             std::uint16_t default_port, bool encrypted);
   Result<const privacy::Detector*> secret_shapes();
 
   const ProxyOptions options_;
@@ -87,6 +89,8 @@ class EgressProxy {
   std::once_flag shapes_once_;
   std::unique_ptr<privacy::Detector> shapes_;  // built on first use
   std::optional<Error> shapes_error_;
+  // At most this many requests are inspected at once (each can take ~100 MiB with its views).
+  std::counting_semaphore<16> inspect_slots_{2};
   std::mutex used_mu_;
   std::vector<std::string> used_;  // guarded by used_mu_
 };

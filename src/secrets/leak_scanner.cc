@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "base/crypto.h"
 #include "base/encoding.h"
@@ -34,44 +35,81 @@ std::string base64_core(std::string_view value, std::size_t offset, bool url) {
   return encoded;
 }
 
-// The text seen through a decoding, with where each byte came from, so that a hit in the
-// decoded text maps back to a span of the original.
+// The text seen through decodings, with where each byte came from in the original, so that a
+// hit in the decoded text maps back to a span of it. Offsets are 32-bit: inspected texts are
+// bounded far below 4 GiB (find_all skips the views beyond that).
 struct View {
   std::string text;
-  std::vector<std::size_t> from;  // original start of each byte
-  std::vector<std::size_t> to;    // original end of each byte
-  void push(char c, std::size_t start, std::size_t end) {
-    text.push_back(c);
-    from.push_back(start);
-    to.push_back(end);
-  }
+  std::vector<std::uint32_t> from;  // original start of each byte
+  std::vector<std::uint32_t> to;    // original end of each byte
 };
 
-// Whitespace removed (a value split over lines or by spaces).
-View squeezed(std::string_view text) {
-  View view;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!is_space(text[i])) {
-      view.push(text[i], i, i + 1);
+// Builds a view of `in` (the original when `map` is null) keeping or replacing bytes: `step`
+// is called at each position with the input and returns how many input bytes it consumed,
+// having appended what they decode to (0 bytes appended: dropped).
+template <class Step>
+View transform(std::string_view in, const View* map, Step step) {
+  View out;
+  out.text.reserve(in.size());
+  out.from.reserve(in.size());
+  out.to.reserve(in.size());
+  std::string decoded;
+  for (std::size_t i = 0; i < in.size();) {
+    decoded.clear();
+    const std::size_t used = step(in, i, decoded);
+    const auto start = static_cast<std::uint32_t>(map != nullptr ? map->from[i] : i);
+    const auto end = static_cast<std::uint32_t>(map != nullptr ? map->to[i + used - 1] : i + used);
+    for (const char c : decoded) {
+      out.text.push_back(c);
+      out.from.push_back(start);
+      out.to.push_back(end);
     }
+    i += used;
   }
-  return view;
+  crypto::wipe(decoded);
+  return out;
 }
 
 // %XX decoded in either case, so any mix of encoded and plain characters is seen as the value.
-View percent_decoded(std::string_view text) {
-  View view;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      view.push(static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2])), i, i + 3);
-      i += 2;
-    } else {
-      view.push(text[i], i, i + 1);
-    }
+std::size_t percent_step(std::string_view in, std::size_t i, std::string& out) {
+  if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+    out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+    return 3;
   }
-  return view;
+  out.push_back(in[i]);
+  return 1;
 }
+
+// JSON string escapes (\n, \/, \uXXXX below U+0080, ...) decoded.
+std::size_t json_step(std::string_view in, std::size_t i, std::string& out) {
+  if (in[i] != '\\' || i + 1 >= in.size()) {
+    out.push_back(in[i]);
+    return 1;
+  }
+  static constexpr std::string_view kFrom = "nrtbf/\\\"";
+  static constexpr std::string_view kTo = "\n\r\t\b\f/\\\"";
+  if (const auto at = kFrom.find(in[i + 1]); at != std::string_view::npos) {
+    out.push_back(kTo[at]);
+    return 2;
+  }
+  if (in[i + 1] == 'u' && i + 5 < in.size() && in.substr(i + 2, 2) == "00" &&
+      hex_value(in[i + 4]) >= 0 && hex_value(in[i + 5]) >= 0) {
+    out.push_back(static_cast<char>(hex_value(in[i + 4]) * 16 + hex_value(in[i + 5])));
+    return 6;
+  }
+  out.push_back(in[i]);
+  return 1;
+}
+
+// Whitespace removed (a value split over lines or by spaces, base64 wrapped at 76 columns).
+std::size_t squeeze_step(std::string_view in, std::size_t i, std::string& out) {
+  if (!is_space(in[i])) {
+    out.push_back(in[i]);
+  }
+  return 1;
+}
+
+void wipe(View& view) { crypto::wipe(view.text); }
 
 std::string json_escaped(std::string_view value) {
   std::string out;
@@ -109,9 +147,6 @@ LeakScanner::LeakScanner(const std::vector<NamedValue>& secrets) {
     const std::size_t index = names_.size();
     names_.push_back(secret.name);
     values_.push_back(secret.value);
-    if (secret.value.size() >= kMinFormBytes) {
-      value_index_.add(secret.value, index);
-    }
     const auto add = [&](std::string text, const char* encoding) {
       if (text.size() < kMinFormBytes ||
           std::any_of(forms_.begin(), forms_.end(), [&](const Form& form) {
@@ -186,31 +221,65 @@ std::vector<LeakHit> LeakScanner::find_all(std::string_view text) const {
         const Form& form = forms_[id];
         hits.push_back(LeakHit{names_[form.secret], form.encoding, at, at + form.text.size()});
       });
-  // Through decodings: found there but not whole in the text itself.
-  const auto search_view = [&](const View& view, const char* encoding, bool skip_spaced) {
-    value_index_.each(
-        view.text, [&](std::size_t id) -> std::string_view { return values_[id]; },
-        [&](std::size_t s, std::size_t at) {
-          const std::string& value = values_[s];
-          if (skip_spaced && std::any_of(value.begin(), value.end(), is_space)) {
-            return;
-          }
+  // Through decodings (percent-encoding, repeated; JSON escapes; whitespace removed): every
+  // form again, reported where it was not already found whole in the text itself.
+  if (text.size() >= std::numeric_limits<std::uint32_t>::max()) {
+    return hits;
+  }
+  const auto search_view = [&](const View& view, std::string_view name) {
+    form_index_.each(
+        view.text, [&](std::size_t id) -> std::string_view { return forms_[id].text; },
+        [&](std::size_t id, std::size_t at) {
+          const Form& form = forms_[id];
           const std::size_t start = view.from[at];
-          const std::size_t end = view.to[at + value.size() - 1];
-          if (end - start != value.size() || text.substr(start, end - start) != value) {
-            hits.push_back(LeakHit{names_[s], encoding, start, end});
+          const std::size_t end = view.to[at + form.text.size() - 1];
+          if (end - start == form.text.size() && text.substr(start, end - start) == form.text) {
+            return;  // found whole above
           }
+          const std::string encoding = std::string_view(form.encoding) == "raw"
+                                           ? std::string(name)
+                                           : fmt::format("{}, {}", form.encoding, name);
+          hits.push_back(LeakHit{names_[form.secret], encoding, start, end});
         });
   };
-  if (text.find_first_of(" \t\r\n") != std::string_view::npos) {
-    View view = squeezed(text);
-    search_view(view, "split", true);
-    crypto::wipe(view.text);
+  std::optional<View> decoded;
+  for (int round = 0; round < 3; ++round) {  // double (or triple) percent-encoding
+    const std::string_view current = decoded ? std::string_view(decoded->text) : text;
+    if (current.find('%') == std::string_view::npos) {
+      break;
+    }
+    View next = transform(current, decoded ? &*decoded : nullptr, percent_step);
+    if (next.text.size() == current.size()) {
+      wipe(next);
+      break;
+    }
+    if (decoded) {
+      wipe(*decoded);
+    }
+    decoded = std::move(next);
   }
-  if (text.find('%') != std::string_view::npos) {
-    View view = percent_decoded(text);
-    search_view(view, "percent", false);
-    crypto::wipe(view.text);
+  if (decoded) {
+    search_view(*decoded, "percent");
+  }
+  {
+    const std::string_view current = decoded ? std::string_view(decoded->text) : text;
+    if (current.find('\\') != std::string_view::npos) {
+      View next = transform(current, decoded ? &*decoded : nullptr, json_step);
+      search_view(next, "json");
+      if (decoded) {
+        wipe(*decoded);
+      }
+      decoded = std::move(next);
+    }
+  }
+  const std::string_view current = decoded ? std::string_view(decoded->text) : text;
+  if (current.find_first_of(" \t\r\n") != std::string_view::npos) {
+    View squeezed = transform(current, decoded ? &*decoded : nullptr, squeeze_step);
+    search_view(squeezed, "split");
+    wipe(squeezed);
+  }
+  if (decoded) {
+    wipe(*decoded);
   }
   std::sort(hits.begin(), hits.end(), [](const LeakHit& a, const LeakHit& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;

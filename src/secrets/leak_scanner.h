@@ -1,8 +1,10 @@
 #pragma once
 // Finds stored secret values in outgoing text: as written and in the encodings a script or a
 // model would use to smuggle them (base64 and base64url at every byte alignment, so a value
-// inside a larger encoded blob such as HTTP Basic credentials is found; hex in either case;
-// percent-encoding; JSON string escaping; and the value split by whitespace). Used on egress
+// inside a larger encoded blob such as HTTP Basic credentials is found; hex in lower or upper
+// case; JSON string escaping), each also seen through decodings of the text: percent-encoding
+// (up to three times over), JSON escapes, and whitespace removed (a value split over lines,
+// base64 wrapped at 76 columns). Used on egress
 // (a hit blocks the request) and on what is written to transcripts and logs (a hit is
 // redacted). Immutable after construction; thread-safe.
 
@@ -67,10 +69,9 @@ class LeakScanner {
     void each(std::string_view text, const Text& pattern_of, OnMatch&& on_match) const;
   };
   std::vector<std::string> names_;
-  std::vector<std::string> values_;  // searched again through decoding views
+  std::vector<std::string> values_;  // for longest_form()
   std::vector<Form> forms_;
   PrefixIndex form_index_;
-  PrefixIndex value_index_;
 };
 
 // Masks stored values in a byte stream (responses relayed back into a sandbox), holding back

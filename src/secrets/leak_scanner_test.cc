@@ -43,6 +43,32 @@ TEST(LeakScanner, FindsTheValueInsideALargerBase64BlobAtEveryAlignment) {
   }
 }
 
+TEST(LeakScanner, EncodingsAreFoundThroughWrappingAndReEncoding) {
+  // At a 3-byte group boundary "?\?>" (two question marks and '>') encodes as "Pz8+".
+  const std::string long_value = "sk-proj-" + std::string(151, 'Q') + "?\?>?\?>?\?>";
+  const LeakScanner leaks({{"long", long_value}});
+  // coreutils base64 wraps at 76 columns.
+  std::string wrapped = base64_encode(as_bytes(long_value));
+  for (std::size_t at = 76; at < wrapped.size(); at += 77) {
+    wrapped.insert(at, "\n");
+  }
+  EXPECT_EQ(leaks.find("data=" + wrapped)->encoding, "base64, split");
+  // Base64 percent-encoded (a query string), and a value percent-encoded twice.
+  std::string b64 = base64_encode(as_bytes(long_value));
+  std::string query;
+  for (const char c : b64) {
+    query += c == '+' ? "%2B" : c == '/' ? "%2F" : c == '=' ? "%3D" : std::string(1, c);
+  }
+  ASSERT_NE(query.find("%2B"), std::string::npos);
+  EXPECT_EQ(leaks.find("?q=" + query)->encoding, "base64, percent");
+  EXPECT_EQ(encoding_of("k=sk-live-Zq8%252B%252Fx9T3kLm2"), "openai:percent");
+  // JSON with escaped line breaks inside base64 (as an API returns stored content).
+  std::string json_wrapped = base64_encode(as_bytes(long_value));
+  json_wrapped.insert(60, "\\n");
+  EXPECT_NE(leaks.find("{\"content\":\"" + json_wrapped + "\"}"), std::nullopt);
+  EXPECT_EQ(leaks.find("{\"content\":\"" + std::string(200, 'Q') + "\"}"), std::nullopt);
+}
+
 TEST(LeakScanner, RedactsEveryOccurrence) {
   const std::string text = "a " + kValue + " b " + base64_encode(as_bytes(kValue)) + " c";
   const std::string redacted = scanner().redact(text);
