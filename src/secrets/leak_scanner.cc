@@ -44,68 +44,66 @@ struct View {
   std::vector<std::uint32_t> to;    // original end of each byte
 };
 
-// Builds a view of `in` (the original when `map` is null) keeping or replacing bytes: `step`
-// is called at each position with the input and returns how many input bytes it consumed,
-// having appended what they decode to (0 bytes appended: dropped).
+// Builds a view of `in` (the original when `map` is null): `step` is called at each position
+// and returns how many input bytes it consumed, setting `c` and `emit` when they decode to a
+// byte (every decoding here yields at most one).
 template <class Step>
 View transform(std::string_view in, const View* map, Step step) {
   View out;
   out.text.reserve(in.size());
   out.from.reserve(in.size());
   out.to.reserve(in.size());
-  std::string decoded;
   for (std::size_t i = 0; i < in.size();) {
-    decoded.clear();
-    const std::size_t used = step(in, i, decoded);
-    const auto start = static_cast<std::uint32_t>(map != nullptr ? map->from[i] : i);
-    const auto end = static_cast<std::uint32_t>(map != nullptr ? map->to[i + used - 1] : i + used);
-    for (const char c : decoded) {
+    char c = 0;
+    bool emit = false;
+    const std::size_t used = step(in, i, c, emit);
+    if (emit) {
       out.text.push_back(c);
-      out.from.push_back(start);
-      out.to.push_back(end);
+      out.from.push_back(static_cast<std::uint32_t>(map != nullptr ? map->from[i] : i));
+      out.to.push_back(
+          static_cast<std::uint32_t>(map != nullptr ? map->to[i + used - 1] : i + used));
     }
     i += used;
   }
-  crypto::wipe(decoded);
   return out;
 }
 
 // %XX decoded in either case, so any mix of encoded and plain characters is seen as the value.
-std::size_t percent_step(std::string_view in, std::size_t i, std::string& out) {
+std::size_t percent_step(std::string_view in, std::size_t i, char& c, bool& emit) {
+  emit = true;
   if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
-    out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+    c = static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
     return 3;
   }
-  out.push_back(in[i]);
+  c = in[i];
   return 1;
 }
 
 // JSON string escapes (\n, \/, \uXXXX below U+0080, ...) decoded.
-std::size_t json_step(std::string_view in, std::size_t i, std::string& out) {
+std::size_t json_step(std::string_view in, std::size_t i, char& c, bool& emit) {
+  emit = true;
+  c = in[i];
   if (in[i] != '\\' || i + 1 >= in.size()) {
-    out.push_back(in[i]);
     return 1;
   }
   static constexpr std::string_view kFrom = "nrtbf/\\\"";
   static constexpr std::string_view kTo = "\n\r\t\b\f/\\\"";
   if (const auto at = kFrom.find(in[i + 1]); at != std::string_view::npos) {
-    out.push_back(kTo[at]);
+    c = kTo[at];
     return 2;
   }
   if (in[i + 1] == 'u' && i + 5 < in.size() && in.substr(i + 2, 2) == "00" &&
       hex_value(in[i + 4]) >= 0 && hex_value(in[i + 5]) >= 0) {
-    out.push_back(static_cast<char>(hex_value(in[i + 4]) * 16 + hex_value(in[i + 5])));
+    c = static_cast<char>(hex_value(in[i + 4]) * 16 + hex_value(in[i + 5]));
     return 6;
   }
-  out.push_back(in[i]);
   return 1;
 }
 
 // Whitespace removed (a value split over lines or by spaces, base64 wrapped at 76 columns).
-std::size_t squeeze_step(std::string_view in, std::size_t i, std::string& out) {
-  if (!is_space(in[i])) {
-    out.push_back(in[i]);
-  }
+std::size_t squeeze_step(std::string_view in, std::size_t i, char& c, bool& emit) {
+  c = in[i];
+  emit = !is_space(c);
   return 1;
 }
 
