@@ -128,7 +128,8 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
   }
   const bool clear_text_ok = scan.encrypted || is_loopback_literal(request.host);
   // What the client sent, as the scanners see it: target, headers, body.
-  std::string seen = request.origin_target + "\n";
+  // Everything the client chose goes out: the method and host too (a value can hide there).
+  std::string seen = request.method + " " + request.host + " " + request.origin_target + "\n";
   for (const auto& [name, value] : request.headers) {
     seen += name + ": " + value + "\n";
   }

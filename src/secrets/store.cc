@@ -280,7 +280,12 @@ Result<std::vector<Secret>> parse_contents(std::string_view json, std::string_vi
   const auto bad = [&](std::string_view what) {
     return fail(ErrorCode::kIntegrity, "{}: the contents are damaged ({})", source, what);
   };
-  if (!doc.is_object() || doc.value("version", 0) != 1 || !doc.contains("secrets") ||
+  // nlohmann's value() throws on a type mismatch; every field is type-checked here instead.
+  const auto integer = [](const nlohmann::json& object, const char* key) -> std::int64_t {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
+  };
+  if (!doc.is_object() || integer(doc, "version") != 1 || !doc.contains("secrets") ||
       !doc["secrets"].is_array()) {
     return bad("not a version-1 secrets document");
   }
@@ -321,9 +326,9 @@ Result<std::vector<Secret>> parse_contents(std::string_view json, std::string_vi
         !check_format(secret.format)) {
       return bad(fmt::format("entry '{}' has an invalid header or format", secret.name));
     }
-    secret.body = item.value("body", false);
-    secret.created = item.value("created", std::int64_t{0});
-    secret.last_used = item.value("last_used", std::int64_t{0});
+    secret.body = item.contains("body") && item["body"].is_boolean() && item["body"].get<bool>();
+    secret.created = integer(item, "created");
+    secret.last_used = integer(item, "last_used");
     if (std::any_of(out.begin(), out.end(),
                     [&](const Secret& other) { return other.name == secret.name; })) {
       return bad(fmt::format("'{}' appears twice", secret.name));

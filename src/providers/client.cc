@@ -1,0 +1,287 @@
+#include "providers/client.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "base/crypto.h"
+#include "base/json_depth.h"
+#include "base/parse.h"
+#include "providers/request.h"
+
+namespace chitin::providers {
+
+namespace {
+
+constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::chrono::seconds kMaxRetryAfter{30};
+
+struct CurlFree {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+// One attempt's state, reached from libcurl's callbacks.
+struct Attempt {
+  const Endpoint* endpoint = nullptr;
+  const CallOptions* options = nullptr;
+  CURL* curl = nullptr;
+  SseParser parser;
+  std::variant<OpenAiStream, AnthropicStream> stream;
+  std::vector<SseEvent> events;
+  std::optional<Error> error;  // why the transfer was stopped
+  bool done = false;
+  bool streamed = false;  // text was passed on: no retry after this
+  long status = 0;
+  std::string error_body;
+  std::chrono::seconds retry_after{0};
+  std::chrono::steady_clock::time_point last_byte = std::chrono::steady_clock::now();
+  bool idle = false;  // stopped for want of bytes
+
+  Attempt(const Endpoint& e, const CallOptions& o)
+      : endpoint(&e),
+        options(&o),
+        stream(e.api == Api::kOpenAi
+                   ? std::variant<OpenAiStream, AnthropicStream>(
+                         std::in_place_type<OpenAiStream>, TextSink([this](std::string_view t) {
+                           streamed = true;
+                           if (options->on_text) {
+                             options->on_text(t);
+                           }
+                         }))
+                   : std::variant<OpenAiStream, AnthropicStream>(
+                         std::in_place_type<AnthropicStream>, TextSink([this](std::string_view t) {
+                           streamed = true;
+                           if (options->on_text) {
+                             options->on_text(t);
+                           }
+                         }))) {}
+
+  bool receive(std::string_view bytes) {
+    last_byte = std::chrono::steady_clock::now();
+    if (status == 0) {
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    }
+    if (status != 200) {
+      error_body.append(
+          bytes.substr(0, kMaxErrorBody - std::min(kMaxErrorBody, error_body.size())));
+      return true;
+    }
+    events.clear();
+    if (auto fed = parser.feed(bytes, events); !fed) {
+      error = fed.error();
+      return false;
+    }
+    for (const SseEvent& event : events) {
+      auto result = std::visit([&](auto& s) { return s.on_event(event); }, stream);
+      if (!result) {
+        error = result.error();
+        return false;
+      }
+      done = done || *result;
+    }
+    return true;
+  }
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* attempt = static_cast<Attempt*>(user);
+  return attempt->receive(std::string_view(data, size * count)) ? size * count : 0;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* attempt = static_cast<Attempt*>(user);
+  std::string_view line(data, size * count);
+  constexpr std::string_view kRetryAfter = "retry-after:";
+  if (line.size() > kRetryAfter.size()) {
+    std::string name(line.substr(0, kRetryAfter.size()));
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (name == kRetryAfter) {
+      std::string_view value = line.substr(kRetryAfter.size());
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+        value.remove_prefix(1);
+      }
+      while (!value.empty() &&
+             (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+        value.remove_suffix(1);
+      }
+      if (auto seconds = parse_integer<std::int64_t>(value, 0, 86400)) {
+        attempt->retry_after = std::min(std::chrono::seconds(*seconds), kMaxRetryAfter);
+      }
+    }
+  }
+  return size * count;
+}
+
+// Called by libcurl at least once a second: cancellation, and the idle timeout (libcurl's
+// low-speed check averages over its window, so a stream that stalls after a burst can run on).
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  auto* attempt = static_cast<Attempt*>(user);
+  if (attempt->options->cancel != nullptr && attempt->options->cancel->load()) {
+    return 1;
+  }
+  if (std::chrono::steady_clock::now() - attempt->last_byte > attempt->endpoint->idle_timeout) {
+    attempt->idle = true;
+    return 1;
+  }
+  return 0;
+}
+
+std::string error_message(const std::string& body) {
+  if (json_nesting_depth(body) <= 16) {
+    const auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_object() && json.contains("error")) {
+      const auto& error = json["error"];
+      if (error.is_object() && error.contains("message") && error["message"].is_string()) {
+        return error["message"].get<std::string>().substr(0, 500);
+      }
+      if (error.is_string()) {
+        return error.get<std::string>().substr(0, 500);
+      }
+    }
+  }
+  return body.substr(0, 200);
+}
+
+bool retryable(long status) {
+  return status == 408 || status == 409 || status == 429 || status == 500 || status == 502 ||
+         status == 503 || status == 504 || status == 529;
+}
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+}  // namespace
+
+std::string request_url(const Endpoint& endpoint) {
+  std::string base = endpoint.base_url;
+  while (base.ends_with('/')) {
+    base.pop_back();
+  }
+  if (endpoint.api == Api::kOpenAi) {
+    return base + "/chat/completions";
+  }
+  return base + (base.ends_with("/v1") ? "/messages" : "/v1/messages");
+}
+
+Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& messages,
+                       const std::vector<ToolSpec>& tools, const CallOptions& options) {
+  if (!endpoint.base_url.starts_with("http://") && !endpoint.base_url.starts_with("https://")) {
+    return fail(ErrorCode::kInvalidInput, "model base_url '{}' must start with http:// or https://",
+                endpoint.base_url.substr(0, 100));
+  }
+  global_init();
+  const RequestOptions request_options{endpoint.model, endpoint.max_tokens};
+  const std::string body = CHITIN_TRY(
+      endpoint.api == Api::kOpenAi ? openai_request_body(messages, tools, request_options)
+                                   : anthropic_request_body(messages, tools, request_options));
+  const std::string url = request_url(endpoint);
+  auto delay = endpoint.backoff;
+  for (int attempt_number = 0;; ++attempt_number) {
+    std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+    if (!curl) {
+      return fail(ErrorCode::kInternal, "libcurl could not start");
+    }
+    std::vector<std::string> header_lines = {"Content-Type: application/json",
+                                             "Accept: text/event-stream"};
+    if (endpoint.api == Api::kOpenAi) {
+      if (!endpoint.api_key.empty()) {
+        header_lines.push_back("Authorization: Bearer " + endpoint.api_key);
+      }
+    } else {
+      header_lines.push_back("anthropic-version: 2023-06-01");
+      if (!endpoint.api_key.empty()) {
+        header_lines.push_back("x-api-key: " + endpoint.api_key);
+      }
+    }
+    std::unique_ptr<curl_slist, SlistFree> headers;
+    for (std::string& line : header_lines) {
+      headers.reset(curl_slist_append(headers.release(), line.c_str()));
+      crypto::wipe(line);
+    }
+    Attempt attempt(endpoint, options);
+    attempt.curl = curl.get();
+    CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(c, CURLOPT_USERAGENT, endpoint.user_agent.c_str());
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                     static_cast<long>(endpoint.connect_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(endpoint.total_timeout.count()));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &attempt);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &attempt);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &attempt);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    const CURLcode code = curl_easy_perform(c);
+
+    const bool cancelled = options.cancel != nullptr && options.cancel->load();
+    if (cancelled) {
+      return fail(ErrorCode::kUnavailable, "the model call was cancelled");
+    }
+    if (attempt.error) {
+      return fail(*attempt.error);
+    }
+    if (attempt.status == 0) {
+      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &attempt.status);  // a response without body
+    }
+    bool may_retry = !attempt.streamed && attempt_number < endpoint.retries;
+    Error problem;
+    if (attempt.idle) {
+      problem = Error{ErrorCode::kUnavailable, 0,
+                      fmt::format("the model server at {} sent nothing for {} s", url,
+                                  endpoint.idle_timeout.count())};
+    } else if (code != CURLE_OK) {
+      problem = Error{
+          ErrorCode::kUnavailable, 0,
+          fmt::format("the model server at {} did not answer: {}", url, curl_easy_strerror(code))};
+      // A stalled stream after text was shown is not retried; connection failures are.
+    } else if (attempt.status != 200) {
+      problem = Error{ErrorCode::kUnavailable, 0,
+                      fmt::format("the model server answered {}: {}", attempt.status,
+                                  error_message(attempt.error_body))};
+      may_retry = may_retry && retryable(attempt.status);
+      if (attempt.status == 401 || attempt.status == 403) {
+        problem.message += " (check the API key: chitin secrets set NAME)";
+      }
+    } else {
+      return std::visit([](auto& s) { return s.finish(); }, attempt.stream);
+    }
+    if (!may_retry) {
+      return fail(problem);
+    }
+    const auto wait = std::max<std::chrono::milliseconds>(delay, attempt.retry_after);
+    // Sleep in slices so a cancellation is seen.
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < until) {
+      if (options.cancel != nullptr && options.cancel->load()) {
+        return fail(ErrorCode::kUnavailable, "the model call was cancelled");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    delay *= 2;
+  }
+}
+
+}  // namespace chitin::providers
