@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "base/encoding.h"
 #include "config/schema.h"
@@ -46,6 +49,39 @@ std::string suggestion(std::string_view unknown, const Names& names) {
   return best.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", best);
 }
 
+// https://host[:port][/path], or http:// to a loopback address (a local model server): a
+// key sent over plain HTTP anywhere else would cross the network in clear text.
+Result<void> check_model_url(std::string_view url) {
+  const bool https = url.starts_with("https://");
+  if (!https && !url.starts_with("http://")) {
+    return fail(ErrorCode::kInvalidInput,
+                "base_url must start with https:// (or http:// for a server on this machine)");
+  }
+  std::string_view rest = url.substr(https ? 8 : 7);
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  if (authority.empty() || authority.find_first_of("@ ?#") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "base_url '{}' has no host (or has a user, space, "
+                "query or fragment)",
+                url.substr(0, 100));
+  }
+  if (!https) {
+    std::string_view host = authority;
+    if (host.starts_with('[')) {
+      host = host.substr(1, host.find(']') - 1);
+    } else {
+      host = host.substr(0, host.find(':'));
+    }
+    if (host != "localhost" && !is_loopback_literal(host)) {
+      return fail(ErrorCode::kInvalidInput,
+                  "base_url '{}' uses plain http:// to another machine: the API key would cross "
+                  "the network unencrypted; use https://",
+                  url.substr(0, 100));
+    }
+  }
+  return {};
+}
+
 class Parser {
  public:
   explicit Parser(std::string_view source) : source_(source) {}
@@ -80,6 +116,10 @@ class Parser {
     }
     for (std::size_t i = 1; i < document.tables.size(); ++i) {
       const toml::Table& table = document.tables[i];
+      if (table.name.starts_with("models.")) {
+        walk_model(table);
+        continue;
+      }
       if (!known_section(table.name)) {
         problem(table.position, table.name,
                 fmt::format("unknown section or key{}; see docs/config.md for the keys",
@@ -89,6 +129,88 @@ class Parser {
       walk_section(table);
       if (table.name == "gateway") {
         gateway_position_ = table.position;
+      }
+    }
+  }
+
+  // [models.NAME]: its own small table of keys, since the section names are the user's.
+  void walk_model(const toml::Table& table) {
+    const std::string name = table.name.substr(7);
+    if (name.empty() || name.size() > 64 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos) {
+      return problem(table.position, table.name,
+                     "a model name is 1-64 of a-z, 0-9, '_' and '-' (e.g. [models.default])");
+    }
+    if (config_.models.size() >= kMaxModels && config_.models.count(name) == 0) {
+      return problem(table.position, table.name,
+                     fmt::format("at most {} models can be configured", kMaxModels));
+    }
+    ModelConfig& model = config_.models[name];
+    static constexpr std::string_view kFields[] = {"provider",       "base_url",   "model",
+                                                   "api_key_secret", "max_tokens", "timeout_s"};
+    for (const toml::Entry& entry : table.entries) {
+      const std::string key = fmt::format("{}.{}", table.name, entry.key);
+      const toml::Value& value = entry.value;
+      const bool integer_field = entry.key == "max_tokens" || entry.key == "timeout_s";
+      if (std::find(std::begin(kFields), std::end(kFields), entry.key) == std::end(kFields)) {
+        problem(entry.key_position, key,
+                fmt::format("unknown key{}; a model has provider, base_url, model, "
+                            "api_key_secret, max_tokens and timeout_s",
+                            suggestion(entry.key, kFields)));
+        continue;
+      }
+      if (integer_field) {
+        const std::int64_t max = entry.key == "max_tokens" ? 1000000 : 3600;
+        if (value.kind != toml::Value::Kind::kInteger || value.integer < 1 || value.integer > max) {
+          problem(value.position, key, fmt::format("expected an integer 1..{}", max));
+          continue;
+        }
+        (entry.key == "max_tokens" ? model.max_tokens : model.timeout_s) = value.integer;
+        continue;
+      }
+      if (value.kind != toml::Value::Kind::kString || value.string.size() > 2048) {
+        problem(value.position, key, "expected a string (at most 2048 bytes)");
+        continue;
+      }
+      const std::string& text = value.string;
+      if (entry.key == "provider") {
+        if (text != "openai" && text != "anthropic") {
+          problem(value.position, key,
+                  fmt::format("'{}' is not a provider; use \"openai\" (any OpenAI-compatible "
+                              "server: OpenAI, DeepSeek, Kimi, Qwen, GLM, MiniMax, Ollama, vLLM, "
+                              "llama.cpp) or \"anthropic\"",
+                              text.substr(0, 40)));
+          continue;
+        }
+        model.provider = text;
+      } else if (entry.key == "base_url") {
+        if (auto ok = check_model_url(text); !ok) {
+          problem(value.position, key, ok.error().message);
+          continue;
+        }
+        model.base_url = text;
+      } else if (entry.key == "model") {
+        model.model = text;
+      } else {
+        if (!text.empty() &&
+            (!std::isalpha(static_cast<unsigned char>(text[0])) || text.size() > 64 ||
+             text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                                    "QRSTUVWXYZ0123456789_-.") != std::string::npos)) {
+          problem(value.position, key,
+                  "not a secret name; store the key with 'chitin secrets set NAME --hosts HOST' "
+                  "and put NAME here (never the key itself)");
+          continue;
+        }
+        model.api_key_secret = text;
+      }
+    }
+    for (const std::string_view required : {"provider", "base_url", "model"}) {
+      const bool missing = required == "provider"   ? model.provider.empty()
+                           : required == "base_url" ? model.base_url.empty()
+                                                    : model.model.empty();
+      if (missing) {
+        problem(table.position, table.name,
+                fmt::format("'{}' is required for a model (see docs/config.md)", required));
       }
     }
   }
@@ -378,6 +500,24 @@ std::string render_config(const Config& config, bool with_comments) {
       }
       out += fmt::format("{} = {}\n", spec.name(), render_value(spec, copy));
     }
+  }
+  const auto quoted = [](const std::string& text) { return nlohmann::json(text).dump(); };
+  for (const auto& [name, model] : config.models) {
+    out += fmt::format("\n[models.{}]\nprovider = {}\nbase_url = {}\nmodel = {}\n", name,
+                       quoted(model.provider), quoted(model.base_url), quoted(model.model));
+    if (!model.api_key_secret.empty()) {
+      out += fmt::format("api_key_secret = {}\n", quoted(model.api_key_secret));
+    }
+    out += fmt::format("max_tokens = {}\ntimeout_s = {}\n", model.max_tokens, model.timeout_s);
+  }
+  if (with_comments && config.models.empty()) {
+    out +=
+        "\n# Models: add one to chat with the agent (docs/config.md), e.g.\n"
+        "# [models.default]\n"
+        "# provider = \"openai\"        # any OpenAI-compatible server, or \"anthropic\"\n"
+        "# base_url = \"https://api.openai.com/v1\"\n"
+        "# model = \"gpt-4o-mini\"\n"
+        "# api_key_secret = \"openai\"  # chitin secrets set openai --hosts api.openai.com\n";
   }
   return out;
 }

@@ -6,6 +6,7 @@
 // own 0600 files in the state directory, and model API keys in the secrets store.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,19 @@ struct PrivacyConfig {
   std::vector<std::string> patterns;
 };
 
+// One model endpoint, `[models.NAME]` (docs/config.md). The agent uses "default" unless told
+// otherwise. The API key is never here: `api_key_secret` names a secret in the store.
+struct ModelConfig {
+  std::string provider;  // "openai" (any OpenAI-compatible server) or "anthropic"
+  std::string base_url;  // https://..., or http:// to a loopback address
+  std::string model;
+  std::string api_key_secret;  // empty: no key (local servers)
+  std::int64_t max_tokens = 4096;
+  std::int64_t timeout_s = 120;  // no byte from the server for this long ends the call
+};
+
+inline constexpr std::size_t kMaxModels = 32;
+
 struct Config {
   GatewayConfig gateway;
   LogConfig log;
@@ -66,6 +80,7 @@ struct Config {
   SandboxConfig sandbox;
   EgressConfig egress;
   PrivacyConfig privacy;
+  std::map<std::string, ModelConfig> models;  // by NAME of [models.NAME]
 };
 
 // Parses and validates TOML text. `source` names the file in error messages. On failure the

@@ -202,3 +202,73 @@ TEST(ConfigSchemaTest, EveryKeyIsDocumentedInDocsConfigMd) {
 
 }  // namespace
 }  // namespace chitin::config
+
+namespace chitin::config {
+namespace {
+
+TEST(ConfigModels, ModelTablesAreReadAndRenderedBack) {
+  auto config = parse_config(R"([models.default]
+provider = "openai"
+base_url = "http://127.0.0.1:8080/v1"
+model = "qwen2.5"
+
+[models.claude]
+provider = "anthropic"
+base_url = "https://api.anthropic.com"
+model = "claude-sonnet"
+api_key_secret = "anthropic"
+max_tokens = 8192
+timeout_s = 60
+)",
+                             "m.toml");
+  ASSERT_TRUE(config) << config.error().message;
+  ASSERT_EQ(config->models.size(), 2U);
+  EXPECT_EQ(config->models.at("default").provider, "openai");
+  EXPECT_EQ(config->models.at("default").api_key_secret, "");
+  EXPECT_EQ(config->models.at("default").max_tokens, 4096);
+  EXPECT_EQ(config->models.at("claude").api_key_secret, "anthropic");
+  EXPECT_EQ(config->models.at("claude").timeout_s, 60);
+  auto again = parse_config(render_config(*config, true), "rendered.toml");
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->models.at("claude").max_tokens, 8192);
+  // A fresh file explains how to add one.
+  EXPECT_NE(render_config(Config{}, true).find("# [models.default]"), std::string::npos);
+}
+
+TEST(ConfigModels, BadModelTablesSayWhatToFix) {
+  const auto error_of = [](const std::string& text) {
+    auto config = parse_config(text, "m.toml");
+    EXPECT_FALSE(config) << text;
+    return config ? std::string() : config.error().message;
+  };
+  EXPECT_NE(error_of("[models.default]\nprovider = \"openai\"\nmodel = \"x\"\n")
+                .find("'base_url' is required"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovider = \"gemini\"\nbase_url = \"https://a\"\n"
+                     "model = \"x\"\n")
+                .find("not a provider"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovider = \"openai\"\nbase_url = "
+                     "\"http://api.example.com/v1\"\nmodel = \"x\"\n")
+                .find("unencrypted"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovider = \"openai\"\nbase_url = \"https://a/v1\"\n"
+                     "model = \"x\"\napi_key_secret = \"sk-live abc\"\n")
+                .find("never the key itself"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovder = \"openai\"\n").find("did you mean 'provider'"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.Bad]\nprovider = \"openai\"\n").find("a model name"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovider = \"openai\"\nbase_url = \"https://a\"\n"
+                     "model = \"x\"\nmax_tokens = 0\n")
+                .find("1..1000000"),
+            std::string::npos);
+  EXPECT_NE(error_of("[models.default]\nprovider = \"openai\"\nbase_url = \"ftp://a\"\n"
+                     "model = \"x\"\n")
+                .find("https://"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace chitin::config
