@@ -1,7 +1,9 @@
 // End-to-end tests of the `chitin` binary: exit codes, one-line errors, init and config.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/child_process.h"
 #include "support/chitin_cli.h"
@@ -142,6 +144,82 @@ TEST_F(CliTest, DoctorFindsFixesAndAuditsLoosePermissions) {
   EXPECT_NE(trail.out.find("\"type\":\"config.doctor_fix\""), std::string::npos) << trail.out;
   auto openclaw = chitin({"doctor", "--openclaw", "/nowhere"});
   EXPECT_EQ(openclaw.status.code, 2);
+}
+
+}  // namespace
+}  // namespace chitin
+
+namespace chitin {
+namespace {
+
+class GatewayGateTest : public ::testing::Test {
+ protected:
+  CapturedRun chitin(std::vector<std::string> args) {
+    return chitin::testing::ChitinCli{CHITIN_BINARY, home(), dir_.path()}.run(args);
+  }
+  std::string home() const { return dir_.file("state"); }
+  TempDir dir_;
+};
+
+TEST_F(GatewayGateTest, ACriticalFindingStopsTheStartUnlessAcknowledged) {
+  ASSERT_EQ(chitin({"init"}).status.code, 0);
+  const std::string config = home() + "/chitin.toml";
+  ASSERT_EQ(::chmod(config.c_str(), 0666), 0);
+  auto refused = chitin({"gateway", "--port", "0"});
+  EXPECT_EQ(refused.status.code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("critical fs.config.perms_writable"), std::string::npos)
+      << refused.err;
+  EXPECT_NE(refused.err.find("doctor.acknowledge"), std::string::npos);
+  EXPECT_EQ(refused.out.find("ready on"), std::string::npos);
+
+  // Acknowledged: it starts, says so, and the audit log records it.
+  std::string text = chitin::testing::read_text(config);
+  const auto at = text.find("acknowledge = []");  // init writes the [doctor] table
+  ASSERT_NE(at, std::string::npos) << text;
+  text.replace(at, 16, "acknowledge = [\"fs.config.perms_writable\"]");
+  write_text(config, text);
+  ASSERT_EQ(::chmod(config.c_str(), 0666), 0);
+  SpawnOptions options;
+  options.argv = {CHITIN_BINARY, "gateway", "--port", "0"};
+  options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
+                                         "PATH=/usr/bin:/bin"};
+  options.stdout_mode = Stdio::kPipe;
+  options.stderr_mode = Stdio::kPipe;
+  auto gateway = ChildProcess::spawn(options);
+  ASSERT_TRUE(gateway) << gateway.error().describe();
+  std::string out;
+  char buffer[4096];
+  while (out.find("ready on") == std::string::npos) {
+    const ssize_t n = ::read(gateway->stdout_pipe().get(), buffer, sizeof(buffer));
+    if (n <= 0) {
+      break;
+    }
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_NE(out.find("ready on"), std::string::npos) << out;
+  ASSERT_TRUE(gateway->kill(SIGTERM));
+  auto status = gateway->wait();
+  ASSERT_TRUE(status);
+  std::string err;
+  while (true) {
+    const ssize_t n = ::read(gateway->stderr_pipe().get(), buffer, sizeof(buffer));
+    if (n <= 0) {
+      break;
+    }
+    err.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_NE(err.find("starting despite critical finding fs.config.perms_writable"),
+            std::string::npos)
+      << err;
+  auto trail = chitin({"audit", "tail", "--type", "gateway", "-n", "20"});
+  EXPECT_NE(trail.out.find("gateway.refused"), std::string::npos) << trail.out;
+  auto acknowledged = chitin({"audit", "tail", "--type", "doctor", "-n", "20"});
+  EXPECT_NE(acknowledged.out.find("doctor.acknowledged"), std::string::npos) << acknowledged.out;
+  // A checkId that is not one is a config error naming the key.
+  write_text(config, "[doctor]\nacknowledge = [\"Not An Id\"]\n");
+  ASSERT_EQ(::chmod(config.c_str(), 0600), 0);
+  auto bad = chitin({"config", "check", config});
+  EXPECT_NE(bad.err.find("doctor.acknowledge"), std::string::npos) << bad.err;
 }
 
 }  // namespace

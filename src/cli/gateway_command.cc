@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
@@ -12,6 +14,7 @@
 #include "doctor/doctor.h"
 #include "gateway/server.h"
 #include "gateway/token_store.h"
+#include "sys/file_ops.h"
 
 namespace chitin::cli {
 
@@ -21,6 +24,55 @@ struct GatewayArguments {
   std::optional<int> port;
   std::optional<std::string> bind;
 };
+
+// The start-up gate (MIIT: keep it off the internet, least privilege, audit on): the doctor
+// runs first, and a critical finding stops the start unless its checkId is listed in
+// doctor.acknowledge — which is printed and audited every time it is used.
+Result<void> startup_gate(const State& state, audit::AuditLog& log) {
+  doctor::Options options;
+  options.version = std::string(kVersion);
+  options.selftest_cache = state.paths.home + "/cache/sandbox-selftest.json";
+  (void)sys::ensure_directory(state.paths.home + "/cache", 0700);
+  const doctor::Report report = CHITIN_TRY(doctor::run_doctor(state.paths, options));
+  const auto& acknowledged = state.config.doctor.acknowledge;
+  std::vector<const doctor::Finding*> blocking;
+  for (const doctor::Finding& finding : report.findings) {
+    if (finding.severity != doctor::Severity::kCritical) {
+      continue;
+    }
+    if (std::find(acknowledged.begin(), acknowledged.end(), finding.check_id) ==
+        acknowledged.end()) {
+      blocking.push_back(&finding);
+      continue;
+    }
+    CHITIN_TRY(log.append(audit::Event{"doctor.acknowledged",
+                                       "gateway",
+                                       "",
+                                       {{"check_id", finding.check_id},
+                                        {"title", finding.title},
+                                        {"evidence", finding.evidence}}}));
+    print_error(
+        fmt::format("warning: starting despite critical finding {} ({}), acknowledged "
+                    "in doctor.acknowledge",
+                    finding.check_id, finding.title));
+  }
+  if (blocking.empty()) {
+    return {};
+  }
+  nlohmann::json ids = nlohmann::json::array();
+  std::string lines;
+  for (const doctor::Finding* finding : blocking) {
+    ids.push_back(finding->check_id);
+    lines += fmt::format("critical {}: {} ({}); fix: {}\n", finding->check_id, finding->title,
+                         finding->evidence, finding->remediation);
+  }
+  (void)log.append(audit::Event{"gateway.refused", "gateway", "", {{"check_ids", ids}}});
+  return fail(ErrorCode::kPermission,
+              "{}the gateway does not start while a critical finding remains: fix it "
+              "('chitin doctor --fix' tightens permissions) or, accepting the risk, add its "
+              "checkId to doctor.acknowledge in chitin.toml",
+              lines);
+}
 
 int run_gateway(const CommandContext& context, const GatewayArguments& args) {
   auto state = load_state(context);
@@ -47,6 +99,10 @@ int run_gateway(const CommandContext& context, const GatewayArguments& args) {
   auto log = audit::open_installation_log(state->paths, state->config);
   if (!log) {
     print_error(log.error());
+    return kExitProblem;
+  }
+  if (auto gate = startup_gate(*state, **log); !gate) {
+    print_error(gate.error());
     return kExitProblem;
   }
   // Signals are taken synchronously below; the server's threads must not receive them.

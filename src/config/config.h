@@ -60,6 +60,11 @@ struct PrivacyConfig {
   std::vector<std::string> patterns;
 };
 
+struct DoctorConfig {
+  // checkIds of critical findings the gateway may start despite (each use is audited).
+  std::vector<std::string> acknowledge;
+};
+
 // One model endpoint, `[models.NAME]` (docs/config.md). The agent uses "default" unless told
 // otherwise. The API key is never here: `api_key_secret` names a secret in the store.
 struct ModelConfig {
@@ -80,6 +85,7 @@ struct Config {
   SandboxConfig sandbox;
   EgressConfig egress;
   PrivacyConfig privacy;
+  DoctorConfig doctor;
   std::map<std::string, ModelConfig> models;  // by NAME of [models.NAME]
 };
 

@@ -25,6 +25,9 @@ constexpr SectionSpec kSections[] = {
     {"sandbox", "Limits for every sandboxed tool run. Every tool runs sandboxed."},
     {"egress", "Outbound network policy for tools: deny by default, allow-listed hosts only."},
     {"privacy", "The anonymizer applied to everything sent to a model."},
+    {"doctor",
+     "The security doctor, which also runs when the gateway starts: a critical finding stops "
+     "the start unless acknowledged here."},
 };
 
 // The table of every key. Order is the order of `config show` and of the file `init` writes.
@@ -146,6 +149,14 @@ const KeySpec kKeys[] = {
      .doc = "Send text to models without anonymizing it. Logged at every start.",
      .field =
          BoolRef{[](Config& c) -> bool& { return c.privacy.dangerously_disable_model_filter; }}},
+    {.key = "doctor.acknowledge",
+     .doc = "checkIds of critical doctor findings the gateway may start despite (e.g. "
+            "\"process.running_as_root\"); each is audited at every start.",
+     .field =
+         StringListRef{[](Config& c) -> std::vector<std::string>& { return c.doctor.acknowledge; }},
+     .check = check_check_id,
+     .max_length = 128,
+     .max_items = 256},
 };
 
 bool is_label_char(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
@@ -262,6 +273,18 @@ Result<void> check_origin(std::string_view value) {
                 value);
   }
   return check_host_pattern(rest);
+}
+
+// A doctor checkId: dotted lower-case words ("fs.config.perms_world_writable").
+Result<void> check_check_id(std::string_view value) {
+  if (value.empty() || value.front() == '.' || value.back() == '.' ||
+      value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not a checkId (lower-case words joined by '.', as `chitin doctor` "
+                "prints them)",
+                value.substr(0, 80));
+  }
+  return {};
 }
 
 // "TYPE=..." or "TYPE:VALIDATOR=...": the privacy module checks the rest when it loads them.

@@ -54,6 +54,7 @@ std::string describe_type(const KeySpec& spec);
 Result<void> check_ip_literal(std::string_view value);
 Result<void> check_host_pattern(std::string_view value);
 Result<void> check_type_spec(std::string_view value);
+Result<void> check_check_id(std::string_view value);
 Result<void> check_absolute_path_or_empty(std::string_view value);
 // "http://host[:port]" or "https://host[:port]": a browser Origin, nothing after the authority.
 Result<void> check_origin(std::string_view value);

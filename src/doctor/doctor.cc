@@ -96,6 +96,51 @@ void check_permissions(std::vector<Finding>& out, const std::string& path, std::
 
 // Walks the state directory for secret marks in files not made to hold secrets. Bounded:
 // files over 1 MiB are skipped, and the walk stops after 10,000 files or 256 MiB.
+// What a selftest result depends on: the kernel, this boot (sysctls can change) and the
+// sandbox helper binary. Empty when any of it cannot be read (then nothing is cached).
+std::string selftest_key() {
+  auto release = sys::read_file("/proc/sys/kernel/osrelease", 256);
+  auto boot = sys::read_file("/proc/sys/kernel/random/boot_id", 256);
+  auto helper = sandbox::helper_path();
+  if (!release || !boot || !helper) {
+    return {};
+  }
+  struct stat st {};
+  if (::stat(helper->c_str(), &st) != 0) {
+    return {};
+  }
+  return fmt::format("{}|{}|{}|{}|{}", *release, *boot, *helper, st.st_size, st.st_mtime);
+}
+
+constexpr std::int64_t kSelftestCacheSeconds = 24 * 3600;
+
+bool selftest_cached(const std::string& cache) {
+  if (cache.empty()) {
+    return false;
+  }
+  auto text = sys::read_file(cache, 4096);
+  if (!text) {
+    return false;
+  }
+  const auto json = nlohmann::json::parse(*text, nullptr, false);
+  const std::string key = selftest_key();
+  return !key.empty() && json.is_object() && json.contains("key") && json["key"].is_string() &&
+         json["key"].get<std::string>() == key && json.contains("time") &&
+         json["time"].is_number_integer() &&
+         std::time(nullptr) - json["time"].get<std::int64_t>() < kSelftestCacheSeconds &&
+         std::time(nullptr) >= json["time"].get<std::int64_t>();
+}
+
+// Only a pass is remembered: a failure is checked again next time.
+void remember_selftest(const std::string& cache) {
+  const std::string key = selftest_key();
+  if (cache.empty() || key.empty()) {
+    return;
+  }
+  const nlohmann::json json{{"key", key}, {"time", static_cast<std::int64_t>(std::time(nullptr))}};
+  (void)sys::write_file_atomic(cache, json.dump(), 0600, sys::WriteMode::kReplace);
+}
+
 void scan_for_plaintext_secrets(std::vector<Finding>& out, const config::StatePaths& paths) {
   const std::vector<std::string> skip = {paths.gateway_token_file(), paths.keys_dir(),
                                          paths.audit_dir(), paths.secrets_dir()};
@@ -295,7 +340,7 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
     }
   }
   // Sandbox.
-  if (options.run_sandbox_selftest) {
+  if (options.run_sandbox_selftest && !selftest_cached(options.selftest_cache)) {
     auto selftest = sandbox::run_selftest(sandbox::RunOptions{});
     if (!selftest || !selftest->ok()) {
       out.push_back(
@@ -305,6 +350,8 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
                                          sandbox::required_features_missing(*selftest))
                            : selftest.error().describe(),
                   "see chitin sandbox selftest for what the kernel lacks"));
+    } else {
+      remember_selftest(options.selftest_cache);
     }
   }
   check_skills(out, paths);

@@ -52,6 +52,9 @@ struct Report {
 struct Options {
   bool run_sandbox_selftest = true;  // spawns sandboxes; tests may turn it off
   std::string version;               // reported as an info finding
+  // Where a passing selftest is remembered (keyed by kernel, boot and helper binary, for a
+  // day), so that the gateway's start-up gate does not spawn sandboxes each time; empty: none.
+  std::string selftest_cache;
 };
 
 Result<Report> run_doctor(const config::StatePaths& paths, const Options& options);
