@@ -75,6 +75,15 @@ Result<void> startup_gate(const State& state, audit::AuditLog& log) {
 }
 
 int run_gateway(const CommandContext& context, const GatewayArguments& args) {
+  // Signals are taken synchronously (sigwait below). They are blocked before any thread
+  // exists (the audit log's flusher, the server's pool), since every thread inherits the mask:
+  // a SIGTERM that arrived before the main thread waits would otherwise land on another
+  // thread and kill the process without a clean stop.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto state = load_state(context);
   if (!state) {
     return kExitUsage;
@@ -105,12 +114,6 @@ int run_gateway(const CommandContext& context, const GatewayArguments& args) {
     print_error(gate.error());
     return kExitProblem;
   }
-  // Signals are taken synchronously below; the server's threads must not receive them.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto server = gateway::Server::create(options, **log);
   if (!server) {
