@@ -60,6 +60,13 @@ void check_skills(std::vector<Finding>& out, const config::StatePaths& paths) {
                                 "restore skills.lock from a backup or reinstall the skills"));
     return;
   }
+  if (lock->skills.empty()) {
+    // Nothing installed: only folders that bypassed `skill install` can be wrong, and
+    // compiling the scanner's rules (memory and time, e.g. at every gateway start) is not
+    // needed to find those.
+    check_unregistered(out, paths, {});
+    return;
+  }
   auto scanner = skills::Scanner::create();
   if (!scanner) {
     out.push_back(skill_finding("skills.scanner_unavailable", Severity::kWarn,
