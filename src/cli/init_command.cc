@@ -111,8 +111,9 @@ int run_init(const CommandContext& context) {
 void add_init_command(CLI::App& app, CommandContext& context) {
   CLI::App* init = app.add_subcommand(
       "init",
-      "Create the state directory (0700) with chitin.toml, a gateway token and the audit key "
-      "pair. Idempotent: never replaces existing files.");
+      "Create the state directory (0700) with chitin.toml, a gateway token, the audit key "
+      "pair, the encrypted secrets store (CHITIN_PASSPHRASE set: protected by it) and the "
+      "local egress CA. Idempotent: never replaces existing files.");
   init->group("Commands");
   init->callback([&context] { context.exit_code = run_init(context); });
 }
