@@ -59,6 +59,11 @@ Result<void> check_model_url(std::string_view url) {
   }
   std::string_view rest = url.substr(https ? 8 : 7);
   std::string_view authority = rest.substr(0, rest.find('/'));
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
+      return fail(ErrorCode::kInvalidInput, "base_url contains a space or control character");
+    }
+  }
   if (authority.empty() || authority.find_first_of("@ ?#") != std::string_view::npos) {
     return fail(ErrorCode::kInvalidInput,
                 "base_url '{}' has no host (or has a user, space, "
@@ -501,7 +506,11 @@ std::string render_config(const Config& config, bool with_comments) {
       out += fmt::format("{} = {}\n", spec.name(), render_value(spec, copy));
     }
   }
-  const auto quoted = [](const std::string& text) { return nlohmann::json(text).dump(); };
+  const auto quoted = [](const std::string& text) {
+    std::string rendered;
+    append_toml_string(rendered, text);
+    return rendered;
+  };
   for (const auto& [name, model] : config.models) {
     out += fmt::format("\n[models.{}]\nprovider = {}\nbase_url = {}\nmodel = {}\n", name,
                        quoted(model.provider), quoted(model.base_url), quoted(model.model));

@@ -109,7 +109,8 @@ std::string selftest_key() {
   if (::stat(helper->c_str(), &st) != 0) {
     return {};
   }
-  return fmt::format("{}|{}|{}|{}|{}", *release, *boot, *helper, st.st_size, st.st_mtime);
+  return fmt::format("{}|{}|{}|{}|{}.{}|{}", *release, *boot, *helper, st.st_size,
+                     st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino);
 }
 
 constexpr std::int64_t kSelftestCacheSeconds = 24 * 3600;

@@ -45,7 +45,14 @@ struct Attempt {
   std::string error_body;
   std::chrono::seconds retry_after{0};
   std::chrono::steady_clock::time_point last_byte = std::chrono::steady_clock::now();
-  bool idle = false;  // stopped for want of bytes
+  bool idle = false;        // stopped for want of bytes
+  bool overloaded = false;  // the stream itself reported overload (Anthropic, inside a 200)
+
+  // The text sinks capture `this`: an Attempt never moves.
+  Attempt(const Attempt&) = delete;
+  Attempt& operator=(const Attempt&) = delete;
+  Attempt(Attempt&&) = delete;
+  Attempt& operator=(Attempt&&) = delete;
 
   Attempt(const Endpoint& e, const CallOptions& o)
       : endpoint(&e),
@@ -84,6 +91,8 @@ struct Attempt {
     for (const SseEvent& event : events) {
       auto result = std::visit([&](auto& s) { return s.on_event(event); }, stream);
       if (!result) {
+        overloaded = result.error().message.find("overloaded_error") != std::string::npos ||
+                     result.error().message.find("rate_limit") != std::string::npos;
         error = result.error();
         return false;
       }
@@ -93,33 +102,39 @@ struct Attempt {
   }
 };
 
+// libcurl is C: nothing may unwind through it. The caller's text sink and allocations can
+// throw, so this boundary catches and turns it into a stopped transfer.
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* attempt = static_cast<Attempt*>(user);
-  return attempt->receive(std::string_view(data, size * count)) ? size * count : 0;
+  try {
+    return attempt->receive(std::string_view(data, size * count)) ? size * count : 0;
+  } catch (...) {
+    attempt->error = Error{ErrorCode::kInternal, 0, "the reply could not be processed"};
+    return 0;
+  }
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* attempt = static_cast<Attempt*>(user);
-  std::string_view line(data, size * count);
+  const std::string_view line(data, size * count);
   constexpr std::string_view kRetryAfter = "retry-after:";
-  if (line.size() > kRetryAfter.size()) {
-    std::string name(line.substr(0, kRetryAfter.size()));
-    for (char& c : name) {
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (line.size() <= kRetryAfter.size()) {
+    return size * count;
+  }
+  for (std::size_t i = 0; i < kRetryAfter.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != kRetryAfter[i]) {
+      return size * count;
     }
-    if (name == kRetryAfter) {
-      std::string_view value = line.substr(kRetryAfter.size());
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-      }
-      while (!value.empty() &&
-             (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
-        value.remove_suffix(1);
-      }
-      if (auto seconds = parse_integer<std::int64_t>(value, 0, 86400)) {
-        attempt->retry_after = std::min(std::chrono::seconds(*seconds), kMaxRetryAfter);
-      }
-    }
+  }
+  std::string_view value = line.substr(kRetryAfter.size());
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+    value.remove_prefix(1);
+  }
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    value.remove_suffix(1);
+  }
+  if (auto seconds = parse_integer<std::int64_t>(value, 0, 86400)) {
+    attempt->retry_after = std::min(std::chrono::seconds(*seconds), kMaxRetryAfter);
   }
   return size * count;
 }
@@ -152,6 +167,14 @@ std::string error_message(const std::string& body) {
     }
   }
   return body.substr(0, 200);
+}
+
+// Failures of the connection that another attempt may not meet; not timeouts of the whole
+// call, and not configuration or TLS verification errors, which would fail again.
+bool transient(CURLcode code) {
+  return code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST ||
+         code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR || code == CURLE_GOT_NOTHING ||
+         code == CURLE_PARTIAL_FILE || code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM;
 }
 
 bool retryable(long status) {
@@ -208,15 +231,32 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
       }
     }
     std::unique_ptr<curl_slist, SlistFree> headers;
+    bool headers_ok = true;
     for (std::string& line : header_lines) {
-      headers.reset(curl_slist_append(headers.release(), line.c_str()));
+      curl_slist* longer = curl_slist_append(headers.get(), line.c_str());
       crypto::wipe(line);
+      if (longer == nullptr) {
+        headers_ok = false;
+        break;
+      }
+      (void)headers.release();
+      headers.reset(longer);
+    }
+    if (!headers_ok) {
+      return fail(ErrorCode::kInternal, "out of memory building the request headers");
     }
     Attempt attempt(endpoint, options);
     attempt.curl = curl.get();
     CURL* c = curl.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+      return fail(ErrorCode::kUnavailable, "this libcurl cannot restrict protocols (needs 7.85+)");
+    }
+    if (url.starts_with("http://")) {
+      // Plain HTTP goes only to this machine (the config allows nothing else); a proxy from
+      // the environment must not see the key in clear text on the way.
+      curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    }
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -240,24 +280,19 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
     if (cancelled) {
       return fail(ErrorCode::kUnavailable, "the model call was cancelled");
     }
-    if (attempt.error) {
-      return fail(*attempt.error);
-    }
     if (attempt.status == 0) {
       curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &attempt.status);  // a response without body
     }
+    // A complete reply counts even when the connection failed after it.
+    if (attempt.done && !attempt.error) {
+      return std::visit([](auto& s) { return s.finish(); }, attempt.stream);
+    }
     bool may_retry = !attempt.streamed && attempt_number < endpoint.retries;
     Error problem;
-    if (attempt.idle) {
-      problem = Error{ErrorCode::kUnavailable, 0,
-                      fmt::format("the model server at {} sent nothing for {} s", url,
-                                  endpoint.idle_timeout.count())};
-    } else if (code != CURLE_OK) {
-      problem = Error{
-          ErrorCode::kUnavailable, 0,
-          fmt::format("the model server at {} did not answer: {}", url, curl_easy_strerror(code))};
-      // A stalled stream after text was shown is not retried; connection failures are.
-    } else if (attempt.status != 200) {
+    if (attempt.error) {
+      problem = *attempt.error;
+      may_retry = may_retry && attempt.overloaded;
+    } else if (attempt.status > 0 && attempt.status != 200) {
       problem = Error{ErrorCode::kUnavailable, 0,
                       fmt::format("the model server answered {}: {}", attempt.status,
                                   error_message(attempt.error_body))};
@@ -265,6 +300,15 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
       if (attempt.status == 401 || attempt.status == 403) {
         problem.message += " (check the API key: chitin secrets set NAME)";
       }
+    } else if (attempt.idle) {
+      problem = Error{ErrorCode::kUnavailable, 0,
+                      fmt::format("the model server at {} sent nothing for {} s", url,
+                                  endpoint.idle_timeout.count())};
+    } else if (code != CURLE_OK) {
+      problem = Error{
+          ErrorCode::kUnavailable, 0,
+          fmt::format("the model server at {} did not answer: {}", url, curl_easy_strerror(code))};
+      may_retry = may_retry && transient(code);
     } else {
       return std::visit([](auto& s) { return s.finish(); }, attempt.stream);
     }

@@ -205,6 +205,21 @@ TEST(ProviderClient, OverloadIsRetriedWithBackoffOtherErrorsAreNot) {
   ASSERT_FALSE(gave_up);
   EXPECT_EQ(always_busy.requests().size(), 3U);  // the first try and two retries
 
+  // Anthropic reports overload inside a 200 stream: retried while nothing was shown.
+  FakeModelServer overloaded(
+      {Scripted{200,
+                "",
+                {"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                 "\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n"}},
+       Scripted{200,
+                "",
+                {"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{}}\n\n",
+                 "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"}}});
+  auto recovered =
+      complete(endpoint_for(Api::kAnthropic, overloaded.base()), conversation(), {}, {});
+  ASSERT_TRUE(recovered) << recovered.error().describe();
+  EXPECT_EQ(overloaded.requests().size(), 2U);
+
   FakeModelServer moved({Scripted{302, "Location: http://169.254.169.254/\r\n", {}}});
   auto redirected = complete(endpoint_for(Api::kOpenAi, moved.base()), conversation(), {}, {});
   ASSERT_FALSE(redirected);  // never followed

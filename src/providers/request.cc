@@ -67,11 +67,15 @@ Result<std::string> openai_request_body(const std::vector<Message>& messages,
   if (!tools.empty()) {
     nlohmann::json specs = nlohmann::json::array();
     for (const ToolSpec& tool : tools) {
+      nlohmann::json parameters = CHITIN_TRY(object_from(tool.parameters, tool.name));
+      if (parameters.empty()) {
+        parameters = {{"type", "object"}, {"properties", nlohmann::json::object()}};
+      }
       specs.push_back({{"type", "function"},
                        {"function",
                         {{"name", tool.name},
                          {"description", tool.description},
-                         {"parameters", CHITIN_TRY(object_from(tool.parameters, tool.name))}}}});
+                         {"parameters", std::move(parameters)}}}});
     }
     body["tools"] = std::move(specs);
   }
@@ -98,7 +102,9 @@ Result<std::string> anthropic_request_body(const std::vector<Message>& messages,
         system += (system.empty() ? "" : "\n\n") + message.text;
         break;
       case Role::kUser:
-        append_user_block({{"type", "text"}, {"text", message.text}});
+        if (!message.text.empty()) {  // the API refuses empty text blocks
+          append_user_block({{"type", "text"}, {"text", message.text}});
+        }
         break;
       case Role::kAssistant: {
         nlohmann::json blocks = nlohmann::json::array();
@@ -106,12 +112,15 @@ Result<std::string> anthropic_request_body(const std::vector<Message>& messages,
           blocks.push_back({{"type", "text"}, {"text", message.text}});
         }
         for (const ToolCall& call : message.tool_calls) {
+          nlohmann::json input = CHITIN_TRY(object_from(call.arguments, call.name));
           blocks.push_back({{"type", "tool_use"},
                             {"id", call.id},
                             {"name", call.name},
-                            {"input", CHITIN_TRY(object_from(call.arguments, call.name))}});
+                            {"input", std::move(input)}});
         }
-        list.push_back({{"role", "assistant"}, {"content", std::move(blocks)}});
+        if (!blocks.empty()) {  // an empty assistant turn is refused too
+          list.push_back({{"role", "assistant"}, {"content", std::move(blocks)}});
+        }
         break;
       }
       case Role::kTool:
@@ -132,9 +141,13 @@ Result<std::string> anthropic_request_body(const std::vector<Message>& messages,
   if (!tools.empty()) {
     nlohmann::json specs = nlohmann::json::array();
     for (const ToolSpec& tool : tools) {
+      nlohmann::json schema = CHITIN_TRY(object_from(tool.parameters, tool.name));
+      if (schema.empty()) {
+        schema = {{"type", "object"}, {"properties", nlohmann::json::object()}};
+      }
       specs.push_back({{"name", tool.name},
                        {"description", tool.description},
-                       {"input_schema", CHITIN_TRY(object_from(tool.parameters, tool.name))}});
+                       {"input_schema", std::move(schema)}});
     }
     body["tools"] = std::move(specs);
   }

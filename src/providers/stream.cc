@@ -81,7 +81,8 @@ Result<void> collect_calls(std::map<std::int64_t, ToolCall>& calls, Reply& reply
 }
 
 tl::unexpected<Error> server_error(const nlohmann::json& event, std::string_view api) {
-  const auto& error = event["error"];
+  const auto found = event.find("error");
+  const nlohmann::json error = found != event.end() ? *found : nlohmann::json();
   const std::string message = error.is_object()   ? string_at(error, "message")
                               : error.is_string() ? error.get<std::string>()
                                                   : "";
@@ -132,7 +133,19 @@ Result<bool> OpenAiStream::on_event(const SseEvent& event) {
       if (!fragment.is_object()) {
         continue;
       }
-      ToolCall* call = call_at(calls_, integer_at(fragment, "index"));
+      // Fragments carry their call's index; a server that sends each call whole without one
+      // starts a new call whenever a fragment names a new id.
+      std::int64_t index = 0;
+      if (fragment.contains("index")) {
+        index = integer_at(fragment, "index");
+      } else if (!calls_.empty()) {
+        const std::string id = string_at(fragment, "id");
+        index = calls_.rbegin()->first;
+        if (!id.empty() && id != calls_.rbegin()->second.id) {
+          ++index;
+        }
+      }
+      ToolCall* call = call_at(calls_, index);
       if (call == nullptr) {
         return fail(ErrorCode::kLimitExceeded, "the model asked for more than {} tool calls",
                     kMaxToolCalls);
@@ -144,9 +157,11 @@ Result<bool> OpenAiStream::on_event(const SseEvent& event) {
       if (function == fragment.end() || !function->is_object()) {
         continue;
       }
-      // Names come whole from OpenAI; some compatible servers split them like arguments.
-      CHITIN_RETURN_IF_ERROR(
-          append_bounded(call->name, string_at(*function, "name"), 256, "tool name"));
+      // Names come whole in the first fragment; a server that repeats it is not doubled.
+      if (const std::string name = string_at(*function, "name");
+          !name.empty() && name != call->name) {
+        CHITIN_RETURN_IF_ERROR(append_bounded(call->name, name, 256, "tool name"));
+      }
       CHITIN_RETURN_IF_ERROR(append_bounded(call->arguments, string_at(*function, "arguments"),
                                             kMaxToolArgumentBytes, "tool arguments"));
     }

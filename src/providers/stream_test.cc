@@ -106,6 +106,25 @@ TEST(OpenAiStream, ErrorsTruncationAndBadArgumentsAreReported) {
   auto bad = broken.finish();
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("not a JSON object"), std::string::npos);
+  // Calls sent whole without an index: one call per new id, a repeated name not doubled.
+  OpenAiStream whole;
+  ASSERT_TRUE(whole.on_event(SseEvent{
+      "message",
+      R"({"choices":[{"index":0,"delta":{"tool_calls":[{"id":"a","function":{"name":"read","arguments":"{}"}},{"id":"b","function":{"name":"list","arguments":"{}"}}]},"finish_reason":"tool_calls"}]})",
+      ""}));
+  auto two = whole.finish();
+  ASSERT_TRUE(two) << two.error().message;
+  ASSERT_EQ(two->tool_calls.size(), 2U);
+  EXPECT_EQ(two->tool_calls[1].name, "list");
+  OpenAiStream repeated;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(repeated.on_event(SseEvent{
+        "message",
+        R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"exec"}}]}}]})",
+        ""}));
+  }
+  ASSERT_TRUE(repeated.on_event(SseEvent{"message", "[DONE]", ""}));
+  EXPECT_EQ(repeated.finish()->tool_calls.at(0).name, "exec");
   OpenAiStream garbage;
   EXPECT_FALSE(garbage.on_event(SseEvent{"message", "not json", ""}));
   EXPECT_FALSE(garbage.on_event(SseEvent{"message", std::string(100, '['), ""}));
@@ -169,6 +188,9 @@ TEST(AnthropicStream, ErrorsAndTruncationAreReported) {
       "content_block_delta",
       R"({"type":"content_block_delta","index":3,"delta":{"type":"input_json_delta","partial_json":"{"}})",
       ""}));
+  // An error event without an error object (only the SSE event name says so).
+  AnthropicStream bare;
+  EXPECT_FALSE(bare.on_event(SseEvent{"error", "{}", ""}));
   // A whole input at block start (some compatible servers) is used when no fragment follows.
   AnthropicStream whole;
   ASSERT_TRUE(whole.on_event(SseEvent{
