@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "base/encoding.h"
+#include "config/toml.h"
 
 namespace chitin::config {
 
@@ -19,24 +20,6 @@ bool is_identifier_start(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 bool is_identifier_part(char c) { return is_identifier_start(c) || is_digit(c); }
-
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out.push_back(static_cast<char>(code));
-  } else if (code < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else if (code < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-  }
-}
 
 class Parser {
  public:
@@ -265,7 +248,7 @@ class Parser {
           out.push_back('\0');
           break;
         case 'x':
-          append_utf8(out, CHITIN_TRY(hex_digits(2)));
+          toml::append_utf8(out, CHITIN_TRY(hex_digits(2)));
           break;
         case 'u': {
           std::uint32_t code = CHITIN_TRY(hex_digits(4));
@@ -282,7 +265,7 @@ class Parser {
           } else if (code >= 0xDC00 && code <= 0xDFFF) {
             return error("a lone UTF-16 surrogate in a \\u escape");
           }
-          append_utf8(out, code);
+          toml::append_utf8(out, code);
           break;
         }
         case '\r':

@@ -62,4 +62,8 @@ struct Document {
 // Errors read "source:line:column: TOML syntax error: what; how to fix".
 Result<Document> parse(std::string_view text, std::string_view source);
 
+// Appends the UTF-8 encoding of a code point (a scalar value; callers reject surrogates).
+// Shared with the JSON5 reader.
+void append_utf8(std::string& out, char32_t cp);
+
 }  // namespace chitin::config::toml

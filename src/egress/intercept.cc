@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "base/crypto.h"
+#include "egress/poll_wait.h"
 #include "egress/rules.h"
 
 namespace chitin::egress {
@@ -34,15 +35,6 @@ std::string openssl_error() {
   return buffer;
 }
 
-bool wait_fd(int fd, short events, int stop_fd, int timeout_ms) {
-  pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
-  int rc;
-  do {
-    rc = ::poll(fds, 2, timeout_ms);
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0 && fds[1].revents == 0 && fds[0].revents != 0;
-}
-
 // Runs one OpenSSL operation on a non-blocking socket to completion, waiting as it asks.
 // Returns its result: > 0 done, 0 clean close, < 0 failure, timeout or stop.
 int ssl_call(SSL* ssl, int fd, int stop_fd, int timeout_ms, const std::function<int()>& op) {
@@ -58,7 +50,7 @@ int ssl_call(SSL* ssl, int fd, int stop_fd, int timeout_ms, const std::function<
     const short events = error == SSL_ERROR_WANT_READ    ? POLLIN
                          : error == SSL_ERROR_WANT_WRITE ? POLLOUT
                                                          : 0;
-    if (events == 0 || !wait_fd(fd, events, stop_fd, timeout_ms)) {
+    if (events == 0 || !wait_for(fd, events, stop_fd, timeout_ms)) {
       return -1;
     }
   }

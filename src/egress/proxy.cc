@@ -17,6 +17,7 @@
 #include "base/crypto.h"
 #include "egress/http_head.h"
 #include "egress/intercept.h"
+#include "egress/poll_wait.h"
 #include "egress/tls_sni.h"
 #include "sys/file_ops.h"
 
@@ -29,16 +30,6 @@ constexpr int kConnectTimeoutMs = 10000;
 constexpr int kIdleTimeoutMs = 300000;
 constexpr std::size_t kMaxClientHello = 16384 + 5;
 constexpr int kSendTimeoutSeconds = 30;
-
-// Waits for `fd` to be ready for `events` or the stop pipe; false on timeout or stop.
-bool wait_for(int fd, short events, int stop_fd, int timeout_ms) {
-  pollfd fds[2] = {{fd, events, 0}, {stop_fd, POLLIN, 0}};
-  int rc;
-  do {
-    rc = ::poll(fds, 2, timeout_ms);
-  } while (rc < 0 && errno == EINTR);
-  return rc > 0 && fds[1].revents == 0 && fds[0].revents != 0;
-}
 
 void send_all(int fd, std::string_view data) {
   while (!data.empty()) {
