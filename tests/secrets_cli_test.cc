@@ -150,6 +150,11 @@ TEST_F(SecretsCliTest, WrongPassphraseAndDamageFailCleanlyWithoutLosingData) {
   EXPECT_NE(wrong_set.status.code, 0);
   EXPECT_NE(cli.run({"secrets", "list"}, {"CHITIN_PASSPHRASE=correct horse"}).out.find("openai"),
             std::string::npos);
+  // A run without grants does not stop to ask for the passphrase (it cannot scan without it).
+  EXPECT_EQ(cli.run({"sandbox", "run", "--", "/bin/true"}).status.code, 0);
+  // With a wrong one set, it fails closed.
+  EXPECT_NE(
+      cli.run({"sandbox", "run", "--", "/bin/true"}, {"CHITIN_PASSPHRASE=battery"}).status.code, 0);
 
   // Damage: reported, nothing written, and the backup holds the previous version.
   ASSERT_EQ(chitin({"secrets", "set", "one"}, kValue).status.code, 0);

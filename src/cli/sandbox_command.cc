@@ -105,14 +105,13 @@ Result<SecretsForRun> secrets_for_run(const config::StatePaths& paths,
   if (names.empty()) {
     // Without grants, a passphrase-protected store is scanned only when CHITIN_PASSPHRASE is
     // set: a plain run must not stop to ask for it.
-    const secrets::PassphraseSource from_env = std::getenv("CHITIN_PASSPHRASE") != nullptr
-                                                   ? secrets::PassphraseSource(store_passphrase)
-                                                   : nullptr;
-    auto store = secrets::Store::open(files, from_env);
-    if (!store && !from_env && store.error().code == ErrorCode::kPermission &&
-        store.error().message.find("passphrase") != std::string::npos) {
+    const bool from_env = std::getenv("CHITIN_PASSPHRASE") != nullptr;
+    if (!from_env &&
+        CHITIN_TRY(secrets::Store::key_kind_of(files)) == secrets::KeyKind::kPassphrase) {
       return out;
     }
+    auto store = secrets::Store::open(files, from_env ? secrets::PassphraseSource(store_passphrase)
+                                                      : secrets::PassphraseSource());
     out.store = CHITIN_TRY(std::move(store));
   } else {
     out.store = CHITIN_TRY(open_store(paths));

@@ -139,6 +139,13 @@ std::string client_hello(const std::string& sni) {
   return record;
 }
 
+TEST(SniTest, NamesTheHostCaseInsensitivelyAndWithoutTheTrailingDot) {
+  EXPECT_TRUE(sni_names_host("api.example.com", "API.Example.com."));
+  EXPECT_TRUE(sni_names_host("API.EXAMPLE.COM", "api.example.com"));
+  EXPECT_FALSE(sni_names_host("api.example.com", "example.com"));
+  EXPECT_FALSE(sni_names_host("", "example.com"));
+}
+
 TEST(SniTest, ExtractsTheServerNameAndRejectsNonTls) {
   const std::string hello = client_hello("API.Example.com");
   SniResult found = extract_sni(hello);

@@ -13,6 +13,7 @@
 #include "base/crypto.h"
 #include "egress/poll_wait.h"
 #include "egress/rules.h"
+#include "egress/tls_sni.h"
 
 namespace chitin::egress {
 
@@ -125,20 +126,8 @@ InterceptOutcome intercept_tunnel(const InterceptParams& p) {
   }
   sockaddr_storage ip{};
   const bool literal = parse_ip_literal(p.host, ip);
-  const char* sni_raw = SSL_get_servername(client.get(), TLSEXT_NAMETYPE_host_name);
-  std::string sni_text = sni_raw == nullptr ? std::string() : std::string(sni_raw);
-  for (char& c : sni_text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  const char* sni = sni_raw == nullptr ? nullptr : sni_text.c_str();
-  std::string expected = p.host;
-  for (char& c : expected) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  if (expected.ends_with('.')) {
-    expected.pop_back();
-  }
-  if (!literal && (sni == nullptr || expected != sni)) {
+  const char* sni = SSL_get_servername(client.get(), TLSEXT_NAMETYPE_host_name);
+  if (!literal && (sni == nullptr || !sni_names_host(sni, p.host))) {
     respond(client.get(), p.client, p.stop_fd, 403, "Forbidden",
             "chitin egress: TLS SNI does not match the CONNECT host\n");
     return failed(fmt::format("TLS SNI '{}' does not match CONNECT host '{}'",

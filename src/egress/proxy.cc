@@ -544,21 +544,8 @@ void EgressProxy::serve(UniqueFd client) {
       problem = "a CONNECT tunnel must carry TLS";
     } else if (sni.status == SniStatus::kNoSni && !literal) {
       problem = "the TLS ClientHello names no server";
-    } else if (sni.status == SniStatus::kFound && !literal) {
-      std::string expected = host;
-      for (char& c : expected) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      if (expected.ends_with('.')) {
-        expected.pop_back();  // "example.com." is example.com; SNI carries no trailing dot
-      }
-      std::string name = sni.name;
-      for (char& c : name) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
-      if (name != expected) {
-        problem = fmt::format("TLS SNI '{}' does not match CONNECT host '{}'", sni.name, host);
-      }
+    } else if (sni.status == SniStatus::kFound && !literal && !sni_names_host(sni.name, host)) {
+      problem = fmt::format("TLS SNI '{}' does not match CONNECT host '{}'", sni.name, host);
     }
     if (!problem.empty()) {
       (void)options_.audit->append(

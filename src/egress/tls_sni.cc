@@ -1,6 +1,7 @@
 #include "egress/tls_sni.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 
 namespace chitin::egress {
@@ -114,6 +115,17 @@ SniResult extract_sni(std::string_view bytes) {
     return {SniStatus::kFound, name};
   }
   return {SniStatus::kNoSni, {}};
+}
+
+bool sni_names_host(std::string_view sni, std::string_view host) {
+  if (host.ends_with('.')) {
+    host.remove_suffix(1);
+  }
+  return sni.size() == host.size() &&
+         std::equal(sni.begin(), sni.end(), host.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) ==
+                  std::tolower(static_cast<unsigned char>(b));
+         });
 }
 
 }  // namespace chitin::egress

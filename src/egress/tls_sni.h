@@ -21,4 +21,8 @@ struct SniResult {
 // record (at most 16 KiB + 5); malformed handshakes are reported as kNotTls.
 SniResult extract_sni(std::string_view bytes);
 
+// True when a TLS SNI names the CONNECT host: compared case-insensitively, and a host written
+// with a trailing dot ("example.com.") is the same name (SNI never carries the dot).
+bool sni_names_host(std::string_view sni, std::string_view host);
+
 }  // namespace chitin::egress

@@ -357,6 +357,11 @@ Result<bool> Store::exists(const StoreFiles& files) {
   return CHITIN_TRY(sys::status_if_exists(files.store())).has_value();
 }
 
+Result<KeyKind> Store::key_kind_of(const StoreFiles& files) {
+  const std::string file = CHITIN_TRY(sys::read_regular_file(files.store(), kMaxStoreBytes));
+  return CHITIN_TRY(parse_header(file, files.store())).kind;
+}
+
 Result<Store> Store::create(const StoreFiles& files, const std::optional<std::string>& passphrase) {
   CHITIN_TRY(sys::ensure_directory(files.dir, 0700));
   if (CHITIN_TRY(exists(files))) {

@@ -77,6 +77,8 @@ class Store {
   static Result<Store> create(const StoreFiles& files,
                               const std::optional<std::string>& passphrase);
   static Result<bool> exists(const StoreFiles& files);
+  // How the existing store is keyed, from its header alone (no key needed).
+  static Result<KeyKind> key_kind_of(const StoreFiles& files);
   // Opens and authenticates the store; a wrong passphrase or key, a damaged file and a key
   // file readable by others are errors that say which and what to do.
   static Result<Store> open(const StoreFiles& files, const PassphraseSource& passphrase);

@@ -32,6 +32,7 @@ class StoreTest : public ::testing::Test {
 TEST_F(StoreTest, KeyFileStoreRoundTripsAndKeepsABackup) {
   auto store = Store::create(files(), std::nullopt);
   ASSERT_TRUE(store) << store.error().describe();
+  EXPECT_EQ(*Store::key_kind_of(files()), KeyKind::kKeyFile);
   struct stat st {};
   ASSERT_EQ(::stat(files().key_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600U);
@@ -69,6 +70,7 @@ TEST_F(StoreTest, ChangesFromTwoHandlesAreNotLost) {
 
 TEST_F(StoreTest, PassphraseStoreRefusesAWrongPassphraseClearly) {
   ASSERT_TRUE(Store::create(files(), std::string("correct horse")));
+  EXPECT_EQ(*Store::key_kind_of(files()), KeyKind::kPassphrase);
   {
     auto store = Store::open(files(), phrase("correct horse"));
     ASSERT_TRUE(store) << store.error().describe();
