@@ -2,6 +2,8 @@
 
 #include <fmt/core.h>
 
+#include <cstdlib>
+
 #include "base/log.h"
 
 namespace chitin::cli {
@@ -48,6 +50,20 @@ std::optional<State> load_state(const CommandContext& context) {
   }
   warn_dangerous(*config);
   return State{std::move(*paths), std::move(*config)};
+}
+
+std::string detector_cache_dir(const CommandContext& context) {
+  auto paths = config::resolve_state_paths(context.global.home);
+  if (paths && config::require_initialised(*paths)) {
+    return paths->home + "/cache";
+  }
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache == '/') {
+    return std::string(cache) + "/chitin";
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    return std::string(home) + "/.cache/chitin";
+  }
+  return {};
 }
 
 void warn_dangerous(const config::Config& config) {

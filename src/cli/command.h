@@ -47,6 +47,11 @@ std::optional<config::StatePaths> initialised_paths(const CommandContext& contex
 std::optional<State> load_state(const CommandContext& context);
 void warn_dangerous(const config::Config& config);
 
+// Where the privacy filter caches compiled patterns: the installation's cache/ when Chitin
+// is initialised, else $XDG_CACHE_HOME/chitin or ~/.cache/chitin; empty when none of those
+// is known (patterns are then compiled every run).
+std::string detector_cache_dir(const CommandContext& context);
+
 // kExitUsage for errors caused by the user's input, kExitProblem otherwise.
 int exit_code_for(const Error& error);
 

@@ -2,12 +2,15 @@
 
 #include <fmt/core.h>
 
+#include <cstdlib>
+
 #include <CLI/CLI.hpp>
 
 #include "audit/log.h"
 #include "cli/command.h"
 #include "cli/version.h"
 #include "doctor/doctor.h"
+#include "doctor/openclaw_audit.h"
 
 namespace chitin::cli {
 
@@ -16,7 +19,8 @@ namespace {
 struct DoctorArguments {
   bool json = false;
   bool fix = false;
-  std::string openclaw;
+  bool openclaw = false;
+  std::string openclaw_dir;  // empty: ~/.openclaw
 };
 
 // The fixes are configuration changes: they go into the audit trail (critical, so durable
@@ -29,12 +33,64 @@ Result<void> audit_fixes(const config::StatePaths& paths, const doctor::FixOutco
   return log->close();
 }
 
+void print_report(const doctor::Report& report, bool json) {
+  if (json) {
+    fmt::print("{}\n", report.to_json().dump());
+  } else {
+    fmt::print("{}", report.to_text());
+  }
+}
+
+void print_fixes(const doctor::FixOutcome& fixes) {
+  for (const std::string& line : fixes.fixed) {
+    fmt::print(stderr, "fixed: {}\n", line);
+  }
+  fmt::print(stderr, "previous modes saved in {}\n", fixes.backup_file);
+}
+
+// `doctor --openclaw`: works without a Chitin installation (people audit before moving).
+int run_openclaw_doctor(const CommandContext& context, const DoctorArguments& args) {
+  std::string dir = args.openclaw_dir;
+  if (dir.empty()) {
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home != '/') {
+      print_error("HOME is not set; name the OpenClaw state directory: doctor --openclaw DIR");
+      return kExitUsage;
+    }
+    dir = std::string(home) + "/.openclaw";
+  }
+  while (dir.size() > 1 && dir.back() == '/') {
+    dir.pop_back();
+  }
+  doctor::OpenClawOptions options;
+  options.privacy_cache_dir = detector_cache_dir(context);
+  auto report = doctor::audit_openclaw(dir, options);
+  if (!report) {
+    print_error(report.error());
+    return exit_code_for(report.error());
+  }
+  if (args.fix) {
+    auto fixes = doctor::apply_fixes(dir, *report);
+    if (!fixes) {
+      print_error(fixes.error());
+      return kExitProblem;
+    }
+    if (!fixes->fixed.empty()) {
+      print_fixes(*fixes);
+      report = doctor::audit_openclaw(dir, options);
+      if (!report) {
+        print_error(report.error());
+        return kExitProblem;
+      }
+    }
+  }
+  print_report(*report, args.json);
+  return report->has_critical() ? kExitProblem : kExitOk;
+}
+
 int run_doctor(const CommandContext& context, const DoctorArguments& args) {
-  if (!args.openclaw.empty()) {
-    print_error(
-        "doctor --openclaw is not available in this build yet (it arrives with the rest "
-        "of issue #10); nothing was done");
-    return kExitUsage;
+  if (args.openclaw) {
+    return run_openclaw_doctor(context, args);
   }
   const auto paths = initialised_paths(context);
   if (!paths) {
@@ -48,7 +104,7 @@ int run_doctor(const CommandContext& context, const DoctorArguments& args) {
     return kExitProblem;
   }
   if (args.fix) {
-    auto fixes = doctor::apply_fixes(*paths, *report);
+    auto fixes = doctor::apply_fixes(paths->home, *report);
     if (!fixes) {
       print_error(fixes.error());
       return kExitProblem;
@@ -59,10 +115,7 @@ int run_doctor(const CommandContext& context, const DoctorArguments& args) {
         print_error(fmt::format("the fixes were applied but could not be audited: {}",
                                 audited.error().describe()));
       }
-      for (const std::string& line : fixes->fixed) {
-        fmt::print(stderr, "fixed: {}\n", line);
-      }
-      fmt::print(stderr, "previous modes saved in {}\n", fixes->backup_file);
+      print_fixes(*fixes);
       report = doctor::run_doctor(*paths, options);  // report what is left
       if (!report) {
         print_error(report.error());
@@ -70,11 +123,7 @@ int run_doctor(const CommandContext& context, const DoctorArguments& args) {
       }
     }
   }
-  if (args.json) {
-    fmt::print("{}\n", report->to_json().dump());
-  } else {
-    fmt::print("{}", report->to_text());
-  }
+  print_report(*report, args.json);
   return report->has_critical() ? kExitProblem : kExitOk;
 }
 
@@ -90,8 +139,16 @@ void add_doctor_command(CLI::App& app, CommandContext& context) {
   doctor->add_flag("--json", args->json, "Print the findings as JSON");
   doctor->add_flag("--fix", args->fix,
                    "Apply safe, reversible fixes (permissions); previous modes are saved");
-  doctor->add_option("--openclaw", args->openclaw, "Audit an OpenClaw installation (coming)");
-  doctor->callback([&context, args] { context.exit_code = run_doctor(context, *args); });
+  CLI::Option* openclaw =
+      doctor
+          ->add_option("--openclaw", args->openclaw_dir,
+                       "Audit an OpenClaw installation offline instead: its state directory "
+                       "(default ~/.openclaw). --fix then tightens its permissions")
+          ->expected(0, 1);
+  doctor->callback([&context, args, openclaw] {
+    args->openclaw = openclaw->count() > 0;
+    context.exit_code = run_doctor(context, *args);
+  });
 }
 
 }  // namespace chitin::cli

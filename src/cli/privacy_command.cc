@@ -40,10 +40,12 @@ struct Options {
 struct Installation {
   std::optional<config::StatePaths> paths;
   config::Config config;
+  std::string cache_dir;
 };
 
 Result<Installation> find_installation(const CommandContext& context) {
   Installation installation;
+  installation.cache_dir = detector_cache_dir(context);
   auto paths = config::resolve_state_paths(context.global.home);
   if (!paths || !config::require_initialised(*paths)) {
     return installation;
@@ -61,14 +63,7 @@ Result<std::unique_ptr<privacy::Detector>> make_detector(const Installation& ins
   patterns.insert(patterns.end(), options.patterns.begin(), options.patterns.end());
   privacy::DetectorOptions detector_options =
       CHITIN_TRY(privacy::user_type_options(dictionaries, patterns));
-  if (installation.paths) {
-    detector_options.cache_dir = installation.paths->home + "/cache";
-  } else if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && *cache == '/') {
-    detector_options.cache_dir = std::string(cache) + "/chitin";
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
-    // Without an installation the compiled patterns still need not be rebuilt every run.
-    detector_options.cache_dir = std::string(home) + "/.cache/chitin";
-  }
+  detector_options.cache_dir = installation.cache_dir;
   return privacy::Detector::create(std::move(detector_options));
 }
 

@@ -1,6 +1,5 @@
 #include "doctor/doctor.h"
 
-#include <dirent.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include "audit/verify.h"
 #include "config/config.h"
 #include "config/schema.h"
+#include "doctor/findings.h"
 #include "doctor/skill_checks.h"
 #include "sandbox/selftest.h"
 #include "sys/file_ops.h"
@@ -19,83 +19,11 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr std::size_t kMaxScannedFileBytes = 1 << 20;
-constexpr std::size_t kMaxScannedFiles = 10000;
-constexpr std::size_t kMaxScannedBytes = std::size_t{256} << 20;
-
 // Marks of secrets that must never sit in plaintext under the state directory (outside the
 // files made to hold them). The privacy filter's catalogue will widen this (#6).
 constexpr std::string_view kSecretMarks[] = {"chtn_gw_", "sk-ant-", "sk-proj-",        "AKIA",
                                              "ghp_",     "xoxb-",   "PRIVATE KEY-----"};
 
-Finding finding(std::string id, Severity severity, int miit, std::string title,
-                std::string evidence, std::string remediation) {
-  return Finding{std::move(id),          severity, miit, std::move(title), std::move(evidence),
-                 std::move(remediation), "",       0};
-}
-
-std::string mode_text(unsigned mode) { return fmt::format("{:04o}", mode & 07777); }
-
-// Permission findings for a directory (want 0700) or a private file (want 0600).
-void check_permissions(std::vector<Finding>& out, const std::string& path, std::string_view id,
-                       bool directory, bool secret) {
-  auto status = sys::status_if_exists(path);
-  if (!status || !*status) {
-    return;
-  }
-  const auto& st = **status;
-  if (st.is_symlink) {
-    out.push_back(finding(fmt::format("{}.symlink", id), Severity::kWarn, 3,
-                          fmt::format("{} is a symlink", path), "lstat shows a symbolic link",
-                          "replace the link with the real directory or file"));
-    return;
-  }
-  const unsigned want = directory ? 0700 : 0600;
-  const unsigned mode = st.mode;
-  // OpenClaw's names where it has them: fs.state_dir.perms_readable (any "others can read"),
-  // fs.config.perms_writable (any "others can write").
-  const bool state_dir = id == "fs.state_dir";
-  const bool config_file = id == "fs.config";
-  const auto name = [&](std::string_view suffix) {
-    if (state_dir && suffix.ends_with("_readable")) {
-      return fmt::format("{}.perms_readable", id);
-    }
-    if (config_file && suffix.ends_with("_writable")) {
-      return fmt::format("{}.perms_writable", id);
-    }
-    return fmt::format("{}.perms_{}", id, suffix);
-  };
-  Finding f;
-  if ((mode & 0002) != 0) {
-    f = finding(name("world_writable"), Severity::kCritical, 3,
-                fmt::format("{} is writable by every user", path),
-                fmt::format("mode {}", mode_text(mode)),
-                fmt::format("chmod {} {} (chitin doctor --fix does this)", mode_text(want), path));
-  } else if ((mode & 0020) != 0) {
-    f = finding(
-        name("group_writable"), secret || config_file ? Severity::kCritical : Severity::kWarn, 3,
-        fmt::format("{} is writable by its group", path), fmt::format("mode {}", mode_text(mode)),
-        fmt::format("chmod {} {} (chitin doctor --fix does this)", mode_text(want), path));
-  } else if ((mode & 0004) != 0) {
-    f = finding(
-        name("world_readable"), secret || config_file ? Severity::kCritical : Severity::kWarn, 3,
-        fmt::format("{} is readable by every user", path), fmt::format("mode {}", mode_text(mode)),
-        fmt::format("chmod {} {} (chitin doctor --fix does this)", mode_text(want), path));
-  } else if ((mode & 0040) != 0) {
-    f = finding(name("group_readable"), secret ? Severity::kCritical : Severity::kWarn, 3,
-                fmt::format("{} is readable by its group", path),
-                fmt::format("mode {}", mode_text(mode)),
-                fmt::format("chmod {} {} (chitin doctor --fix does this)", mode_text(want), path));
-  } else {
-    return;
-  }
-  f.fix_path = path;
-  f.fix_mode = mode & want;
-  out.push_back(std::move(f));
-}
-
-// Walks the state directory for secret marks in files not made to hold secrets. Bounded:
-// files over 1 MiB are skipped, and the walk stops after 10,000 files or 256 MiB.
 // What a selftest result depends on: the kernel, this boot (sysctls can change) and the
 // sandbox helper binary. Empty when any of it cannot be read (then nothing is cached).
 std::string selftest_key() {
@@ -142,58 +70,33 @@ void remember_selftest(const std::string& cache) {
   (void)sys::write_file_atomic(cache, json.dump(), 0600, sys::WriteMode::kReplace);
 }
 
+// Walks the state directory for secret marks in files not made to hold secrets. Bounded:
+// files over 1 MiB are skipped, and the walk stops after 10,000 files or 256 MiB.
 void scan_for_plaintext_secrets(std::vector<Finding>& out, const config::StatePaths& paths) {
   const std::vector<std::string> skip = {paths.gateway_token_file(), paths.keys_dir(),
                                          paths.audit_dir(), paths.secrets_dir()};
-  std::vector<std::string> pending = {paths.home};
-  std::size_t files = 0;
-  std::size_t bytes = 0;
-  while (!pending.empty() && files < kMaxScannedFiles && bytes < kMaxScannedBytes) {
-    const std::string dir = pending.back();
-    pending.pop_back();
-    DIR* handle = ::opendir(dir.c_str());
-    if (handle == nullptr) {
-      continue;
-    }
-    while (const dirent* entry = ::readdir(handle)) {
-      const std::string name = entry->d_name;
-      if (name == "." || name == "..") {
-        continue;
-      }
-      const std::string path = dir + "/" + name;
-      if (std::find(skip.begin(), skip.end(), path) != skip.end()) {
-        continue;
-      }
-      auto status = sys::status_of(path);
-      if (!status || status->is_symlink) {
-        continue;
-      }
-      if (status->is_directory) {
-        pending.push_back(path);
-        continue;
-      }
-      if (!status->is_regular || ++files > kMaxScannedFiles) {
-        continue;
-      }
-      auto text = sys::read_file(path, kMaxScannedFileBytes);
-      if (!text) {
-        continue;
-      }
-      bytes += text->size();
-      for (std::string_view mark : kSecretMarks) {
-        if (text->find(mark) != std::string::npos) {
-          out.push_back(finding(
-              "secrets.plaintext_in_state_dir", Severity::kCritical, 3,
-              fmt::format("{} holds what looks like a secret in plaintext", path),
-              fmt::format("contains the mark '{}'", mark),
-              "move the value into the encrypted secrets store (chitin secrets set, #9) and "
-              "delete it here"));
-          break;
+  const auto skipped = [&](const std::string& path) {
+    return std::find(skip.begin(), skip.end(), path) != skip.end();
+  };
+  walk_files(
+      paths.home, skipped,
+      [&](const std::string& path, std::string_view text) {
+        if (skipped(path)) {
+          return;
         }
-      }
-    }
-    ::closedir(handle);
-  }
+        for (std::string_view mark : kSecretMarks) {
+          if (text.find(mark) != std::string_view::npos) {
+            out.push_back(
+                finding("secrets.plaintext_in_state_dir", Severity::kCritical, 3,
+                        fmt::format("{} holds what looks like a secret in plaintext", path),
+                        fmt::format("contains the mark '{}'", mark),
+                        "move the value into the encrypted secrets store (chitin secrets set) and "
+                        "delete it here"));
+            return;
+          }
+        }
+      },
+      WalkLimits{});
 }
 
 }  // namespace
@@ -270,18 +173,25 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
                           "keep Chitin up to date from its official source"));
   }
   // Files and permissions.
-  check_permissions(out, paths.home, "fs.state_dir", true, false);
-  check_permissions(out, paths.config_file(), "fs.config", false, false);
-  check_permissions(out, paths.gateway_token_file(), "fs.gateway_token", false, true);
-  check_permissions(out, paths.keys_dir(), "fs.keys_dir", true, true);
-  check_permissions(out, paths.audit_secret_key_file(), "fs.audit_key", false, true);
-  check_permissions(out, paths.audit_dir(), "fs.audit_dir", true, false);
-  check_permissions(out, paths.secrets_dir(), "fs.secrets_dir", true, true);
-  check_permissions(out, paths.secrets_dir() + "/store", "fs.secrets_store", false, true);
-  check_permissions(out, paths.keys_dir() + "/secrets.key", "fs.secrets_key", false, true);
-  check_permissions(out, paths.keys_dir() + "/egress-ca.key", "fs.egress_ca_key", false, true);
-  check_permissions(out, paths.skill_trust_dir(), "fs.skill_trust_dir", true, false);
-  check_permissions(out, paths.skills_lock_file(), "fs.skills_lock", false, false);
+  check_permissions(out, paths.home,
+                    {.id = "fs.state_dir", .directory = true, .merge_readable = true});
+  check_permissions(out, paths.config_file(),
+                    {.id = "fs.config", .merge_writable = true, .sensitive = true});
+  check_permissions(out, paths.gateway_token_file(), {.id = "fs.gateway_token", .secret = true});
+  check_permissions(out, paths.keys_dir(),
+                    {.id = "fs.keys_dir", .directory = true, .secret = true});
+  check_permissions(out, paths.audit_secret_key_file(), {.id = "fs.audit_key", .secret = true});
+  check_permissions(out, paths.audit_dir(), {.id = "fs.audit_dir", .directory = true});
+  check_permissions(out, paths.secrets_dir(),
+                    {.id = "fs.secrets_dir", .directory = true, .secret = true});
+  check_permissions(out, paths.secrets_dir() + "/store",
+                    {.id = "fs.secrets_store", .secret = true});
+  check_permissions(out, paths.keys_dir() + "/secrets.key",
+                    {.id = "fs.secrets_key", .secret = true});
+  check_permissions(out, paths.keys_dir() + "/egress-ca.key",
+                    {.id = "fs.egress_ca_key", .secret = true});
+  check_permissions(out, paths.skill_trust_dir(), {.id = "fs.skill_trust_dir", .directory = true});
+  check_permissions(out, paths.skills_lock_file(), {.id = "fs.skills_lock"});
   // Privilege.
   if (::geteuid() == 0) {
     out.push_back(finding("process.running_as_root", Severity::kWarn, 3, "Chitin runs as root",
@@ -360,34 +270,35 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   return report;
 }
 
-Result<FixOutcome> apply_fixes(const config::StatePaths& paths, const Report& report) {
+Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& report) {
   FixOutcome outcome;
+  // One path can carry two findings (written and read by others): fixed once.
+  std::vector<const Finding*> fixes;
   nlohmann::json backup = nlohmann::json::array();
   for (const Finding& f : report.findings) {
-    if (f.fix_path.empty()) {
+    if (f.fix_path.empty() || std::any_of(fixes.begin(), fixes.end(), [&](const Finding* seen) {
+          return seen->fix_path == f.fix_path;
+        })) {
       continue;
     }
     auto status = CHITIN_TRY(sys::status_of(f.fix_path));
     backup.push_back({{"path", f.fix_path}, {"mode", mode_text(status.mode)}});
+    fixes.push_back(&f);
   }
-  if (backup.empty()) {
+  if (fixes.empty()) {
     return outcome;
   }
-  // The previous modes are written before anything changes, so every fix can be undone.
   outcome.backup_file =
-      fmt::format("{}/doctor-backup-{}.json", paths.home, static_cast<long>(std::time(nullptr)));
+      fmt::format("{}/doctor-backup-{}.json", backup_dir, static_cast<long>(std::time(nullptr)));
   CHITIN_TRY(sys::write_file_atomic(outcome.backup_file, backup.dump(2) + "\n", 0600,
                                     sys::WriteMode::kCreateOnly));
-  for (const Finding& f : report.findings) {
-    if (f.fix_path.empty()) {
-      continue;
-    }
-    const auto status = CHITIN_TRY(sys::status_of(f.fix_path));
-    if (::chmod(f.fix_path.c_str(), f.fix_mode) != 0) {
-      return errno_fail(fmt::format("cannot chmod {}", f.fix_path));
+  for (const Finding* f : fixes) {
+    const auto status = CHITIN_TRY(sys::status_of(f->fix_path));
+    if (::chmod(f->fix_path.c_str(), f->fix_mode) != 0) {
+      return errno_fail(fmt::format("cannot chmod {}", f->fix_path));
     }
     outcome.fixed.push_back(
-        fmt::format("{}: {} -> {}", f.fix_path, mode_text(status.mode), mode_text(f.fix_mode)));
+        fmt::format("{}: {} -> {}", f->fix_path, mode_text(status.mode), mode_text(f->fix_mode)));
   }
   return outcome;
 }

@@ -63,7 +63,8 @@ struct FixOutcome {
   std::vector<std::string> fixed;  // "path: 0755 -> 0700"
   std::string backup_file;         // where the previous modes were recorded
 };
-// Applies every fixable finding; the previous modes go to a JSON backup in the state dir.
-Result<FixOutcome> apply_fixes(const config::StatePaths& paths, const Report& report);
+// Applies every fixable finding; the previous modes go first to a JSON backup in
+// `backup_dir` (the state directory audited), so every fix can be undone.
+Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& report);
 
 }  // namespace chitin::doctor

@@ -73,7 +73,7 @@ TEST_F(DoctorTest, LoosePermissionsAreFoundThenFixedWithABackup) {
   ASSERT_NE(find(report, "fs.audit_dir.perms_world_writable"), nullptr);
   EXPECT_TRUE(report.has_critical());
 
-  auto fixed = apply_fixes(paths_, report);
+  auto fixed = apply_fixes(paths_.home, report);
   ASSERT_TRUE(fixed.has_value()) << fixed.error().describe();
   EXPECT_EQ(fixed->fixed.size(), 4u);
   EXPECT_EQ(sys::status_of(paths_.home)->mode, 0700u);

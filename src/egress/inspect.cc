@@ -14,9 +14,6 @@ namespace chitin::egress {
 namespace {
 
 using secrets::kNameChars;
-// Catalog types outside the "secret" category that are secrets all the same.
-constexpr std::string_view kSecretCredentials[] = {"PEM_PRIVATE_KEY", "OPENSSH_PRIVATE_KEY",
-                                                   "PGP_PRIVATE_KEY"};
 
 // The secret names of every placeholder in `text`, also when percent-encoded.
 std::vector<std::string> placeholders_in(std::string_view text) {
@@ -77,12 +74,6 @@ bool substitute(std::string& text, const GrantedSecret& secret, bool url) {
     any = true;
   }
   return any;
-}
-
-bool is_secret_type(const privacy::EntityType& type) {
-  return type.category == "secret" ||
-         std::find(std::begin(kSecretCredentials), std::end(kSecretCredentials), type.id) !=
-             std::end(kSecretCredentials);
 }
 
 std::string lower(std::string_view text) {
@@ -173,7 +164,7 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
     auto entities = CHITIN_TRY(scan.shapes->detect(seen));
     for (const privacy::Entity& entity : entities) {
       const privacy::EntityType& type = scan.shapes->types()[entity.type];
-      if (is_secret_type(type)) {
+      if (privacy::is_credential_type(type)) {
         return block(
             type.id, "shape",
             fmt::format("a secret-shaped string ({}) was in a request to {}", type.id, where));

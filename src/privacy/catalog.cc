@@ -1,5 +1,6 @@
 #include "privacy/catalog.h"
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_set>
 
@@ -114,6 +115,13 @@ void add_iban_types(std::vector<EntityType>& out) {
                    .canonical = Canonical::kAlnum,
                    .example = country.example});
   }
+}
+
+bool is_credential_type(const EntityType& type) {
+  static constexpr std::string_view kPrivateKeys[] = {"PEM_PRIVATE_KEY", "OPENSSH_PRIVATE_KEY",
+                                                      "PGP_PRIVATE_KEY"};
+  return type.category == "secret" || std::find(std::begin(kPrivateKeys), std::end(kPrivateKeys),
+                                                type.id) != std::end(kPrivateKeys);
 }
 
 std::span<const EntityType> builtin_catalog() {

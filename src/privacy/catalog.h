@@ -69,6 +69,11 @@ inline constexpr std::size_t kMaxTypeIdBytes = 48;
 // The built-in catalog, built once (thread-safe).
 std::span<const EntityType> builtin_catalog();
 
+// True for credentials: the "secret" category (API keys, tokens) and private keys, which the
+// catalog files under other categories. The egress proxy blocks these and the doctor looks
+// for them in plaintext.
+bool is_credential_type(const EntityType& type);
+
 // Checks a user type id: 1..kMaxTypeIdBytes of [A-Z0-9_], starting with a letter, not a
 // built-in id or label and not LITERAL.
 Result<void> check_user_type_id(std::string_view id);

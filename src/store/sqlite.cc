@@ -36,6 +36,19 @@ Result<Database> Database::open(const std::string& path) {
   return db;
 }
 
+Result<Database> Database::open_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int status =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW, nullptr);
+  Database db(raw);
+  if (status != SQLITE_OK) {
+    return sqlite_fail(raw, fmt::format("cannot open {}", path));
+  }
+  sqlite3_busy_timeout(raw, 2000);
+  return db;
+}
+
 Result<void> Database::exec(std::string_view sql) {
   char* message = nullptr;
   const int status = sqlite3_exec(db_.get(), std::string(sql).c_str(), nullptr, nullptr, &message);

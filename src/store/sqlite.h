@@ -23,6 +23,9 @@ class Database {
  public:
   // Opens or creates `path` (mode 0600), WAL journal, 5 s busy timeout.
   static Result<Database> open(const std::string& path);
+  // Opens an existing database read-only, changing nothing (for inspecting another
+  // program's state, e.g. an OpenClaw installation's).
+  static Result<Database> open_read_only(const std::string& path);
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
   ~Database() = default;

@@ -1,0 +1,83 @@
+#pragma once
+// The checks behind `chitin doctor --openclaw` (internal to the doctor module), grouped by
+// what they read: files and permissions, the gateway and its neighbours, tools and inbound
+// exposure, skills. Each appends findings; none changes anything.
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "doctor/doctor.h"
+
+namespace chitin::privacy {
+class Detector;
+}
+
+namespace chitin::doctor {
+
+struct OpenClawInstall {
+  std::string dir;          // the state directory (~/.openclaw)
+  std::string config_path;  // dir/openclaw.json
+  bool config_present = false;
+  nlohmann::json settings = nlohmann::json::object();  // merged; {} when absent or unreadable
+  std::vector<std::string> includes;
+  std::vector<std::string> skipped_includes;  // outside the config's directory: not loaded
+  // The daemon's environment as far as the files say: dir/.env, then the config's `env`
+  // block. The auditing process's own environment is not the gateway's and is not used.
+  std::map<std::string, std::string> env;
+};
+
+// How a credential setting is given. OpenClaw substitutes ${VAR} before it audits, never
+// substitutes the $VAR shorthand, and counts SecretRef objects as configured.
+enum class CredentialForm {
+  kAbsent,         // missing, or an empty string
+  kLiteral,        // plaintext in the config
+  kEnvResolved,    // ${VAR} with VAR known: `value` is what OpenClaw would see
+  kEnvUnresolved,  // ${VAR} with VAR unknown: not a credential at all
+  kShorthand,      // $VAR: never substituted, so not a credential, yet stored in the config
+  kSecretRef,      // {source, provider, id}
+};
+struct Credential {
+  CredentialForm form = CredentialForm::kAbsent;
+  std::string value;  // literal or substituted text (raw text when unresolved)
+  // Counts as configured auth (OpenClaw's "configured": literal, substituted or SecretRef).
+  [[nodiscard]] bool configured() const {
+    return form == CredentialForm::kLiteral || form == CredentialForm::kEnvResolved ||
+           form == CredentialForm::kSecretRef;
+  }
+  // A value OpenClaw can actually compare requests against.
+  [[nodiscard]] bool usable() const {
+    return form == CredentialForm::kLiteral || form == CredentialForm::kEnvResolved;
+  }
+};
+Credential credential_at(const OpenClawInstall& install, std::string_view dotted);
+
+// Reading settings by dotted path ("gateway.auth.mode"): nullptr / the fallback when a step is
+// missing or of another type, so that a hostile config can neither throw nor mislead.
+const nlohmann::json* find_setting(const nlohmann::json& root, std::string_view dotted);
+std::string string_setting(const nlohmann::json& root, std::string_view dotted,
+                           std::string_view fallback = {});
+bool bool_setting(const nlohmann::json& root, std::string_view dotted, bool fallback);
+// Without leading and trailing whitespace.
+std::string trimmed(std::string_view text);
+// A SecretRef ({source, provider, id}) or an ${ENV} reference: configured, not plaintext.
+bool is_secret_reference(const nlohmann::json& value);
+
+// The settings' strings in a list at `dotted` (non-strings skipped).
+std::vector<std::string> strings_setting(const nlohmann::json& root, std::string_view dotted);
+
+// OpenClaw's "loopback": exactly gateway.bind == "loopback" (the default); "custom" with a
+// loopback host counts as exposed, as in OpenClaw. `remotely_exposed` adds Tailscale.
+bool loopback_bind(const nlohmann::json& settings);
+bool remotely_exposed(const nlohmann::json& settings);
+
+void check_openclaw_files(std::vector<Finding>& out, const OpenClawInstall& install,
+                          const privacy::Detector* shapes);
+void check_openclaw_gateway(std::vector<Finding>& out, const OpenClawInstall& install);
+void check_openclaw_tools(std::vector<Finding>& out, const OpenClawInstall& install);
+void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& install);
+
+}  // namespace chitin::doctor
