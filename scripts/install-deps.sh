@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
   # libraries (DESIGN.md; toml++ is not among them: src/config has its own TOML parser)
   libboost-dev libcurl4-openssl-dev libssl-dev libsodium-dev libseccomp-dev
-  libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev
+  libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev sqlite3
   nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libexpected-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # tools the tests drive for real

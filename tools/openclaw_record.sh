@@ -27,10 +27,22 @@ for fixture in "${fixtures[@]}"; do
   fi
   python3 - "$scratch/out.json" "$fixture/openclaw-audit.json" "$version" <<'PY'
 import json, sys
-report = json.load(open(sys.argv[1]))
-findings = sorted({(f["checkId"], f["severity"]) for f in report["findings"]})
-out = {"openclaw": sys.argv[3],
-       "findings": [{"checkId": c, "severity": s} for c, s in findings]}
+text = open(sys.argv[1]).read()
+try:
+    report = json.loads(text)
+except ValueError:
+    report = {"error": text.strip()[:400] or "no output"}
+out = {"openclaw": sys.argv[3]}
+if "findings" in report:
+    findings = sorted({(f["checkId"], f["severity"]) for f in report["findings"]})
+    out["findings"] = [{"checkId": c, "severity": s} for c, s in findings]
+else:
+    # OpenClaw refused to audit (for example a config its schema rejects): nothing to match.
+    error = report.get("error", report)
+    message = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+    issues = "; ".join(f'{i.get("path")}: {i.get("message")}' for i in report.get("issues", []))
+    out["refused"] = message.split(": ")[0] + (f" ({issues})" if issues else "")
+    out["findings"] = []
 open(sys.argv[2], "w").write(json.dumps(out, indent=2) + "\n")
 PY
   echo "$(basename "$fixture"): $(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$fixture/openclaw-audit.json") finding(s)"

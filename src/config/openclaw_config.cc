@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <filesystem>
 
 #include "config/json5.h"
 #include "sys/file_ops.h"
@@ -27,10 +28,12 @@ std::string directory_of(const std::string& path) {
 }
 
 // The real path when the file exists (so that two spellings of one file are one file in a
-// cycle check), the path as given otherwise.
+// cycle check), the lexically normal path otherwise ("a/../../b" must not pass for "a/...").
 std::string canonical(const std::string& path) {
   char buffer[PATH_MAX];
-  return ::realpath(path.c_str(), buffer) != nullptr ? std::string(buffer) : path;
+  return ::realpath(path.c_str(), buffer) != nullptr
+             ? std::string(buffer)
+             : std::filesystem::path(path).lexically_normal().string();
 }
 
 bool is_directory(const std::string& path) {

@@ -76,6 +76,12 @@ TEST(OpenClawConfig, SkipsIncludesOutsideTheConfigDirectoryLikeOpenClaw) {
   config = read_openclaw_config(dir.file("conf/openclaw.json"));
   ASSERT_TRUE(config.has_value());
   EXPECT_EQ(config->skipped.size(), 1U);
+  // A missing file outside is skipped too, however the path is spelled.
+  write_text(dir.file("conf/openclaw.json"), R"({ $include: "sub/../../nowhere.json5" })");
+  config = read_openclaw_config(dir.file("conf/openclaw.json"));
+  ASSERT_TRUE(config.has_value()) << config.error().describe();
+  EXPECT_EQ(config->skipped.size(), 1U);
+  write_text(dir.file("conf/openclaw.json"), R"({ $include: "link.json5" })");
   // Extra roots (OPENCLAW_INCLUDE_ROOTS) let it in.
   config = read_openclaw_config(dir.file("conf/openclaw.json"), {dir.file("elsewhere")});
   ASSERT_TRUE(config.has_value());

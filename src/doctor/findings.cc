@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include "sys/file_ops.h"
 
@@ -21,15 +22,20 @@ void check_permissions(std::vector<Finding>& out, const std::string& path,
   if (!status || !*status) {
     return;
   }
-  const auto& st = **status;
-  if (st.is_symlink) {
+  unsigned mode = (*status)->mode;
+  const bool link = (*status)->is_symlink;
+  if (link) {
     out.push_back(finding(fmt::format("{}.symlink", check.id), Severity::kWarn, 3,
                           fmt::format("{} is a symlink", path), "lstat shows a symbolic link",
                           "replace the link with the real directory or file"));
-    return;
+    // What it points to is what others can read or change.
+    struct stat target {};
+    if (::stat(path.c_str(), &target) != 0) {
+      return;
+    }
+    mode = target.st_mode & 07777;
   }
   const unsigned want = check.directory ? 0700 : 0600;
-  const unsigned mode = st.mode;
   const std::string remediation =
       fmt::format("chmod {} {} (doctor --fix does this)", mode_text(mode & want), path);
   const auto add = [&](std::string suffix, Severity severity, std::string_view who) {
@@ -37,8 +43,12 @@ void check_permissions(std::vector<Finding>& out, const std::string& path,
                         fmt::format("{} is {} by {}", path,
                                     suffix.ends_with("writable") ? "writable" : "readable", who),
                         fmt::format("mode {}", mode_text(mode)), remediation);
-    f.fix_path = path;
-    f.fix_mode = mode & want;
+    if (!link) {  // --fix never chmods through a link: it could point anywhere
+      f.fix_path = path;
+      f.fix_mode = mode & want;
+    } else {
+      f.remediation = "replace the link with the real file, then chmod it";
+    }
     out.push_back(std::move(f));
   };
   const bool weighty = check.secret || check.sensitive;

@@ -411,6 +411,91 @@ void check_skill_mcp_boundary(std::vector<Finding>& out, const OpenClawInstall& 
   }
 }
 
+namespace {
+
+// One value of OpenClaw's machine state (state/openclaw.sqlite, config_machine_state),
+// read-only; null when absent or unreadable.
+nlohmann::json machine_state(const OpenClawInstall& install, std::string_view key) {
+  const std::string database = install.dir + "/state/openclaw.sqlite";
+  auto status = sys::status_if_exists(database);
+  if (!status || !*status) {
+    return nullptr;
+  }
+  auto db = store::Database::open_read_only(database);
+  if (!db) {
+    return nullptr;
+  }
+  auto statement = db->prepare("SELECT value_json FROM config_machine_state WHERE state_key = ?1");
+  if (!statement || !statement->bind(1, key)) {
+    return nullptr;
+  }
+  auto row = statement->step();
+  if (!row || !*row) {
+    return nullptr;
+  }
+  auto value = nlohmann::json::parse(statement->text(0), nullptr, false);
+  return value.is_discarded() ? nlohmann::json(nullptr) : value;
+}
+
+bool pinned_spec(const std::string& spec) {
+  static const std::regex kPinned(R"(@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$)");
+  return std::regex_search(spec, kPinned);
+}
+
+}  // namespace
+
+void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& install) {
+  const nlohmann::json index = machine_state(install, "plugins.installedIndex");
+  const auto* records = find_setting(index, "index.installRecords");
+  if (records == nullptr || !records->is_object()) {
+    return;
+  }
+  std::vector<std::string> unpinned;
+  std::vector<std::string> no_integrity;
+  std::vector<std::string> drift;
+  for (const auto& [id, record] : records->items()) {
+    if (string_setting(record, "source") != "npm") {
+      continue;
+    }
+    const std::string spec = string_setting(record, "spec");
+    if (!pinned_spec(spec)) {
+      unpinned.push_back(fmt::format("{} ({})", id, spec));
+    }
+    if (trimmed(string_setting(record, "integrity")).empty()) {
+      no_integrity.push_back(id);
+    }
+    const std::string recorded =
+        string_setting(record, "resolvedVersion", string_setting(record, "version"));
+    const std::string path =
+        string_setting(record, "installPath", install.dir + "/extensions/" + id);
+    if (auto text = sys::read_regular_file(path + "/package.json", 1 << 20)) {
+      const auto package = nlohmann::json::parse(*text, nullptr, false);
+      const std::string installed = string_setting(package, "version");
+      if (!recorded.empty() && !installed.empty() && installed != recorded) {
+        drift.push_back(fmt::format("{} (recorded {}, installed {})", id, recorded, installed));
+      }
+    }
+  }
+  if (!unpinned.empty()) {
+    out.push_back(finding("plugins.installs_unpinned_npm_specs", Severity::kWarn, kMiitSkills,
+                          "plugins were installed from npm without a pinned version",
+                          fmt::format("{}", fmt::join(unpinned, ", ")),
+                          "reinstall them as name@x.y.z so updates are deliberate"));
+  }
+  if (!no_integrity.empty()) {
+    out.push_back(finding("plugins.installs_missing_integrity", Severity::kWarn, kMiitSkills,
+                          "plugin install records carry no integrity hash",
+                          fmt::format("{}", fmt::join(no_integrity, ", ")),
+                          "reinstall them so the package hash is recorded and checked"));
+  }
+  if (!drift.empty()) {
+    out.push_back(finding("plugins.installs_version_drift", Severity::kWarn, kMiitSkills,
+                          "installed plugin files differ from their install records",
+                          fmt::format("{}", fmt::join(drift, ", ")),
+                          "find out who changed them; reinstall from the registry"));
+  }
+}
+
 void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& install) {
   nlohmann::json document;
   std::string source;

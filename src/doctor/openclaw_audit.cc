@@ -255,6 +255,75 @@ void check_suppressions(std::vector<Finding>& out, const nlohmann::json& setting
 
 }  // namespace
 
+std::span<const std::string_view> openclaw_check_ids() {
+  static constexpr std::string_view kIds[] = {
+      // Configuration and its files.
+      "config.unreadable", "config.include_outside_root", "config.insecure_or_dangerous_flags",
+      "config.secrets.gateway_password_in_config", "config.secrets.hooks_token_in_config",
+      "config.secrets.plaintext", "security.audit.suppressions.active", "summary.attack_surface",
+      "fs.state_dir.symlink", "fs.state_dir.perms_world_writable",
+      "fs.state_dir.perms_group_writable", "fs.state_dir.perms_readable", "fs.config.symlink",
+      "fs.config.perms_writable", "fs.config.perms_world_readable",
+      "fs.config.perms_group_readable", "fs.config_include.perms_writable",
+      "fs.config_include.perms_world_readable", "fs.config_include.perms_group_readable",
+      "fs.credentials_dir.perms_writable", "fs.credentials_dir.perms_readable",
+      "fs.auth_profiles.perms_writable", "fs.auth_profiles.perms_readable",
+      "fs.sessions_store.perms_readable", "fs.log_file.perms_readable", "fs.env_file.perms_<x>",
+      "fs.secrets_file.perms_<x>", "fs.state_db.perms_<x>", "fs.synced_dir",
+      // Plaintext secrets.
+      "secrets.plaintext_env_file", "secrets.plaintext_credentials",
+      "secrets.plaintext_in_transcripts", "secrets.plaintext_in_state_dir",
+      "secrets.scan_truncated", "secrets.scanner_unavailable",
+      // Gateway and exposure.
+      "gateway.bind_no_auth", "gateway.loopback_no_auth", "gateway.http.no_auth",
+      "gateway.bind_no_tls", "gateway.trusted_proxies_missing", "gateway.auth_no_rate_limit",
+      "gateway.<x>_placeholder_value", "gateway.<x>_too_short", "gateway.trusted_proxy_auth",
+      "gateway.trusted_proxy_no_proxies", "gateway.trusted_proxy_no_user_header",
+      "gateway.trusted_proxy_no_allowlist", "gateway.trusted_proxy_allow_loopback",
+      "gateway.trusted_proxy_device_auto_approve",
+      "gateway.trusted_proxy_device_auto_approve_admin",
+      "gateway.control_ui.allowed_origins_wildcard", "gateway.control_ui.allowed_origins_required",
+      "gateway.control_ui.host_header_origin_fallback", "gateway.real_ip_fallback_enabled",
+      "gateway.tailscale_funnel", "gateway.tailscale_serve",
+      "gateway.tools_invoke_http.dangerous_allow", "gateway.nodes.allow_commands_dangerous",
+      "gateway.nodes.deny_commands_ineffective", "gateway.http.session_key_override_enabled",
+      "discovery.mdns_full_mode", "mcp.apps.enabled",
+      // Hooks and browser.
+      "hooks.token_too_short", "hooks.token_reuse_gateway_token", "hooks.path_root",
+      "hooks.default_session_key_unset", "hooks.allowed_agent_ids_unrestricted",
+      "hooks.request_session_key_enabled", "hooks.request_session_key_prefixes_missing",
+      "browser.extension_relay_legacy_auth", "browser.remote_cdp_http",
+      // Tools, exec and sandbox.
+      "tools.exec.security_full_configured", "tools.exec.ask_off",
+      "tools.exec.host_sandbox_no_sandbox_defaults", "tools.exec.host_sandbox_no_sandbox_agents",
+      "tools.exec.fs_tools_disabled_but_exec_enabled",
+      "tools.exec.safe_bins_interpreter_unprofiled", "tools.exec.safe_bins_broad_behavior",
+      "tools.exec.safe_bin_trusted_dirs_risky", "tools.exec.auto_allow_skills_enabled",
+      "tools.exec.allowlist_interpreter_without_strict_inline_eval",
+      "tools.exec.agent_skill_mcp_boundary_drift",
+      "tools.exec.mcporter_registry_inspection_incomplete", "tools.elevated.allowFrom.<x>.wildcard",
+      "tools.elevated.allowFrom.<x>.large", "tools.elevated.enabled",
+      "tools.profile_minimal_overridden", "sandbox.mode_off", "sandbox.docker_config_mode_off",
+      "sandbox.bind_mount_non_absolute", "sandbox.dangerous_bind_mount",
+      "sandbox.dangerous_network_mode", "sandbox.dangerous_seccomp_profile",
+      "sandbox.dangerous_apparmor_profile",
+      // Who can reach the agent.
+      "security.exposure.open_channels_with_exec", "security.exposure.open_groups_with_elevated",
+      "security.exposure.open_groups_with_runtime_or_fs",
+      "security.exposure.open_groups_with_control_plane_tools",
+      "security.trust_model.multi_user_heuristic", "security.trust_model.group_scope_main",
+      "security.trust_model.cross_agent_session_access_default", "channels.<x>.dm.open",
+      "channels.<x>.dm.open_invalid", "channels.<x>.dm.scope_main_multiuser",
+      "channels.<x>.groups.open", "channels.<x>.allowFrom.dangerous_name_matching_enabled",
+      // Models, plugins, skills, logging.
+      "models.legacy", "models.weak_tier", "models.small_params", "plugins.extensions_no_allowlist",
+      "plugins.allow_phantom_entries", "plugins.tools_reachable_permissive_policy",
+      "plugins.installs_unpinned_npm_specs", "plugins.installs_missing_integrity",
+      "plugins.installs_version_drift", "skills.code_safety", "skills.code_safety.scan_failed",
+      "skills.workspace.symlink_escape", "skills.unsigned", "logging.audit_disabled"};
+  return kIds;
+}
+
 Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& options) {
   auto status = CHITIN_TRY(sys::status_if_exists(dir));
   if (!status || !(status->is_directory || status->is_symlink)) {

@@ -9,7 +9,9 @@
 // OpenClaw's checkIds where the concept is the same, at the same or a higher severity, plus
 // Chitin's own. Same report shape as `chitin doctor`.
 
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "doctor/doctor.h"
@@ -23,6 +25,11 @@ struct OpenClawOptions {
   // compiled each time.
   std::string privacy_cache_dir;
 };
+
+// Every checkId the audit can emit; "<x>" stands for one variable segment (a channel, an
+// elevated provider, a credential kind). The tests hold the checks and this list to each
+// other: each id has a failing fixture, and nothing outside the list is emitted.
+std::span<const std::string_view> openclaw_check_ids();
 
 // Fails only when `dir` is not a readable directory; a broken config is a finding.
 Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& options);

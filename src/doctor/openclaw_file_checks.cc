@@ -63,7 +63,10 @@ void check_openclaw_permissions(std::vector<Finding>& out, const OpenClawInstall
     }
     const std::string base = dir + "/agents/" + agent.name;
     check_permissions(out, base + "/agent/auth-profiles.json", auth_profiles);
-    check_permissions(out, base + "/agent/openclaw-agent.sqlite", auth_profiles);
+    for (const std::string_view suffix : {"", "-wal", "-shm", "-journal"}) {
+      check_permissions(out, fmt::format("{}/agent/openclaw-agent.sqlite{}", base, suffix),
+                        auth_profiles);
+    }
     check_permissions(out, base + "/sessions/sessions.json", sessions);
     check_permissions(out, base + "/sessions",
                       {.id = "fs.sessions_store", .directory = true, .merge_readable = true});

@@ -56,6 +56,9 @@ void check_plugins(std::vector<Finding>& out, const OpenClawInstall& install,
                    const std::vector<AgentScope>& scopes);
 void check_skill_mcp_boundary(std::vector<Finding>& out, const OpenClawInstall& install,
                               const std::vector<AgentScope>& scopes);
+// npm install records of plugins (state/openclaw.sqlite, plugins.installedIndex): unpinned
+// specs, missing integrity, files that no longer match.
+void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& install);
 // The exec-approvals document: state/openclaw.sqlite (exec_approvals_config) or the legacy
 // exec-approvals.json.
 void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& install);

@@ -54,6 +54,11 @@ std::vector<std::string> skill_roots(const OpenClawInstall& install) {
   return roots;
 }
 
+bool has_skill_md(const std::string& dir) {
+  auto status = sys::status_if_exists(dir + "/SKILL.md");
+  return status && *status;
+}
+
 std::string real_path(const std::string& path) {
   char buffer[PATH_MAX];
   return ::realpath(path.c_str(), buffer) != nullptr ? std::string(buffer) : std::string();
@@ -85,9 +90,23 @@ void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& ins
         }
         continue;  // never followed: the scanner reads real folders only
       }
-      auto skill_md = sys::status_if_exists(dir + "/SKILL.md");
-      if (entry.status.is_directory && skill_md && *skill_md) {
+      if (!entry.status.is_directory) {
+        continue;
+      }
+      if (has_skill_md(dir)) {
         skills.emplace_back(entry.name, dir);
+        continue;
+      }
+      // A folder of skills (a "pack"): one level deeper.
+      auto pack_fd = sys::open_file(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      auto pack =
+          pack_fd ? sys::list_directory(pack_fd->get(), 1000)
+                  : Result<std::vector<sys::DirectoryEntry>>(std::vector<sys::DirectoryEntry>{});
+      for (const auto& inner : pack ? *pack : std::vector<sys::DirectoryEntry>{}) {
+        const std::string inner_dir = dir + "/" + inner.name;
+        if (inner.status.is_directory && has_skill_md(inner_dir)) {
+          skills.emplace_back(entry.name + "/" + inner.name, inner_dir);
+        }
       }
     }
   }

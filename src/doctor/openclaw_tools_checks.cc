@@ -468,11 +468,6 @@ void check_logging(std::vector<Finding>& out, const nlohmann::json& s) {
                           "turn it on; Chitin's audit trail cannot be switched off and is "
                           "tamper-evident"));
   }
-  if (string_setting(s, "logging.redactSensitive") == "off") {
-    out.push_back(finding("logging.redaction_off", Severity::kWarn, kMiitAudit,
-                          "logs are written without redaction", "logging.redactSensitive=\"off\"",
-                          "remove the setting"));
-  }
 }
 
 }  // namespace
@@ -494,6 +489,7 @@ void check_openclaw_tools(std::vector<Finding>& out, const OpenClawInstall& inst
   check_channels(out, s);
   check_models(out, s, scopes);
   check_plugins(out, install, scopes);
+  check_plugin_installs(out, install);
   check_skill_mcp_boundary(out, install, scopes);
   check_logging(out, s);
 }
