@@ -222,13 +222,17 @@ void check_trusted_proxy(std::vector<Finding>& out, const OpenClawInstall& insta
     const bool admin = std::any_of(scopes.begin(), scopes.end(), [](const std::string& scope) {
       return scope.find("operator.admin") != std::string::npos;
     });
-    out.push_back(finding(admin ? "gateway.trusted_proxy_device_auto_approve_admin"
-                                : "gateway.trusted_proxy_device_auto_approve",
-                          admin ? Severity::kCritical : Severity::kWarn, kMiitExposure,
-                          "devices behind the proxy are paired without approval",
-                          admin ? "deviceAutoApprove grants operator.admin"
-                                : "gateway.auth.trustedProxy.deviceAutoApprove.enabled=true",
+    out.push_back(finding("gateway.trusted_proxy_device_auto_approve", Severity::kWarn,
+                          kMiitExposure, "devices behind the proxy are paired without approval",
+                          "gateway.auth.trustedProxy.deviceAutoApprove.enabled=true",
                           "approve device pairings by hand"));
+    if (admin) {
+      out.push_back(finding("gateway.trusted_proxy_device_auto_approve_admin",
+                            Severity::kCritical, kMiitExposure,
+                            "auto-approved devices get operator.admin",
+                            "deviceAutoApprove.scopes includes operator.admin",
+                            "never auto-approve admin scopes"));
+    }
   }
 }
 
