@@ -64,6 +64,7 @@ void add_skill_command(CLI::App& app, CommandContext& context);
 void add_gateway_command(CLI::App& app, CommandContext& context);
 void add_approvals_command(CLI::App& app, CommandContext& context);
 void add_privacy_command(CLI::App& app, CommandContext& context);
+void add_import_command(CLI::App& app, CommandContext& context);
 void add_secrets_command(CLI::App& app, CommandContext& context);
 void add_planned_commands(CLI::App& app, CommandContext& context);
 

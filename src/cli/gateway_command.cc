@@ -142,9 +142,17 @@ int run_gateway(const CommandContext& context, const GatewayArguments& args) {
   }
   fmt::print("chitin gateway: ready on {} (web console: {}; log in with the token in {})\n", url,
              url, state->paths.gateway_token_file());
-  fmt::print(
-      "chitin gateway: no model configured: the agent runtime arrives with issue #8; "
-      "chat answers 'no agent configured' until then\n");
+  if (state->config.models.empty()) {
+    fmt::print(
+        "chitin gateway: no model configured: add a [models.default] table to chitin.toml "
+        "(docs/config.md) with its key in the secrets store; the agent runtime arrives with "
+        "issue #8, and chat answers 'no agent configured' until then\n");
+  } else {
+    fmt::print(
+        "chitin gateway: {} model(s) configured ({}); the agent runtime that uses them arrives "
+        "with issue #8, and chat answers 'no agent configured' until then\n",
+        state->config.models.size(), state->config.models.begin()->first);
+  }
   std::fflush(stdout);
   int received = 0;
   sigwait(&signals, &received);

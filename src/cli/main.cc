@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   chitin::cli::add_approvals_command(app, context);
   chitin::cli::add_privacy_command(app, context);
   chitin::cli::add_secrets_command(app, context);
+  chitin::cli::add_import_command(app, context);
   chitin::cli::add_planned_commands(app, context);
 
   // CLI11 runs the chosen command's callback inside parse(); the log level must be set first.

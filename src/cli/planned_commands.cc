@@ -18,8 +18,7 @@ struct PlannedCommand {
 constexpr PlannedCommand kPlanned[] = {
     {"agent", "Run one agent turn from the command line", "#8"},
     {"chat", "Chat with the agent in the terminal", "#8"},
-    {"import-openclaw", "Import an OpenClaw installation", "#10"},
-    {"demo", "Walk through Chitin's protections on a sample workspace", "a later issue"},
+    {"demo", "Walk through Chitin's protections on a sample workspace", ""},
 };
 
 }  // namespace
@@ -31,9 +30,10 @@ void add_planned_commands(CLI::App& app, CommandContext& context) {
     command->group("Planned");
     command->allow_extras();
     command->callback([&context, planned] {
-      print_error(std::string("'") + planned.name +
-                  "' is not available in this build yet (it arrives with issue " + planned.issue +
-                  "); nothing was done");
+      const std::string when = *planned.issue == '\0' ? std::string("in a later release")
+                                                      : std::string("with issue ") + planned.issue;
+      print_error(std::string("'") + planned.name + "' is not available in this build yet (it " +
+                  "arrives " + when + "); nothing was done");
       context.exit_code = kExitUsage;
     });
   }

@@ -49,44 +49,6 @@ std::string suggestion(std::string_view unknown, const Names& names) {
   return best.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", best);
 }
 
-// https://host[:port][/path], or http:// to a loopback address (a local model server): a
-// key sent over plain HTTP anywhere else would cross the network in clear text.
-Result<void> check_model_url(std::string_view url) {
-  const bool https = url.starts_with("https://");
-  if (!https && !url.starts_with("http://")) {
-    return fail(ErrorCode::kInvalidInput,
-                "base_url must start with https:// (or http:// for a server on this machine)");
-  }
-  std::string_view rest = url.substr(https ? 8 : 7);
-  std::string_view authority = rest.substr(0, rest.find('/'));
-  for (const char c : url) {
-    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
-      return fail(ErrorCode::kInvalidInput, "base_url contains a space or control character");
-    }
-  }
-  if (authority.empty() || authority.find_first_of("@ ?#") != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidInput,
-                "base_url '{}' has no host (or has a user, space, "
-                "query or fragment)",
-                url.substr(0, 100));
-  }
-  if (!https) {
-    std::string_view host = authority;
-    if (host.starts_with('[')) {
-      host = host.substr(1, host.find(']') - 1);
-    } else {
-      host = host.substr(0, host.find(':'));
-    }
-    if (host != "localhost" && !is_loopback_literal(host)) {
-      return fail(ErrorCode::kInvalidInput,
-                  "base_url '{}' uses plain http:// to another machine: the API key would cross "
-                  "the network unencrypted; use https://",
-                  url.substr(0, 100));
-    }
-  }
-  return {};
-}
-
 class Parser {
  public:
   explicit Parser(std::string_view source) : source_(source) {}
@@ -466,6 +428,42 @@ Result<void> check_characters(std::string_view text, std::string_view source) {
 }
 
 }  // namespace
+
+Result<void> check_model_url(std::string_view url) {
+  const bool https = url.starts_with("https://");
+  if (!https && !url.starts_with("http://")) {
+    return fail(ErrorCode::kInvalidInput,
+                "base_url must start with https:// (or http:// for a server on this machine)");
+  }
+  std::string_view rest = url.substr(https ? 8 : 7);
+  std::string_view authority = rest.substr(0, rest.find('/'));
+  for (const char c : url) {
+    if (static_cast<unsigned char>(c) < 0x21 || c == 0x7f) {
+      return fail(ErrorCode::kInvalidInput, "base_url contains a space or control character");
+    }
+  }
+  if (authority.empty() || authority.find_first_of("@ ?#") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "base_url '{}' has no host (or has a user, space, "
+                "query or fragment)",
+                url.substr(0, 100));
+  }
+  if (!https) {
+    std::string_view host = authority;
+    if (host.starts_with('[')) {
+      host = host.substr(1, host.find(']') - 1);
+    } else {
+      host = host.substr(0, host.find(':'));
+    }
+    if (host != "localhost" && !is_loopback_literal(host)) {
+      return fail(ErrorCode::kInvalidInput,
+                  "base_url '{}' uses plain http:// to another machine: the API key would cross "
+                  "the network unencrypted; use https://",
+                  url.substr(0, 100));
+    }
+  }
+  return {};
+}
 
 Result<Config> parse_config(std::string_view text, std::string_view source) {
   CHITIN_RETURN_IF_ERROR(check_characters(text, source));

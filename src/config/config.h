@@ -102,6 +102,10 @@ Result<Config> load_config(const std::string& path);
 // `with_comments`, each key is preceded by its documentation (used for the file `init` writes).
 std::string render_config(const Config& config, bool with_comments);
 
+// A model's base_url: https://host[:port][/path], or http:// to a loopback address (a local
+// model server): a key sent over plain HTTP anywhere else would cross the network in clear.
+Result<void> check_model_url(std::string_view url);
+
 // The `dangerously_*` options that are switched on, as "section.key" names. Each must be
 // logged when a component starts with this config.
 std::vector<std::string> dangerous_settings(const Config& config);

@@ -496,29 +496,37 @@ void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& ins
   }
 }
 
-void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& install) {
-  nlohmann::json document;
-  std::string source;
+nlohmann::json read_exec_approvals(const OpenClawInstall& install, std::string* source) {
   const std::string database = install.dir + "/state/openclaw.sqlite";
   if (auto status = sys::status_if_exists(database); status && *status) {
     if (auto db = store::Database::open_read_only(database)) {
       if (auto statement = db->prepare(
               "SELECT raw_json FROM exec_approvals_config WHERE config_key = 'current'")) {
         if (auto row = statement->step(); row && *row) {
-          document = nlohmann::json::parse(statement->text(0), nullptr, false);
-          source = database + "#exec_approvals_config";
+          if (source != nullptr) {
+            *source = database + "#exec_approvals_config";
+          }
+          auto document = nlohmann::json::parse(statement->text(0), nullptr, false);
+          return document.is_object() ? document : nlohmann::json(nullptr);
         }
       }
     }
   }
-  if (source.empty()) {
-    const std::string legacy = install.dir + "/exec-approvals.json";
-    if (auto text = sys::read_regular_file(legacy, 8U << 20)) {
-      document = nlohmann::json::parse(*text, nullptr, false);
-      source = legacy;
+  const std::string legacy = install.dir + "/exec-approvals.json";
+  if (auto text = sys::read_regular_file(legacy, 8U << 20)) {
+    if (source != nullptr) {
+      *source = legacy;
     }
+    auto document = nlohmann::json::parse(*text, nullptr, false);
+    return document.is_object() ? document : nlohmann::json(nullptr);
   }
-  if (source.empty() || !document.is_object()) {
+  return nullptr;
+}
+
+void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& install) {
+  std::string source;
+  const nlohmann::json document = read_exec_approvals(install, &source);
+  if (!document.is_object()) {
     return;
   }
   const nlohmann::json& s = install.settings;

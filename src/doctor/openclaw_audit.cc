@@ -324,19 +324,18 @@ std::span<const std::string_view> openclaw_check_ids() {
   return kIds;
 }
 
-Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& options) {
+Result<LoadedInstall> load_openclaw_install(const std::string& dir) {
   auto status = CHITIN_TRY(sys::status_if_exists(dir));
   if (!status || !(status->is_directory || status->is_symlink)) {
     return fail(ErrorCode::kNotFound,
-                "{} is not an OpenClaw state directory (give its path: chitin doctor --openclaw "
-                "DIR; the default is ~/.openclaw)",
+                "{} is not an OpenClaw state directory (give its path; the default is "
+                "~/.openclaw)",
                 dir);
   }
-  OpenClawInstall install;
+  LoadedInstall loaded;
+  OpenClawInstall& install = loaded.install;
   install.dir = dir;
   install.config_path = dir + "/openclaw.json";
-  Report report;
-  auto& out = report.findings;
   auto config_status = CHITIN_TRY(sys::status_if_exists(install.config_path));
   install.config_present = config_status.has_value();
   if (install.config_present) {
@@ -356,21 +355,32 @@ Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& opt
       install.includes = std::move(config->includes);
       install.skipped_includes = std::move(config->skipped);
     } else {
-      out.push_back(finding("config.unreadable", Severity::kCritical, 0,
-                            "openclaw.json cannot be read, so its settings were not audited",
-                            config.error().describe(),
-                            "fix the file (openclaw doctor shows the same problem), then audit "
-                            "again"));
+      loaded.config_error = config.error().describe();
     }
   }
   install.env = daemon_env(dir, install.settings);
+  return loaded;
+}
+
+Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& options) {
+  auto loaded = CHITIN_TRY(load_openclaw_install(dir));
+  OpenClawInstall& install = loaded.install;
+  Report report;
+  auto& out = report.findings;
+  if (!loaded.config_error.empty()) {
+    out.push_back(finding("config.unreadable", Severity::kCritical, 0,
+                          "openclaw.json cannot be read, so its settings were not audited",
+                          loaded.config_error,
+                          "fix the file (openclaw doctor shows the same problem), then audit "
+                          "again"));
+  }
   for (const std::string& skipped : install.skipped_includes) {
-    out.push_back(
-        finding("config.include_outside_root", Severity::kWarn, 0,
-                fmt::format("an $include outside the config's directory is ignored: {}", skipped),
-                "OpenClaw loads includes only from the config's directory and "
-                "OPENCLAW_INCLUDE_ROOTS, so these settings are not in effect",
-                "move the file next to openclaw.json or remove the $include"));
+    out.push_back(finding("config.include_outside_root", Severity::kWarn, 0,
+                          fmt::format("an $include leaves the config's directory: {}", skipped),
+                          "OpenClaw refuses to load a config whose includes escape its "
+                          "directory (and OPENCLAW_INCLUDE_ROOTS); the rest was audited "
+                          "without that file",
+                          "move the file next to openclaw.json or remove the $include"));
   }
   out.push_back(attack_surface(install));
   check_suppressions(out, install.settings);
@@ -385,8 +395,8 @@ Result<Report> audit_openclaw(const std::string& dir, const OpenClawOptions& opt
       shapes = std::move(*detector);
     } else {
       out.push_back(finding("secrets.scanner_unavailable", Severity::kWarn, 0,
-                            "the secret-shape detector cannot start; only known marks are "
-                            "looked for",
+                            "the secret-shape detector cannot start; only credentials named "
+                            "as such (.env and config keys) are found",
                             detector.error().describe(), "reinstall Chitin"));
     }
   }

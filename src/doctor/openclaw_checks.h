@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/result.h"
 #include "doctor/doctor.h"
 
 namespace chitin::privacy {
@@ -29,6 +30,15 @@ struct OpenClawInstall {
   // block. The auditing process's own environment is not the gateway's and is not used.
   std::map<std::string, std::string> env;
 };
+
+// Reads the installation in `dir`: its config (includes resolved) and the daemon's env. A
+// config that does not load leaves `settings` empty and says why in `config_error`; only a
+// `dir` that is not a directory is an error.
+struct LoadedInstall {
+  OpenClawInstall install;
+  std::string config_error;
+};
+Result<LoadedInstall> load_openclaw_install(const std::string& dir);
 
 // How a credential setting is given. OpenClaw substitutes ${VAR} before it audits, never
 // substitutes the $VAR shorthand, and counts SecretRef objects as configured.
@@ -73,6 +83,25 @@ std::vector<std::string> strings_setting(const nlohmann::json& root, std::string
 // loopback host counts as exposed, as in OpenClaw. `remotely_exposed` adds Tailscale.
 bool loopback_bind(const nlohmann::json& settings);
 bool remotely_exposed(const nlohmann::json& settings);
+
+// A key whose value is a credential by its name ("apiKey", "botToken", "OPENAI_API_KEY"),
+// but not one that names where a credential is ("tokenFile", "apiKeyEnv").
+bool secret_name(std::string_view key);
+// Dotted paths of every setting holding a credential in plaintext (not a SecretRef or ${ENV}).
+void find_plaintext_settings(const nlohmann::json& node, const std::string& path,
+                             std::vector<std::string>& found);
+// Names of .env variables that hold a credential in plaintext.
+std::vector<std::string> plaintext_env_names(std::string_view text);
+
+// The skill folders OpenClaw would load from this installation: (name, dir), packs unfolded.
+// Symlinked entries are not followed; those pointing outside their root go to `escapes`.
+struct SkillDirs {
+  std::vector<std::pair<std::string, std::string>> skills;
+  std::vector<std::pair<std::string, std::string>> escapes;  // (link, target or "")
+};
+SkillDirs openclaw_skill_dirs(const OpenClawInstall& install);
+// The workspace of the default agent.
+std::string openclaw_workspace(const OpenClawInstall& install);
 
 void check_openclaw_files(std::vector<Finding>& out, const OpenClawInstall& install,
                           const privacy::Detector* shapes);

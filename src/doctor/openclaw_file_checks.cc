@@ -19,6 +19,77 @@
 
 namespace chitin::doctor {
 
+// A key whose value is a credential by its name ("apiKey", "botToken", "OPENAI_API_KEY"),
+// but not one that names where a credential is ("tokenFile", "apiKeyEnv").
+bool secret_name(std::string_view key) {
+  const std::string name = ascii_lower(key);
+  static constexpr std::string_view kWords[] = {
+      "apikey",      "api_key",   "token",      "password",   "passwd", "secret",    "privatekey",
+      "private_key", "accesskey", "access_key", "credential", "cookie", "passphrase"};
+  static constexpr std::string_view kNotValues[] = {"file", "path", "env",    "dir",   "header",
+                                                    "mode", "url",  "source", "ref",   "command",
+                                                    "id",   "name", "limit",  "count", "type"};
+  const bool named = std::any_of(std::begin(kWords), std::end(kWords), [&](std::string_view w) {
+    return name.find(w) != std::string::npos;
+  });
+  const bool pointer = std::any_of(std::begin(kNotValues), std::end(kNotValues),
+                                   [&](std::string_view w) { return name.ends_with(w); });
+  return named && !pointer && name.find("tokens") == std::string::npos;
+}
+
+void find_plaintext_settings(const nlohmann::json& node, const std::string& path,
+                             std::vector<std::string>& found) {
+  if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (value.is_string() && secret_name(key) && !value.get_ref<const std::string&>().empty() &&
+          !is_secret_reference(value)) {
+        found.push_back(child);
+      } else {
+        find_plaintext_settings(value, child, found);
+      }
+    }
+  } else if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      find_plaintext_settings(node[i], fmt::format("{}[{}]", path, i), found);
+    }
+  }
+}
+
+// Names of .env variables that hold a credential in plaintext.
+std::vector<std::string> plaintext_env_names(std::string_view text) {
+  std::vector<std::string> names;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto end = std::min(text.find('\n', at), text.size());
+    std::string_view line = text.substr(at, end - at);
+    at = end + 1;
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      line.remove_prefix(1);
+    }
+    if (line.starts_with("export ")) {
+      line.remove_prefix(7);
+    }
+    const auto equals = line.find('=');
+    if (line.empty() || line.front() == '#' || equals == std::string_view::npos) {
+      continue;
+    }
+    std::string_view value = line.substr(equals + 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    const std::string_view name = line.substr(0, equals);
+    if (!value.empty() && !value.starts_with("${") && secret_name(name)) {
+      names.emplace_back(name);
+    }
+  }
+  return names;
+}
+
 namespace {
 
 // What an OpenClaw state directory keeps where (research/openclaw.md §1.8).
@@ -95,43 +166,6 @@ void check_synced_folder(std::vector<Finding>& out, const std::string& dir) {
   }
 }
 
-// A key whose value is a credential by its name ("apiKey", "botToken", "OPENAI_API_KEY"),
-// but not one that names where a credential is ("tokenFile", "apiKeyEnv").
-bool secret_name(std::string_view key) {
-  const std::string name = ascii_lower(key);
-  static constexpr std::string_view kWords[] = {
-      "apikey",      "api_key",   "token",      "password",   "passwd", "secret",    "privatekey",
-      "private_key", "accesskey", "access_key", "credential", "cookie", "passphrase"};
-  static constexpr std::string_view kNotValues[] = {"file", "path", "env",    "dir",   "header",
-                                                    "mode", "url",  "source", "ref",   "command",
-                                                    "id",   "name", "limit",  "count", "type"};
-  const bool named = std::any_of(std::begin(kWords), std::end(kWords), [&](std::string_view w) {
-    return name.find(w) != std::string::npos;
-  });
-  const bool pointer = std::any_of(std::begin(kNotValues), std::end(kNotValues),
-                                   [&](std::string_view w) { return name.ends_with(w); });
-  return named && !pointer && name.find("tokens") == std::string::npos;
-}
-
-void find_plaintext_settings(const nlohmann::json& node, const std::string& path,
-                             std::vector<std::string>& found) {
-  if (node.is_object()) {
-    for (const auto& [key, value] : node.items()) {
-      const std::string child = path.empty() ? key : path + "." + key;
-      if (value.is_string() && secret_name(key) && !value.get_ref<const std::string&>().empty() &&
-          !is_secret_reference(value)) {
-        found.push_back(child);
-      } else {
-        find_plaintext_settings(value, child, found);
-      }
-    }
-  } else if (node.is_array()) {
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      find_plaintext_settings(node[i], fmt::format("{}[{}]", path, i), found);
-    }
-  }
-}
-
 std::string joined(const std::vector<std::string>& items, std::size_t most = 8) {
   std::string out;
   for (std::size_t i = 0; i < items.size() && i < most; ++i) {
@@ -172,40 +206,6 @@ void check_config_secrets(std::vector<Finding>& out, const OpenClawInstall& inst
                 "replace each with a SecretRef ({source, provider, id}) or ${ENV}; "
                 "chitin import-openclaw moves them into Chitin's encrypted store"));
   }
-}
-
-// Names of .env variables that hold a credential in plaintext.
-std::vector<std::string> plaintext_env_names(std::string_view text) {
-  std::vector<std::string> names;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    at = end + 1;
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-      line.remove_prefix(1);
-    }
-    if (line.starts_with("export ")) {
-      line.remove_prefix(7);
-    }
-    const auto equals = line.find('=');
-    if (line.empty() || line.front() == '#' || equals == std::string_view::npos) {
-      continue;
-    }
-    std::string_view value = line.substr(equals + 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
-      value.remove_suffix(1);
-    }
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    }
-    const std::string_view name = line.substr(0, equals);
-    if (!value.empty() && !value.starts_with("${") && secret_name(name)) {
-      names.emplace_back(name);
-    }
-  }
-  return names;
 }
 
 // The kinds of credential in `text`: catalog types (OPENAI_API_KEY, PEM_PRIVATE_KEY, ...).

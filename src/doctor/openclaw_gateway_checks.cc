@@ -227,9 +227,8 @@ void check_trusted_proxy(std::vector<Finding>& out, const OpenClawInstall& insta
                           "gateway.auth.trustedProxy.deviceAutoApprove.enabled=true",
                           "approve device pairings by hand"));
     if (admin) {
-      out.push_back(finding("gateway.trusted_proxy_device_auto_approve_admin",
-                            Severity::kCritical, kMiitExposure,
-                            "auto-approved devices get operator.admin",
+      out.push_back(finding("gateway.trusted_proxy_device_auto_approve_admin", Severity::kCritical,
+                            kMiitExposure, "auto-approved devices get operator.admin",
                             "deviceAutoApprove.scopes includes operator.admin",
                             "never auto-approve admin scopes"));
     }

@@ -59,6 +59,9 @@ void check_skill_mcp_boundary(std::vector<Finding>& out, const OpenClawInstall& 
 // npm install records of plugins (state/openclaw.sqlite, plugins.installedIndex): unpinned
 // specs, missing integrity, files that no longer match.
 void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& install);
+// OpenClaw's exec-approvals document (state/openclaw.sqlite, else the legacy
+// exec-approvals.json); null when there is none. `source` (optional) says where it was.
+nlohmann::json read_exec_approvals(const OpenClawInstall& install, std::string* source);
 // The exec-approvals document: state/openclaw.sqlite (exec_approvals_config) or the legacy
 // exec-approvals.json.
 void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& install);

@@ -66,8 +66,13 @@ std::string real_path(const std::string& path) {
 
 }  // namespace
 
-void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& install) {
-  std::vector<std::pair<std::string, std::string>> skills;  // (name, dir)
+std::string openclaw_workspace(const OpenClawInstall& install) {
+  return expand_home(
+      string_setting(install.settings, "agents.defaults.workspace", install.dir + "/workspace"));
+}
+
+SkillDirs openclaw_skill_dirs(const OpenClawInstall& install) {
+  SkillDirs found;
   for (const std::string& root : skill_roots(install)) {
     auto fd = sys::open_file(root, O_RDONLY | O_DIRECTORY);
     if (!fd) {
@@ -83,10 +88,7 @@ void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& ins
       if (entry.status.is_symlink) {
         const std::string target = real_path(dir);
         if (target.empty() || !target.starts_with(real_root + "/")) {
-          out.push_back(finding("skills.workspace.symlink_escape", Severity::kWarn, kMiitSkills,
-                                fmt::format("skill folder {} links outside its root", dir),
-                                fmt::format("-> {}", target.empty() ? "(dangling)" : target),
-                                "copy the skill in, or remove the link"));
+          found.escapes.emplace_back(dir, target);
         }
         continue;  // never followed: the scanner reads real folders only
       }
@@ -94,7 +96,7 @@ void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& ins
         continue;
       }
       if (has_skill_md(dir)) {
-        skills.emplace_back(entry.name, dir);
+        found.skills.emplace_back(entry.name, dir);
         continue;
       }
       // A folder of skills (a "pack"): one level deeper.
@@ -105,11 +107,23 @@ void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& ins
       for (const auto& inner : pack ? *pack : std::vector<sys::DirectoryEntry>{}) {
         const std::string inner_dir = dir + "/" + inner.name;
         if (inner.status.is_directory && has_skill_md(inner_dir)) {
-          skills.emplace_back(entry.name + "/" + inner.name, inner_dir);
+          found.skills.emplace_back(entry.name + "/" + inner.name, inner_dir);
         }
       }
     }
   }
+  return found;
+}
+
+void check_openclaw_skills(std::vector<Finding>& out, const OpenClawInstall& install) {
+  const SkillDirs found = openclaw_skill_dirs(install);
+  for (const auto& [dir, target] : found.escapes) {
+    out.push_back(finding("skills.workspace.symlink_escape", Severity::kWarn, kMiitSkills,
+                          fmt::format("skill folder {} links outside its root", dir),
+                          fmt::format("-> {}", target.empty() ? "(dangling)" : target),
+                          "copy the skill in, or remove the link"));
+  }
+  const auto& skills = found.skills;
   if (skills.empty()) {
     return;
   }

@@ -1,6 +1,7 @@
 #include "support/chitin_cli.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace chitin::testing {
 
@@ -18,6 +19,19 @@ CapturedRun ChitinCli::run(const std::vector<std::string>& args,
   auto result = run_captured(options, input);
   EXPECT_TRUE(result.has_value()) << result.error().describe();
   return result ? *result : CapturedRun{};
+}
+
+std::string read_until(int fd, std::string_view marker) {
+  std::string out;
+  char buffer[4096];
+  while (out.find(marker) == std::string::npos) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n <= 0) {
+      break;
+    }
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
 }
 
 }  // namespace chitin::testing

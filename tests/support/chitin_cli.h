@@ -3,6 +3,7 @@
 // the test's own environment but what is given.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/child_process.h"
@@ -22,5 +23,8 @@ struct ChitinCli {
                   const std::vector<std::string>& more_env = {},
                   const std::string& input = {}) const;
 };
+
+// Reads `fd` until `marker` has appeared (or end of file); returns all that was read.
+std::string read_until(int fd, std::string_view marker);
 
 }  // namespace chitin::testing
