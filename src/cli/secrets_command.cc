@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
@@ -228,8 +229,12 @@ int run_list(const CommandContext& context, const Options& options) {
     fmt::print("no secrets stored ('chitin secrets set NAME' adds one)\n");
     return kExitOk;
   }
-  fmt::print("{:<20} {:<36} {:<17} {:<17} {}\n", "NAME", "HOSTS", "CREATED (UTC)", "LAST USED",
-             "INJECTION");
+  std::size_t width = 20;  // names up to 64 characters: the column grows to the longest
+  for (const secrets::Secret& secret : store->secrets()) {
+    width = std::max(width, secret.name.size());
+  }
+  fmt::print("{:<{}} {:<36} {:<17} {:<17} {}\n", "NAME", width, "HOSTS", "CREATED (UTC)",
+             "LAST USED", "INJECTION");
   for (const secrets::Secret& secret : store->secrets()) {
     std::string hosts;
     for (const std::string& host : secret.hosts) {
@@ -237,7 +242,7 @@ int run_list(const CommandContext& context, const Options& options) {
     }
     const std::string injection =
         secret.header.empty() ? "placeholder" : fmt::format("{}: {}", secret.header, secret.format);
-    fmt::print("{:<20} {:<36} {:<17} {:<17} {}\n", secret.name, hosts.empty() ? "-" : hosts,
+    fmt::print("{:<{}} {:<36} {:<17} {:<17} {}\n", secret.name, width, hosts.empty() ? "-" : hosts,
                when(secret.created), when(secret.last_used), injection);
   }
   return kExitOk;
