@@ -153,9 +153,10 @@ TEST_F(OpenClawDoctor, EachFixtureShowsWhatItIsFor) {
 }
 
 // Ids no fixture can provoke through files alone; doctor_test.cc covers them directly.
+// (secrets.scanner_unavailable and skills.code_safety.scan_failed need a broken build.)
 const std::set<std::string_view> kUnitTested = {
-    "fs.state_dir.symlink",   "fs.log_file.perms_readable",  "fs.synced_dir",
-    "secrets.scan_truncated", "secrets.scanner_unavailable", "skills.code_safety.scan_failed"};
+    "fs.log_file.perms_<x>", "fs.synced_dir", "secrets.scan_truncated",
+    "secrets.scanner_unavailable", "skills.code_safety.scan_failed"};
 
 TEST_F(OpenClawDoctor, EveryCheckHasAFailingFixtureAndNothingElseIsEmitted) {
   std::set<std::string> emitted;

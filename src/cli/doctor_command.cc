@@ -35,7 +35,8 @@ Result<void> audit_fixes(const config::StatePaths& paths, const doctor::FixOutco
 
 void print_report(const doctor::Report& report, bool json) {
   if (json) {
-    fmt::print("{}\n", report.to_json().dump());
+    fmt::print("{}\n",
+               report.to_json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     fmt::print("{}", report.to_text());
   }
@@ -45,7 +46,12 @@ void print_fixes(const doctor::FixOutcome& fixes) {
   for (const std::string& line : fixes.fixed) {
     fmt::print(stderr, "fixed: {}\n", line);
   }
-  fmt::print(stderr, "previous modes saved in {}\n", fixes.backup_file);
+  for (const std::string& line : fixes.skipped) {
+    fmt::print(stderr, "not fixed: {}\n", line);
+  }
+  if (!fixes.backup_file.empty()) {
+    fmt::print(stderr, "previous modes saved in {}\n", fixes.backup_file);
+  }
 }
 
 // `doctor --openclaw`: works without a Chitin installation (people audit before moving).
@@ -75,8 +81,8 @@ int run_openclaw_doctor(const CommandContext& context, const DoctorArguments& ar
       print_error(fixes.error());
       return kExitProblem;
     }
+    print_fixes(*fixes);
     if (!fixes->fixed.empty()) {
-      print_fixes(*fixes);
       report = doctor::audit_openclaw(dir, options);
       if (!report) {
         print_error(report.error());
@@ -109,13 +115,13 @@ int run_doctor(const CommandContext& context, const DoctorArguments& args) {
       print_error(fixes.error());
       return kExitProblem;
     }
+    print_fixes(*fixes);
     if (!fixes->fixed.empty()) {
       if (auto audited = audit_fixes(*paths, *fixes); !audited) {
         // The fixes are done (and their backup written); say plainly they are not on record.
         print_error(fmt::format("the fixes were applied but could not be audited: {}",
                                 audited.error().describe()));
       }
-      print_fixes(*fixes);
       report = doctor::run_doctor(*paths, options);  // report what is left
       if (!report) {
         print_error(report.error());

@@ -65,7 +65,8 @@ int run_import(const CommandContext& context, const ImportArguments& args) {
   }
   if (args.dry_run) {
     if (args.json) {
-      fmt::print("{}\n", plan->report_json().dump());
+      fmt::print("{}\n", plan->report_json().dump(-1, ' ', false,
+                                                  nlohmann::json::error_handler_t::replace));
     } else {
       fmt::print(
           "{}dry run: nothing was written; {} secret(s), {} file(s) and {} skill(s) "
@@ -111,7 +112,7 @@ int run_import(const CommandContext& context, const ImportArguments& args) {
     report["stored"] = {{"secrets", outcome->secrets_stored},
                         {"files", outcome->files_written},
                         {"skills", outcome->skills_installed}};
-    fmt::print("{}\n", report.dump());
+    fmt::print("{}\n", report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     return kExitOk;
   }
   fmt::print("{}", plan->report_text());

@@ -429,6 +429,21 @@ Result<void> check_characters(std::string_view text, std::string_view source) {
 
 }  // namespace
 
+std::string redact_url(std::string_view url) {
+  std::string out(url.substr(0, url.find_first_of("?#")));
+  const auto scheme = out.find("://");
+  const auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  const auto end = std::min(out.find('/', start), out.size());
+  const auto at = out.rfind('@', end);
+  if (at != std::string::npos && at >= start && at < end) {
+    out.erase(start, at + 1 - start);
+  }
+  if (out.size() < url.size() && url.find_first_of("?#") != std::string_view::npos) {
+    out += "?…";
+  }
+  return out;
+}
+
 Result<void> check_model_url(std::string_view url) {
   const bool https = url.starts_with("https://");
   if (!https && !url.starts_with("http://")) {
@@ -446,7 +461,13 @@ Result<void> check_model_url(std::string_view url) {
     return fail(ErrorCode::kInvalidInput,
                 "base_url '{}' has no host (or has a user, space, "
                 "query or fragment)",
-                url.substr(0, 100));
+                redact_url(url.substr(0, 100)));
+  }
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "base_url '{}' carries a query or fragment; keys belong in the secrets store "
+                "(api_key_secret), not in the URL",
+                redact_url(url.substr(0, 100)));
   }
   if (!https) {
     std::string_view host = authority;
@@ -459,7 +480,7 @@ Result<void> check_model_url(std::string_view url) {
       return fail(ErrorCode::kInvalidInput,
                   "base_url '{}' uses plain http:// to another machine: the API key would cross "
                   "the network unencrypted; use https://",
-                  url.substr(0, 100));
+                  redact_url(url.substr(0, 100)));
     }
   }
   return {};

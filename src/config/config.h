@@ -106,6 +106,10 @@ std::string render_config(const Config& config, bool with_comments);
 // model server): a key sent over plain HTTP anywhere else would cross the network in clear.
 Result<void> check_model_url(std::string_view url);
 
+// A URL fit to print: without user:password@ and without query or fragment (where tokens
+// ride), e.g. "https://u:p@h/x?key=1" -> "https://h/x?…".
+std::string redact_url(std::string_view url);
+
 // The `dangerously_*` options that are switched on, as "section.key" names. Each must be
 // logged when a component starts with this config.
 std::vector<std::string> dangerous_settings(const Config& config);

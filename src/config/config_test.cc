@@ -271,4 +271,18 @@ TEST(ConfigModels, BadModelTablesSayWhatToFix) {
 }
 
 }  // namespace
+TEST(RedactUrl, DropsUserinfoQueryAndFragment) {
+  EXPECT_EQ(redact_url("https://u:p@h.example/x?key=1"), "https://h.example/x?…");
+  EXPECT_EQ(redact_url("ws://h:3000/devtools#tok"), "ws://h:3000/devtools?…");
+  EXPECT_EQ(redact_url("https://h/a@b"), "https://h/a@b");
+  EXPECT_EQ(redact_url("git+https://user:tok@github.com/o/r.git"),
+            "git+https://github.com/o/r.git");
+  EXPECT_EQ(redact_url("plain"), "plain");
+  EXPECT_FALSE(check_model_url("https://api.example.com/v1?key=SECRET").has_value());
+  EXPECT_EQ(check_model_url("https://api.example.com/v1?key=SECRET").error().message.find("SECRET"),
+            std::string::npos);
+  EXPECT_EQ(check_model_url("https://me:SECRET@api.example.com/v1").error().message.find("SECRET"),
+            std::string::npos);
+}
+
 }  // namespace chitin::config

@@ -1,12 +1,16 @@
 #include "config/openclaw_config.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
 
+#include "base/unique_fd.h"
 #include "config/json5.h"
 #include "sys/file_ops.h"
 
@@ -16,10 +20,15 @@ namespace {
 
 constexpr std::string_view kIncludeKey = "$include";
 
+// Bytes read across the config and all its includes: the same file included many times
+// (arrays concatenate) must not grow the merged settings without bound.
+constexpr std::size_t kMaxTotalBytes = 16U << 20;
+
 struct Loader {
   std::vector<std::string> roots;  // canonical, with a trailing '/'
   std::vector<std::string> includes;
   std::vector<std::string> skipped;
+  std::size_t bytes = 0;
 };
 
 std::string directory_of(const std::string& path) {
@@ -34,6 +43,24 @@ std::string canonical(const std::string& path) {
   return ::realpath(path.c_str(), buffer) != nullptr
              ? std::string(buffer)
              : std::filesystem::path(path).lexically_normal().string();
+}
+
+// A config file or include: symlinks are followed (OpenClaw follows them; the doctor reports
+// them), but only a regular file is read, and a FIFO cannot block the open.
+Result<std::string> read_config_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return errno_fail(fmt::format("cannot open {}", path));
+  }
+  const UniqueFd file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return errno_fail(fmt::format("cannot stat {}", path));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ErrorCode::kInvalidInput, "{} is not a regular file", path);
+  }
+  return sys::read_all(fd, kMaxJson5Bytes, path);
 }
 
 bool is_directory(const std::string& path) {
@@ -73,13 +100,19 @@ Result<nlohmann::json> load_file(const std::string& path, std::vector<std::strin
     }
     loader.includes.push_back(path);
   }
-  auto text = sys::read_file(path, kMaxJson5Bytes);
+  auto text = read_config_file(path);
   if (!text) {
     if (chain.empty()) {
       return fail(text.error());
     }
     return fail(ErrorCode::kInvalidInput, "{}: $include of {} failed: {}", chain.back(), path,
                 text.error().describe());
+  }
+  loader.bytes += text->size();
+  if (loader.bytes > kMaxTotalBytes) {
+    return fail(ErrorCode::kLimitExceeded,
+                "{}: the config and its includes add up to more than {} MiB", path,
+                kMaxTotalBytes >> 20);
   }
   auto parsed = CHITIN_TRY(parse_json5(*text, path));
   chain.push_back(real);

@@ -5,8 +5,8 @@
 // own keys win over what it includes), so that the doctor and the importer see the settings
 // OpenClaw would run with. Like OpenClaw, only files inside the config's directory (or extra
 // roots, OPENCLAW_INCLUDE_ROOTS) are included; others are skipped and listed. Bounded: ten
-// levels of includes, 64 files, each at most 8 MiB; a cycle or a missing include is an error
-// naming the chain.
+// levels of includes, 64 files, each at most 8 MiB and 16 MiB read in all; a cycle or a missing
+// include is an error naming the chain.
 
 #include <string>
 #include <vector>

@@ -1,6 +1,7 @@
 #include "config/openclaw_config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -115,6 +116,24 @@ TEST(OpenClawConfig, RefusesCyclesDepthAndBadDirectives) {
   write_text(dir.file("broken.json5"), "{ a: }");
   EXPECT_NE(error_of(dir.file("broken.json5")).find("broken.json5:1:"), std::string::npos);
   EXPECT_FALSE(read_openclaw_config(dir.file("absent.json")).has_value());
+}
+
+TEST(OpenClawConfig, CapsWhatRepeatedIncludesCanAddUp) {
+  TempDir dir;
+  write_text(dir.file("big.json5"), "{ a: [\"" + std::string(1 << 20, 'x') + "\"] }");
+  std::string list;
+  for (int i = 0; i < 20; ++i) {
+    list += list.empty() ? "\"big.json5\"" : ", \"big.json5\"";
+  }
+  write_text(dir.file("openclaw.json"), "{ $include: [" + list + "] }");
+  EXPECT_NE(error_of(dir.file("openclaw.json")).find("more than 16 MiB"), std::string::npos);
+}
+
+TEST(OpenClawConfig, ReadsOnlyRegularFiles) {
+  TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo.json5").c_str(), 0600), 0);
+  write_text(dir.file("openclaw.json"), R"({ $include: "fifo.json5" })");
+  EXPECT_NE(error_of(dir.file("openclaw.json")).find("not a regular file"), std::string::npos);
 }
 
 TEST(OpenClawConfig, CapsTheNumberOfIncludedFiles) {

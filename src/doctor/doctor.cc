@@ -1,6 +1,9 @@
 #include "doctor/doctor.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +11,7 @@
 #include <ctime>
 
 #include "audit/verify.h"
+#include "base/unique_fd.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "doctor/findings.h"
@@ -270,6 +274,39 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   return report;
 }
 
+namespace {
+
+// The fix target opened without following a final symlink, when it lies inside `root`
+// (intermediate symlinks resolved) and is a regular file or directory; else why not.
+Result<UniqueFd> open_fix_target(const std::string& root, const std::string& path) {
+  char real_root[PATH_MAX];
+  char real_path[PATH_MAX];
+  if (::realpath(root.c_str(), real_root) == nullptr ||
+      ::realpath(path.c_str(), real_path) == nullptr) {
+    return errno_fail(fmt::format("cannot resolve {}", path));
+  }
+  const std::string inside(real_root);
+  const std::string target(real_path);
+  if (target != inside && !target.starts_with(inside + "/")) {
+    return fail(ErrorCode::kPermission, "{} is outside {}", path, root);
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return errno_fail(fmt::format("cannot open {} (a symlink is never followed)", path));
+  }
+  UniqueFd file(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    return errno_fail(fmt::format("cannot stat {}", path));
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::kInvalidInput, "{} is neither a file nor a directory", path);
+  }
+  return file;
+}
+
+}  // namespace
+
 Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& report) {
   FixOutcome outcome;
   // One path can carry two findings (written and read by others): fixed once.
@@ -281,8 +318,16 @@ Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& repo
         })) {
       continue;
     }
-    auto status = CHITIN_TRY(sys::status_of(f.fix_path));
-    backup.push_back({{"path", f.fix_path}, {"mode", mode_text(status.mode)}});
+    auto target = open_fix_target(backup_dir, f.fix_path);
+    if (!target) {
+      outcome.skipped.push_back(fmt::format("{}: {}", f.fix_path, target.error().describe()));
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(target->get(), &st) != 0) {
+      return errno_fail(fmt::format("cannot stat {}", f.fix_path));
+    }
+    backup.push_back({{"path", f.fix_path}, {"mode", mode_text(st.st_mode & 07777)}});
     fixes.push_back(&f);
   }
   if (fixes.empty()) {
@@ -293,12 +338,17 @@ Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& repo
   CHITIN_TRY(sys::write_file_atomic(outcome.backup_file, backup.dump(2) + "\n", 0600,
                                     sys::WriteMode::kCreateOnly));
   for (const Finding* f : fixes) {
-    const auto status = CHITIN_TRY(sys::status_of(f->fix_path));
-    if (::chmod(f->fix_path.c_str(), f->fix_mode) != 0) {
+    auto target = open_fix_target(backup_dir, f->fix_path);
+    if (!target) {
+      outcome.skipped.push_back(fmt::format("{}: {}", f->fix_path, target.error().describe()));
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(target->get(), &st) != 0 || ::fchmod(target->get(), f->fix_mode) != 0) {
       return errno_fail(fmt::format("cannot chmod {}", f->fix_path));
     }
-    outcome.fixed.push_back(
-        fmt::format("{}: {} -> {}", f->fix_path, mode_text(status.mode), mode_text(f->fix_mode)));
+    outcome.fixed.push_back(fmt::format("{}: {} -> {}", f->fix_path, mode_text(st.st_mode & 07777),
+                                        mode_text(f->fix_mode)));
   }
   return outcome;
 }

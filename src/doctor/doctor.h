@@ -60,11 +60,14 @@ struct Options {
 Result<Report> run_doctor(const config::StatePaths& paths, const Options& options);
 
 struct FixOutcome {
-  std::vector<std::string> fixed;  // "path: 0755 -> 0700"
-  std::string backup_file;         // where the previous modes were recorded
+  std::vector<std::string> fixed;    // "path: 0755 -> 0700"
+  std::vector<std::string> skipped;  // "path: why it was left alone"
+  std::string backup_file;           // where the previous modes were recorded
 };
 // Applies every fixable finding; the previous modes go first to a JSON backup in
-// `backup_dir` (the state directory audited), so every fix can be undone.
+// `backup_dir` (the state directory audited), so every fix can be undone. Only paths inside
+// `backup_dir` are changed, never through a symlink (opened O_NOFOLLOW, then fchmod), and
+// only regular files and directories.
 Result<FixOutcome> apply_fixes(const std::string& backup_dir, const Report& report);
 
 }  // namespace chitin::doctor

@@ -43,7 +43,9 @@ void check_permissions(std::vector<Finding>& out, const std::string& path,
                         fmt::format("{} is {} by {}", path,
                                     suffix.ends_with("writable") ? "writable" : "readable", who),
                         fmt::format("mode {}", mode_text(mode)), remediation);
-    if (!link) {  // --fix never chmods through a link: it could point anywhere
+    if (!link && (*status)->is_directory == check.directory) {
+      // --fix never chmods through a link (it could point anywhere), nor a directory named
+      // where a file was expected (logging.file: "/home/user")
       f.fix_path = path;
       f.fix_mode = mode & want;
     } else {
@@ -107,7 +109,7 @@ WalkOutcome walk_files(const std::string& root,
         outcome.truncated = true;
         break;
       }
-      auto text = sys::read_file(path, limits.max_file_bytes);
+      auto text = sys::read_regular_file(path, limits.max_file_bytes);
       if (!text) {
         outcome.skipped_large +=
             static_cast<std::size_t>(status->size) > limits.max_file_bytes ? 1 : 0;

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 
 #include "base/ascii.h"
+#include "config/config.h"
 #include "doctor/findings.h"
 #include "doctor/openclaw_scopes.h"
 #include "store/sqlite.h"
@@ -19,6 +21,8 @@ namespace chitin::doctor {
 namespace {
 
 constexpr int kMiitSkills = 4;
+// Longest model id or npm spec matched with std::regex (which recurses per character).
+constexpr std::size_t kMaxModelIdBytes = 256;
 constexpr int kMiitPrivilege = 3;
 constexpr int kMiitEngineering = 5;
 
@@ -39,7 +43,8 @@ bool dangerous_bind_source(const std::string& source) {
       }
     }
   }
-  std::string path = source;
+  // "/./etc", "//etc" and "/etc/../root" are /etc and /root.
+  std::string path = std::filesystem::path(source).lexically_normal().string();
   while (path.size() > 1 && path.back() == '/') {
     path.pop_back();
   }
@@ -177,15 +182,13 @@ void check_sandbox(std::vector<Finding>& out, const nlohmann::json& settings,
   if (const auto* sandbox = find_setting(settings, "agents.defaults.sandbox")) {
     check_docker(out, *sandbox, "agents.defaults", every_off);
   }
-  if (const auto* entries = find_setting(settings, "agents.entries");
-      entries && entries->is_object()) {
-    for (const auto& [id, entry] : entries->items()) {
-      if (const auto* sandbox = find_setting(entry, "sandbox")) {
-        const auto scope = std::find_if(scopes.begin(), scopes.end(),
-                                        [&](const AgentScope& s) { return s.id == id; });
-        check_docker(out, *sandbox, "agents.entries." + id,
-                     scope != scopes.end() && scope->sandbox_mode == "off");
-      }
+  for (const AgentEntry& agent : agent_entries(settings)) {
+    if (const auto* sandbox = find_setting(*agent.settings, "sandbox")) {
+      const std::string id = agent.id;
+      const auto scope = std::find_if(scopes.begin(), scopes.end(),
+                                      [&id](const AgentScope& s) { return s.id == id; });
+      check_docker(out, *sandbox, agent.label,
+                   scope != scopes.end() && scope->sandbox_mode == "off");
     }
   }
 }
@@ -200,13 +203,10 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
       }
     }
   }
-  if (const auto* entries = find_setting(settings, "agents.entries");
-      entries && entries->is_object()) {
-    for (const auto& [id, entry] : entries->items()) {
-      if (const auto* model = find_setting(entry, "model")) {
-        for (std::string& ref : model_refs(*model)) {
-          refs.push_back(std::move(ref));
-        }
+  for (const AgentEntry& agent : agent_entries(settings)) {
+    if (const auto* model = find_setting(*agent.settings, "model")) {
+      for (std::string& ref : model_refs(*model)) {
+        refs.push_back(std::move(ref));
       }
     }
   }
@@ -217,6 +217,9 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
   const bool sandboxed = std::all_of(scopes.begin(), scopes.end(),
                                      [](const AgentScope& s) { return s.sandbox_mode == "all"; });
   for (const std::string& raw : refs) {
+    if (raw.size() > kMaxModelIdBytes) {
+      continue;  // no real model id is this long; std::regex recursion stays bounded
+    }
     const std::string id = ascii_lower(raw);
     if (std::regex_search(id, kLegacy)) {
       out.push_back(finding("models.legacy", Severity::kWarn, kMiitEngineering,
@@ -374,8 +377,8 @@ void check_skill_mcp_boundary(std::vector<Finding>& out, const OpenClawInstall& 
   const std::string registry = install.dir + "/skills/config/mcporter.json";
   if (auto status = sys::status_if_exists(registry); status && *status) {
     auto text = sys::read_regular_file(registry, 16U << 20);
-    const auto json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-    if (!text || json.is_discarded() || !json.is_object()) {
+    const auto json = text ? parse_bounded_json(*text) : nlohmann::json();
+    if (!text || !json.is_object()) {
       out.push_back(
           finding("tools.exec.mcporter_registry_inspection_incomplete", Severity::kWarn,
                   kMiitSkills, "the MCP server registry could not be read",
@@ -389,16 +392,11 @@ void check_skill_mcp_boundary(std::vector<Finding>& out, const OpenClawInstall& 
     }
   }
   const auto* defaults = find_setting(s, "agents.defaults");
+  const auto agents = agent_entries(s);
   const bool skills_scoped =
-      (defaults != nullptr && defaults->is_object() && defaults->contains("skills")) || [&] {
-        const auto* entries = find_setting(s, "agents.entries");
-        if (entries == nullptr || !entries->is_object()) {
-          return false;
-        }
-        return std::any_of(entries->begin(), entries->end(), [](const nlohmann::json& e) {
-          return e.is_object() && e.contains("skills");
-        });
-      }();
+      (defaults != nullptr && defaults->is_object() && defaults->contains("skills")) ||
+      std::any_of(agents.begin(), agents.end(),
+                  [](const AgentEntry& a) { return a.settings->contains("skills"); });
   const bool host_exec = std::any_of(scopes.begin(), scopes.end(), [](const AgentScope& a) {
     return a.exec_security != "deny" && a.exec_host != "sandbox" &&
            !(a.exec_host == "auto" && a.sandbox_mode != "off");
@@ -433,11 +431,13 @@ nlohmann::json machine_state(const OpenClawInstall& install, std::string_view ke
   if (!row || !*row) {
     return nullptr;
   }
-  auto value = nlohmann::json::parse(statement->text(0), nullptr, false);
-  return value.is_discarded() ? nlohmann::json(nullptr) : value;
+  return parse_bounded_json(statement->text(0));
 }
 
 bool pinned_spec(const std::string& spec) {
+  if (spec.size() > kMaxModelIdBytes) {
+    return false;  // bounded input for std::regex; such a spec is not a plain pin anyway
+  }
   static const std::regex kPinned(R"(@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$)");
   return std::regex_search(spec, kPinned);
 }
@@ -459,7 +459,7 @@ void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& ins
     }
     const std::string spec = string_setting(record, "spec");
     if (!pinned_spec(spec)) {
-      unpinned.push_back(fmt::format("{} ({})", id, spec));
+      unpinned.push_back(fmt::format("{} ({})", id, config::redact_url(spec)));
     }
     if (trimmed(string_setting(record, "integrity")).empty()) {
       no_integrity.push_back(id);
@@ -469,7 +469,7 @@ void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& ins
     const std::string path =
         string_setting(record, "installPath", install.dir + "/extensions/" + id);
     if (auto text = sys::read_regular_file(path + "/package.json", 1 << 20)) {
-      const auto package = nlohmann::json::parse(*text, nullptr, false);
+      const auto package = parse_bounded_json(*text);
       const std::string installed = string_setting(package, "version");
       if (!recorded.empty() && !installed.empty() && installed != recorded) {
         drift.push_back(fmt::format("{} (recorded {}, installed {})", id, recorded, installed));
@@ -506,8 +506,8 @@ nlohmann::json read_exec_approvals(const OpenClawInstall& install, std::string* 
           if (source != nullptr) {
             *source = database + "#exec_approvals_config";
           }
-          auto document = nlohmann::json::parse(statement->text(0), nullptr, false);
-          return document.is_object() ? document : nlohmann::json(nullptr);
+          auto document = parse_bounded_json(statement->text(0));
+          return document.is_object() ? std::move(document) : nlohmann::json(nullptr);
         }
       }
     }
@@ -517,8 +517,8 @@ nlohmann::json read_exec_approvals(const OpenClawInstall& install, std::string* 
     if (source != nullptr) {
       *source = legacy;
     }
-    auto document = nlohmann::json::parse(*text, nullptr, false);
-    return document.is_object() ? document : nlohmann::json(nullptr);
+    auto document = parse_bounded_json(*text);
+    return document.is_object() ? std::move(document) : nlohmann::json(nullptr);
   }
   return nullptr;
 }
@@ -535,8 +535,12 @@ void check_exec_approvals(std::vector<Finding>& out, const OpenClawInstall& inst
   if (const auto* agents = find_setting(document, "agents"); agents && agents->is_object()) {
     for (const auto& [id, agent] : agents->items()) {
       auto_allow = auto_allow || bool_setting(agent, "autoAllowSkills", false);
-      const bool strict = bool_setting(s, "agents.entries." + id + ".tools.exec.strictInlineEval",
-                                       bool_setting(s, "tools.exec.strictInlineEval", false));
+      bool strict = bool_setting(s, "tools.exec.strictInlineEval", false);
+      for (const AgentEntry& entry : agent_entries(s)) {
+        if (entry.id == id) {
+          strict = bool_setting(*entry.settings, "tools.exec.strictInlineEval", strict);
+        }
+      }
       const auto* list = find_setting(agent, "allowlist");
       if (strict || list == nullptr || !list->is_array()) {
         continue;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 
+#include "base/json_depth.h"
 #include "config/openclaw_config.h"
 #include "doctor/findings.h"
 #include "doctor/openclaw_checks.h"
@@ -52,6 +53,16 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+nlohmann::json parse_bounded_json(std::string_view text) {
+  constexpr std::size_t kMaxBytes = 8U << 20;
+  constexpr std::size_t kMaxDepth = 64;
+  if (text.size() > kMaxBytes || json_nesting_depth(text) > kMaxDepth) {
+    return nullptr;
+  }
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  return value.is_discarded() ? nlohmann::json(nullptr) : value;
+}
+
 bool is_secret_reference(const nlohmann::json& value) {
   if (value.is_object()) {
     const auto source = value.find("source");
@@ -71,6 +82,29 @@ std::vector<std::string> strings_setting(const nlohmann::json& root, std::string
     for (const auto& item : *list) {
       if (item.is_string()) {
         out.push_back(item.get<std::string>());
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<AgentEntry> agent_entries(const nlohmann::json& settings) {
+  std::vector<AgentEntry> out;
+  if (const auto* entries = find_setting(settings, "agents.entries");
+      entries != nullptr && entries->is_object()) {
+    for (const auto& [id, entry] : entries->items()) {
+      if (entry.is_object()) {
+        out.push_back(AgentEntry{id, "agents.entries." + id, &entry});
+      }
+    }
+  }
+  if (const auto* list = find_setting(settings, "agents.list");
+      list != nullptr && list->is_array()) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const nlohmann::json& entry = (*list)[i];
+      if (entry.is_object()) {
+        out.push_back(AgentEntry{string_setting(entry, "id", "main"),
+                                 fmt::format("agents.list[{}]", i), &entry});
       }
     }
   }
@@ -169,7 +203,7 @@ namespace {
 std::map<std::string, std::string> daemon_env(const std::string& dir,
                                               const nlohmann::json& settings) {
   std::map<std::string, std::string> env;
-  if (auto text = sys::read_file(dir + "/.env", 1 << 20)) {
+  if (auto text = sys::read_regular_file(dir + "/.env", 1 << 20)) {
     std::string_view rest = *text;
     while (!rest.empty()) {
       const auto end = std::min(rest.find('\n'), rest.size());
@@ -261,14 +295,11 @@ std::span<const std::string_view> openclaw_check_ids() {
       "config.unreadable", "config.include_outside_root", "config.insecure_or_dangerous_flags",
       "config.secrets.gateway_password_in_config", "config.secrets.hooks_token_in_config",
       "config.secrets.plaintext", "security.audit.suppressions.active", "summary.attack_surface",
-      "fs.state_dir.symlink", "fs.state_dir.perms_world_writable",
-      "fs.state_dir.perms_group_writable", "fs.state_dir.perms_readable", "fs.config.symlink",
-      "fs.config.perms_writable", "fs.config.perms_world_readable",
-      "fs.config.perms_group_readable", "fs.config_include.perms_writable",
-      "fs.config_include.perms_world_readable", "fs.config_include.perms_group_readable",
-      "fs.credentials_dir.perms_writable", "fs.credentials_dir.perms_readable",
-      "fs.auth_profiles.perms_writable", "fs.auth_profiles.perms_readable",
-      "fs.sessions_store.perms_readable", "fs.log_file.perms_readable", "fs.env_file.perms_<x>",
+      // Permissions: OpenClaw's names where it has them (fs.config.perms_writable,
+      // fs.state_dir.perms_readable, ...), Chitin's for the files OpenClaw does not check.
+      "fs.<x>.symlink", "fs.state_dir.perms_<x>", "fs.config.perms_<x>",
+      "fs.config_include.perms_<x>", "fs.credentials_dir.perms_<x>", "fs.auth_profiles.perms_<x>",
+      "fs.sessions_store.perms_<x>", "fs.log_file.perms_<x>", "fs.env_file.perms_<x>",
       "fs.secrets_file.perms_<x>", "fs.state_db.perms_<x>", "fs.synced_dir",
       // Plaintext secrets.
       "secrets.plaintext_env_file", "secrets.plaintext_credentials",

@@ -150,5 +150,57 @@ TEST(OpenClawAudit, FixIsNeverOfferedThroughASymlinkedConfig) {
   EXPECT_EQ(sys::status_of(dir.file("elsewhere.json"))->mode, 0666U);
 }
 
+TEST(OpenClawAudit, AgentsListEntriesAreCheckedLikeEntries) {
+  TempDir dir;
+  const std::string state = install(dir, R"({ agents: { list: [
+      { id: "main", default: true },
+      { id: "ops", sandbox: { mode: "off", docker: { binds: ["//etc/../root:/r"] } },
+        model: "openai/gpt-3.5-turbo" } ] } })");
+  const Report report = audit(state);
+  ASSERT_NE(find(report, "sandbox.dangerous_bind_mount"), nullptr) << report.to_text();
+  EXPECT_NE(find(report, "sandbox.dangerous_bind_mount")->evidence.find("agents.list[1]"),
+            std::string::npos);
+  EXPECT_NE(find(report, "models.legacy"), nullptr);
+}
+
+TEST(OpenClawAudit, ABlankEnvTokenIsNoAuthAndAShortOneIsTooShort) {
+  TempDir dir;
+  std::string state = install(dir, "{}", "blank");
+  write_text(state + "/.env", "OPENCLAW_GATEWAY_TOKEN=   \n");
+  EXPECT_NE(find(audit(state), "gateway.loopback_no_auth"), nullptr);
+  state = install(dir, "{}", "short");
+  write_text(state + "/.env", "OPENCLAW_GATEWAY_TOKEN=abc123\n");
+  const Report report = audit(state);
+  EXPECT_EQ(find(report, "gateway.loopback_no_auth"), nullptr);
+  EXPECT_NE(find(report, "gateway.token_too_short"), nullptr) << report.to_text();
+}
+
+TEST(OpenClawAudit, FixLeavesWhatIsOutsideOrOfTheWrongKindAlone) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.file("home-like"));
+  ::chmod(dir.file("home-like").c_str(), 0755);
+  // logging.file naming a directory outside the state directory.
+  const std::string state =
+      install(dir, R"({ logging: { file: ")" + dir.file("home-like") + R"(" } })");
+  write_text(dir.file("outside.log"), "x");
+  ::chmod(dir.file("outside.log").c_str(), 0644);
+  const Report report = audit(state);
+  ASSERT_NE(find(report, "fs.log_file.perms_readable"), nullptr);
+  EXPECT_TRUE(find(report, "fs.log_file.perms_readable")->fix_path.empty());
+  // A fix whose target resolves outside the audited directory is skipped, not applied.
+  Report forged;
+  Finding f;
+  f.check_id = "fs.log_file.perms_readable";
+  f.fix_path = dir.file("outside.log");
+  f.fix_mode = 0600;
+  forged.findings.push_back(f);
+  auto fixed = apply_fixes(state, forged);
+  ASSERT_TRUE(fixed.has_value());
+  EXPECT_TRUE(fixed->fixed.empty());
+  ASSERT_EQ(fixed->skipped.size(), 1U);
+  EXPECT_EQ(sys::status_of(dir.file("outside.log"))->mode, 0644U);
+  EXPECT_EQ(sys::status_of(dir.file("home-like"))->mode, 0755U);
+}
+
 }  // namespace
 }  // namespace chitin::doctor

@@ -71,6 +71,9 @@ const nlohmann::json* find_setting(const nlohmann::json& root, std::string_view 
 std::string string_setting(const nlohmann::json& root, std::string_view dotted,
                            std::string_view fallback = {});
 bool bool_setting(const nlohmann::json& root, std::string_view dotted, bool fallback);
+// JSON from OpenClaw's files or database, refused (null) when over 8 MiB, nested deeper than
+// 64 levels (copies and destruction recurse) or malformed.
+nlohmann::json parse_bounded_json(std::string_view text);
 // Without leading and trailing whitespace.
 std::string trimmed(std::string_view text);
 // A SecretRef ({source, provider, id}) or an ${ENV} reference: configured, not plaintext.
@@ -78,6 +81,15 @@ bool is_secret_reference(const nlohmann::json& value);
 
 // The settings' strings in a list at `dotted` (non-strings skipped).
 std::vector<std::string> strings_setting(const nlohmann::json& root, std::string_view dotted);
+
+// Every agent entry, in either form OpenClaw accepts: agents.entries.<id> and the older
+// agents.list[] ({id, ...}); non-objects are skipped. `label` is where it was found.
+struct AgentEntry {
+  std::string id;
+  std::string label;  // "agents.entries.helper", "agents.list[0]"
+  const nlohmann::json* settings = nullptr;
+};
+std::vector<AgentEntry> agent_entries(const nlohmann::json& settings);
 
 // OpenClaw's "loopback": exactly gateway.bind == "loopback" (the default); "custom" with a
 // loopback host counts as exposed, as in OpenClaw. `remotely_exposed` adds Tailscale.
@@ -94,7 +106,8 @@ void find_plaintext_settings(const nlohmann::json& node, const std::string& path
 std::vector<std::string> plaintext_env_names(std::string_view text);
 
 // The skill folders OpenClaw would load from this installation: (name, dir), packs unfolded.
-// Symlinked entries are not followed; those pointing outside their root go to `escapes`.
+// A symlinked folder that stays inside its root is listed at its real path; one that leaves
+// it (or dangles) goes to `escapes` and is not listed.
 struct SkillDirs {
   std::vector<std::pair<std::string, std::string>> skills;
   std::vector<std::pair<std::string, std::string>> escapes;  // (link, target or "")

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "base/ascii.h"
+#include "config/config.h"
 #include "doctor/findings.h"
 #include "doctor/openclaw_checks.h"
 
@@ -53,6 +54,12 @@ bool contains(const std::vector<std::string>& list, std::string_view item) {
   return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// The daemon's environment variable, trimmed; empty when unset or blank.
+std::string env_credential(const OpenClawInstall& install, const std::string& name) {
+  const auto found = install.env.find(name);
+  return found == install.env.end() ? std::string() : trimmed(found->second);
+}
+
 std::string auth_mode(const OpenClawInstall& install) {
   const std::string mode = string_setting(install.settings, "gateway.auth.mode");
   if (!mode.empty()) {
@@ -66,9 +73,9 @@ bool has_gateway_auth(const OpenClawInstall& install, const std::string& mode) {
   const auto configured = [&](std::string_view local, std::string_view remote) {
     return credential_at(install, local).configured() ||
            credential_at(install, remote).configured() ||
-           install.env.contains(std::string(local == "gateway.auth.token"
-                                                ? "OPENCLAW_GATEWAY_TOKEN"
-                                                : "OPENCLAW_GATEWAY_PASSWORD"));
+           !env_credential(install, local == "gateway.auth.token" ? "OPENCLAW_GATEWAY_TOKEN"
+                                                                  : "OPENCLAW_GATEWAY_PASSWORD")
+                .empty();
   };
   const bool token = configured("gateway.auth.token", "gateway.remote.token");
   const bool password = configured("gateway.auth.password", "gateway.remote.password");
@@ -92,7 +99,14 @@ Credential gateway_secret(const OpenClawInstall& install, const std::string& mod
       mode == "password" ? "gateway.remote.password" : "gateway.remote.token";
   Credential credential = credential_at(install, local);
   if (credential.form == CredentialForm::kAbsent) {
-    credential = credential_at(install, remote);
+    const std::string from_env = env_credential(
+        install, mode == "password" ? "OPENCLAW_GATEWAY_PASSWORD" : "OPENCLAW_GATEWAY_TOKEN");
+    if (!from_env.empty()) {
+      credential.form = CredentialForm::kEnvResolved;
+      credential.value = from_env;
+    } else {
+      credential = credential_at(install, remote);
+    }
   }
   if (credential.form == CredentialForm::kSecretRef && !credential.value.empty()) {
     credential.form = CredentialForm::kEnvResolved;  // an env SecretRef the .env resolves
@@ -448,7 +462,8 @@ void check_browser(std::vector<Finding>& out, const nlohmann::json& s) {
                             fmt::format("browser profile {} drives a remote browser over "
                                         "plaintext CDP",
                                         name),
-                            fmt::format("cdpUrl {}", cdp), "use https/wss or a tunnel"));
+                            fmt::format("cdpUrl {}", config::redact_url(cdp)),
+                            "use https/wss or a tunnel"));
     }
   }
 }

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <limits.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <ctime>
@@ -11,6 +13,7 @@
 #include <set>
 
 #include "base/ascii.h"
+#include "config/schema.h"
 #include "doctor/openclaw_checks.h"
 #include "doctor/openclaw_import.h"
 #include "doctor/openclaw_scopes.h"
@@ -74,6 +77,19 @@ std::string secret_name_for(std::string_view raw) {
   return name.substr(0, 64);
 }
 
+// True when `path` (resolved, symlinks included) is `dir` or inside it.
+bool inside(const std::string& dir, const std::string& path) {
+  char real_dir[PATH_MAX];
+  char real_path[PATH_MAX];
+  if (::realpath(dir.c_str(), real_dir) == nullptr ||
+      ::realpath(path.c_str(), real_path) == nullptr) {
+    return false;
+  }
+  const std::string root(real_dir);
+  const std::string target(real_path);
+  return target == root || target.starts_with(root + "/");
+}
+
 // host[:port] of an https:// or http:// URL; empty when it has none.
 std::string url_host(std::string_view url) {
   const auto scheme = url.find("://");
@@ -115,17 +131,24 @@ class Planner {
     name = secret_name_for(name);
     if (value.empty() || secrets::check_value(value).has_value() == false) {
       line(ImportAction::kDropped, "secret " + name,
-           fmt::format("the value from {} is not a storable secret (empty, or a line break)",
-                       origin));
+           fmt::format("the value from {} cannot be stored (empty, too short, or several "
+                       "lines){}",
+                       origin,
+                       origin.starts_with("workspace ") ? "; it was removed from the copy" : ""));
       return {};
     }
     for (const secrets::Secret& planned : plan_.secrets) {
       if (planned.value == value) {
         return planned.name;  // the same key configured twice
       }
-      if (planned.name == name) {
-        name = secret_name_for(fmt::format("{}_{}", name, plan_.secrets.size() + 1));
-      }
+    }
+    const auto planned_name = [&](const std::string& candidate) {
+      return std::any_of(plan_.secrets.begin(), plan_.secrets.end(),
+                         [&](const secrets::Secret& p) { return p.name == candidate; });
+    };
+    const std::string base = name;
+    for (int n = 2; planned_name(name); ++n) {
+      name = secret_name_for(fmt::format("{}_{}", base.substr(0, 56), n));  // stays unique
     }
     if (std::find(context_.existing_secrets.begin(), context_.existing_secrets.end(), name) !=
         context_.existing_secrets.end()) {
@@ -171,9 +194,18 @@ class Planner {
     }
     std::vector<std::string> origins;
     for (const std::string& origin : strings_setting(s_, "gateway.controlUi.allowedOrigins")) {
-      const std::string host = url_host(origin);
+      // Exactly a loopback host ("localhost.evil.com" and "127.0.0.1.nip.io" are not).
+      std::string host = url_host(origin);
+      if (host.starts_with("[::1]")) {
+        host = host.substr(5);
+      } else {
+        const std::string name = host.substr(0, host.find(':'));
+        host = name == "localhost" || config::is_loopback_literal(name) ? host.substr(name.size())
+                                                                        : "x";
+      }
       const bool local =
-          host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+          host.empty() || (host.front() == ':' && host.size() > 1 &&
+                           host.find_first_not_of("0123456789", 1) == std::string::npos);
       if (local && origin.starts_with("http")) {
         origins.push_back(origin);
       } else {
@@ -216,18 +248,37 @@ class Planner {
       case CredentialForm::kEnvResolved:
         return credential.value;
       case CredentialForm::kSecretRef: {
-        const nlohmann::json* ref = find_setting(s_, dotted);
         if (!credential.value.empty()) {
           return credential.value;  // an env ref the daemon's .env resolves
         }
-        auto parsed = secrets::parse_secret_ref(ref->dump());
+        auto parsed = secrets::parse_secret_ref(find_setting(s_, dotted)->dump());
         if (!parsed) {
           line(ImportAction::kDropped, std::string(dotted), parsed.error().message);
+          return std::nullopt;
+        }
+        // Only what the OpenClaw directory itself holds: never the importing shell's
+        // environment, never a file elsewhere that its config names (a crafted directory must
+        // not be able to lift the user's own keys and bind them to a host of its choosing).
+        if (parsed->source != "file") {
+          line(ImportAction::kDropped, std::string(dotted),
+               parsed->source == "env"
+                   ? fmt::format("its SecretRef names {}, which the OpenClaw .env does not set; "
+                                 "store the value with chitin secrets set",
+                                 parsed->id)
+                   : fmt::format("{} SecretRefs are not resolved by the importer; store the "
+                                 "value with chitin secrets set",
+                                 parsed->source));
           return std::nullopt;
         }
         const std::string file =
             string_setting(s_, fmt::format("secrets.providers.{}.path", parsed->provider),
                            install_.dir + "/secrets.json");
+        if (!inside(install_.dir, file)) {
+          line(ImportAction::kDropped, std::string(dotted),
+               "its SecretRef file is outside the OpenClaw directory; import it with chitin "
+               "secrets import");
+          return std::nullopt;
+        }
         auto value = secrets::resolve_secret_ref(*parsed, file);
         if (!value) {
           line(ImportAction::kDropped, std::string(dotted),
@@ -324,7 +375,7 @@ class Planner {
   }
 
   void secrets_from_env_file() {
-    auto text = sys::read_file(install_.dir + "/.env", 1 << 20);
+    auto text = sys::read_regular_file(install_.dir + "/.env", 1 << 20);
     if (!text) {
       return;
     }
@@ -350,7 +401,7 @@ class Planner {
     if (!text) {
       return;
     }
-    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    const auto json = parse_bounded_json(*text);
     const auto* profiles = find_setting(json, "profiles");
     if (profiles == nullptr || !profiles->is_object()) {
       return;
@@ -529,10 +580,11 @@ class Planner {
         hosts.emplace_back(service->host);
       }
       const std::string name = add_secret("workspace_" + kind, value, "workspace " + file, hosts);
-      if (name.empty()) {
-        continue;
-      }
-      content.replace(it->start, it->end - it->start, secrets::placeholder(name));
+      // A value the store cannot hold (a multi-line private key, a very short token) is still
+      // never copied: it is cut out, and the report says so.
+      content.replace(it->start, it->end - it->start,
+                      name.empty() ? fmt::format("[{} removed by chitin import-openclaw]", kind)
+                                   : secrets::placeholder(name));
       ++moved;
     }
     return moved;
@@ -602,7 +654,7 @@ class Planner {
     // Approved pairings (credentials/<channel>-allowFrom.json).
     if (auto text = sys::read_regular_file(
             fmt::format("{}/credentials/{}-allowFrom.json", install_.dir, name), 1 << 20)) {
-      const auto json = nlohmann::json::parse(*text, nullptr, false);
+      const auto json = parse_bounded_json(*text);
       for (const std::string& entry : strings_setting(json, "allowFrom")) {
         if (entry != "*" && std::find(allow.begin(), allow.end(), entry) == allow.end()) {
           allow.push_back(entry);
@@ -701,13 +753,9 @@ class Planner {
   }
 
   void other_agents() {
-    const auto* entries = find_setting(s_, "agents.entries");
-    if (entries == nullptr || !entries->is_object()) {
-      return;
-    }
-    for (const auto& [id, entry] : entries->items()) {
-      if (id != "main" && !bool_setting(entry, "default", false)) {
-        line(ImportAction::kDropped, "agent " + id,
+    for (const AgentEntry& agent : agent_entries(s_)) {
+      if (agent.id != "main" && !bool_setting(*agent.settings, "default", false)) {
+        line(ImportAction::kDropped, "agent " + agent.id,
              "one agent per Chitin installation for now; import it into a second installation "
              "(chitin --home DIR init)");
       }

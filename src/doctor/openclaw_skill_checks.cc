@@ -32,13 +32,10 @@ std::vector<std::string> skill_roots(const OpenClawInstall& install) {
   std::vector<std::string> roots = {install.dir + "/skills"};
   std::vector<std::string> workspaces = {
       expand_home(string_setting(s, "agents.defaults.workspace", install.dir + "/workspace"))};
-  if (const auto* entries = find_setting(s, "agents.entries"); entries && entries->is_object()) {
-    for (const auto& [id, entry] : entries->items()) {
-      const std::string workspace = string_setting(entry, "workspace");
-      if (!workspace.empty()) {
-        workspaces.push_back(expand_home(workspace));
-      }
-    }
+  for (const AgentEntry& agent : agent_entries(s)) {
+    const std::string workspace = string_setting(*agent.settings, "workspace");
+    workspaces.push_back(workspace.empty() ? install.dir + "/workspace-" + agent.id
+                                           : expand_home(workspace));
   }
   for (const std::string& workspace : workspaces) {
     roots.push_back(workspace + "/skills");
@@ -83,14 +80,21 @@ SkillDirs openclaw_skill_dirs(const OpenClawInstall& install) {
       continue;
     }
     const std::string real_root = real_path(root);
+    // A symlinked folder OpenClaw follows: a skill when it stays inside the root (scanned
+    // where it really is), an escape when it leaves it.
+    const auto linked = [&](const std::string& name, const std::string& dir) {
+      const std::string target = real_path(dir);
+      if (!target.empty() && target.starts_with(real_root + "/") && has_skill_md(target)) {
+        found.skills.emplace_back(name, target);
+      } else {
+        found.escapes.emplace_back(dir, target);
+      }
+    };
     for (const auto& entry : *entries) {
       const std::string dir = root + "/" + entry.name;
       if (entry.status.is_symlink) {
-        const std::string target = real_path(dir);
-        if (target.empty() || !target.starts_with(real_root + "/")) {
-          found.escapes.emplace_back(dir, target);
-        }
-        continue;  // never followed: the scanner reads real folders only
+        linked(entry.name, dir);
+        continue;
       }
       if (!entry.status.is_directory) {
         continue;
@@ -106,7 +110,9 @@ SkillDirs openclaw_skill_dirs(const OpenClawInstall& install) {
                   : Result<std::vector<sys::DirectoryEntry>>(std::vector<sys::DirectoryEntry>{});
       for (const auto& inner : pack ? *pack : std::vector<sys::DirectoryEntry>{}) {
         const std::string inner_dir = dir + "/" + inner.name;
-        if (inner.status.is_directory && has_skill_md(inner_dir)) {
+        if (inner.status.is_symlink) {
+          linked(entry.name + "/" + inner.name, inner_dir);
+        } else if (inner.status.is_directory && has_skill_md(inner_dir)) {
           found.skills.emplace_back(entry.name + "/" + inner.name, inner_dir);
         }
       }

@@ -63,15 +63,9 @@ std::vector<AgentScope> agent_scopes(const nlohmann::json& s) {
     scope.profile_override = string_setting(entry, "tools.profile");
     out.push_back(std::move(scope));
   };
-  if (const auto* entries = find_setting(s, "agents.entries"); entries && entries->is_object()) {
-    for (const auto& [id, entry] : entries->items()) {
-      add(id, entry);
-    }
-  }
-  if (const auto* list = find_setting(s, "agents.list"); list && list->is_array()) {
-    for (const auto& entry : *list) {
-      add(string_setting(entry, "id", "main"), entry);
-    }
+  for (const AgentEntry& agent : agent_entries(s)) {
+    add(agent.id, *agent.settings);
+    out.back().label = agent.label;
   }
   return out;
 }
@@ -193,14 +187,13 @@ void check_exec(std::vector<Finding>& out, const nlohmann::json& s,
 void check_safe_bins(std::vector<Finding>& out, const nlohmann::json& s) {
   std::vector<std::string> bins = strings_setting(s, "tools.exec.safeBins");
   std::vector<std::string> dirs = strings_setting(s, "tools.exec.safeBinTrustedDirs");
-  if (const auto* entries = find_setting(s, "agents.entries"); entries && entries->is_object()) {
-    for (const auto& [id, entry] : entries->items()) {
-      for (const std::string& bin : strings_setting(entry, "tools.exec.safeBins")) {
-        bins.push_back(bin);
-      }
-      for (const std::string& dir : strings_setting(entry, "tools.exec.safeBinTrustedDirs")) {
-        dirs.push_back(dir);
-      }
+  for (const AgentEntry& agent : agent_entries(s)) {
+    for (const std::string& bin : strings_setting(*agent.settings, "tools.exec.safeBins")) {
+      bins.push_back(bin);
+    }
+    for (const std::string& dir :
+         strings_setting(*agent.settings, "tools.exec.safeBinTrustedDirs")) {
+      dirs.push_back(dir);
     }
   }
   const auto* profiles = find_setting(s, "tools.exec.safeBinProfiles");

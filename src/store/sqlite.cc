@@ -3,6 +3,8 @@
 #include <fmt/core.h>
 #include <sys/stat.h>
 
+#include <chrono>
+
 #include <sqlite3.h>
 
 namespace chitin::store {
@@ -36,6 +38,11 @@ Result<Database> Database::open(const std::string& path) {
   return db;
 }
 
+namespace {
+// When the queries of the last read-only connection opened on this thread must end.
+thread_local std::chrono::steady_clock::time_point read_only_deadline;
+}  // namespace
+
 Result<Database> Database::open_read_only(const std::string& path) {
   sqlite3* raw = nullptr;
   const int status =
@@ -46,6 +53,17 @@ Result<Database> Database::open_read_only(const std::string& path) {
     return sqlite_fail(raw, fmt::format("cannot open {}", path));
   }
   sqlite3_busy_timeout(raw, 2000);
+  // Another program's database may be hostile: no functions or virtual tables from its
+  // schema, no writes through defensive gaps, values of bounded size, and no query may run
+  // for long (a view over a recursive CTE would otherwise spin forever).
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+  sqlite3_db_config(raw, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, 16 << 20);
+  read_only_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  sqlite3_progress_handler(
+      raw, 1000,
+      [](void*) -> int { return std::chrono::steady_clock::now() > read_only_deadline ? 1 : 0; },
+      nullptr);
   return db;
 }
 

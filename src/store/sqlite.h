@@ -24,7 +24,8 @@ class Database {
   // Opens or creates `path` (mode 0600), WAL journal, 5 s busy timeout.
   static Result<Database> open(const std::string& path);
   // Opens an existing database read-only, changing nothing (for inspecting another
-  // program's state, e.g. an OpenClaw installation's).
+  // program's state, e.g. an OpenClaw installation's): untrusted schema, values capped at
+  // 16 MiB, and its queries stopped two seconds after the open.
   static Result<Database> open_read_only(const std::string& path);
   Database(Database&&) noexcept = default;
   Database& operator=(Database&&) noexcept = default;
