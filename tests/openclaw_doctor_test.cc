@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -64,7 +65,7 @@ bool matches(std::string_view pattern, std::string_view id) {
 class OpenClawDoctor : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    scratch_ = new TempDir();
+    scratch_ = std::make_unique<TempDir>();
     for (const auto& entry : std::filesystem::directory_iterator(OPENCLAW_FIXTURES)) {
       if (!entry.is_directory()) {
         continue;
@@ -95,15 +96,12 @@ class OpenClawDoctor : public ::testing::Test {
       audits_[name] = std::move(audit);
     }
   }
-  static void TearDownTestSuite() {
-    delete scratch_;
-    scratch_ = nullptr;
-  }
-  static TempDir* scratch_;
+  static void TearDownTestSuite() { scratch_.reset(); }
+  static std::unique_ptr<TempDir> scratch_;
   static std::map<std::string, Audit> audits_;
 };
 
-TempDir* OpenClawDoctor::scratch_ = nullptr;
+std::unique_ptr<TempDir> OpenClawDoctor::scratch_;
 std::map<std::string, Audit> OpenClawDoctor::audits_;
 
 TEST_F(OpenClawDoctor, FindsAtLeastWhatOpenClawsOwnAuditFinds) {

@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 
 #include "base/ascii.h"
 #include "config/config.h"
 #include "doctor/findings.h"
+#include "doctor/openclaw_names.h"
 #include "doctor/openclaw_scopes.h"
 #include "store/sqlite.h"
 #include "sys/file_ops.h"
@@ -21,7 +21,7 @@ namespace chitin::doctor {
 namespace {
 
 constexpr int kMiitSkills = 4;
-// Longest model id or npm spec matched with std::regex (which recurses per character).
+// Longest model id looked at; no real one comes close.
 constexpr std::size_t kMaxModelIdBytes = 256;
 constexpr int kMiitPrivilege = 3;
 constexpr int kMiitEngineering = 5;
@@ -126,39 +126,6 @@ std::vector<std::string> model_refs(const nlohmann::json& node) {
   return out;
 }
 
-// The largest "<n>b" parameter count in a model id ("gpt-oss-120b" -> 120), 0 when none.
-int parameter_billions(const std::string& id) {
-  int best = 0;
-  static const std::regex kCount(R"((?:^|[^a-z0-9.])(\d{1,4})(?:\.\d+)?b(?:$|[^a-z0-9]))");
-  for (auto it = std::sregex_iterator(id.begin(), id.end(), kCount); it != std::sregex_iterator();
-       ++it) {
-    int value = 0;
-    for (const char c : (*it)[1].str()) {
-      value = value * 10 + (c - '0');
-    }
-    best = std::max(best, value);
-  }
-  return best;
-}
-
-bool weak_tier(const std::string& id) {
-  if (id.find("haiku") != std::string::npos) {
-    return true;
-  }
-  static const std::regex kGpt(R"((?:^|/)gpt-(\d+))");
-  static const std::regex kClaude(R"((?:^|/)claude-(?:[a-z]+-)?(\d+)(?:[.-](\d+))?)");
-  std::smatch match;
-  if (std::regex_search(id, match, kGpt)) {
-    return match[1].str().size() == 1 && match[1].str()[0] < '5';
-  }
-  if (std::regex_search(id, match, kClaude)) {
-    const int major = match[1].str().size() == 1 ? match[1].str()[0] - '0' : 9;
-    const int minor = match[2].matched && match[2].str().size() == 1 ? match[2].str()[0] - '0' : 0;
-    return major < 4 || (major == 4 && minor < 5);
-  }
-  return false;
-}
-
 }  // namespace
 
 void check_sandbox(std::vector<Finding>& out, const nlohmann::json& settings,
@@ -210,7 +177,6 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
       }
     }
   }
-  static const std::regex kLegacy(R"(\bgpt-3\.5\b|\bclaude-(instant|2)\b|\bgpt-4-(0314|0613)\b)");
   const bool web = bool_setting(settings, "tools.web.fetch.enabled", true) ||
                    bool_setting(settings, "tools.web.search.enabled", false) ||
                    bool_setting(settings, "browser.enabled", true);
@@ -218,21 +184,21 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
                                      [](const AgentScope& s) { return s.sandbox_mode == "all"; });
   for (const std::string& raw : refs) {
     if (raw.size() > kMaxModelIdBytes) {
-      continue;  // no real model id is this long; std::regex recursion stays bounded
+      continue;  // no real model id is this long
     }
     const std::string id = ascii_lower(raw);
-    if (std::regex_search(id, kLegacy)) {
+    if (model_is_legacy(id)) {
       out.push_back(finding("models.legacy", Severity::kWarn, kMiitEngineering,
                             fmt::format("{} is a legacy model", raw),
                             "older models follow injected instructions more readily",
                             "use a current model"));
-    } else if (weak_tier(id)) {
+    } else if (model_is_weak_tier(id)) {
       out.push_back(finding("models.weak_tier", Severity::kWarn, kMiitEngineering,
                             fmt::format("{} is a weak-tier model for tool use", raw),
                             "small or older tiers are easier to steer with prompt injection",
                             "use a frontier model for agents with tools"));
     }
-    const int billions = parameter_billions(id);
+    const int billions = model_parameter_billions(id);
     if (billions > 0 && billions <= 300) {
       out.push_back(finding(
           "models.small_params", web && !sandboxed ? Severity::kCritical : Severity::kInfo,
@@ -434,14 +400,6 @@ nlohmann::json machine_state(const OpenClawInstall& install, std::string_view ke
   return parse_bounded_json(statement->text(0));
 }
 
-bool pinned_spec(const std::string& spec) {
-  if (spec.size() > kMaxModelIdBytes) {
-    return false;  // bounded input for std::regex; such a spec is not a plain pin anyway
-  }
-  static const std::regex kPinned(R"(@\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$)");
-  return std::regex_search(spec, kPinned);
-}
-
 }  // namespace
 
 void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& install) {
@@ -458,7 +416,7 @@ void check_plugin_installs(std::vector<Finding>& out, const OpenClawInstall& ins
       continue;
     }
     const std::string spec = string_setting(record, "spec");
-    if (!pinned_spec(spec)) {
+    if (!npm_spec_pinned(spec)) {
       unpinned.push_back(fmt::format("{} ({})", id, config::redact_url(spec)));
     }
     if (trimmed(string_setting(record, "integrity")).empty()) {
