@@ -123,6 +123,12 @@ async function main() {
   await page.fill('#audit-type', 'auth');
   await page.click('#audit-form button[type=submit]');
   await page.waitForSelector('#audit-table tbody tr:has-text("auth.login")');
+  // The unfiltered table of the tab's first load may still be showing (it has auth.login too):
+  // wait until the filtered answer has replaced it, or until the wait times out.
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#audit-table tbody td:nth-child(3)')];
+    return cells.length > 0 && cells.every((c) => c.textContent.startsWith('auth'));
+  }, null, { timeout: 15000 }).catch(() => {});
   const types = await page.$$eval('#audit-table tbody td:nth-child(3)', (cells) => cells.map((c) => c.textContent));
   check(types.length > 0 && types.every((type) => type.startsWith('auth')),
     'the audit viewer shows the login, filtered by type');
