@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -25,6 +26,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return std::string(made);
   }();
+  // The scratch directory goes when the process ends (replays in ctest leave nothing in /tmp).
+  static const bool cleanup = [] {
+    return std::atexit([] {
+             std::error_code ignored;
+             std::filesystem::remove_all(dir, ignored);
+           }) == 0;
+  }();
+  (void)cleanup;
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   if (!chitin::sys::write_file_atomic(dir + "/openclaw.json", text, 0600)) {
     std::abort();
