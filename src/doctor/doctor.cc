@@ -91,7 +91,7 @@ void scan_for_plaintext_secrets(std::vector<Finding>& out, const config::StatePa
         for (std::string_view mark : kSecretMarks) {
           if (text.find(mark) != std::string_view::npos) {
             out.push_back(
-                finding("secrets.plaintext_in_state_dir", Severity::kCritical, 3,
+                finding("secrets.plaintext_in_state_dir", Severity::kCritical, kMiitPrivilege,
                         fmt::format("{} holds what looks like a secret in plaintext", path),
                         fmt::format("contains the mark '{}'", mark),
                         "move the value into the encrypted secrets store (chitin secrets set) and "
@@ -172,7 +172,7 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   Report report;
   auto& out = report.findings;
   if (!options.version.empty()) {
-    out.push_back(finding("chitin.version", Severity::kInfo, 1,
+    out.push_back(finding("chitin.version", Severity::kInfo, kMiitOfficialBuilds,
                           fmt::format("Chitin {}", options.version), "",
                           "keep Chitin up to date from its official source"));
   }
@@ -198,8 +198,8 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   check_permissions(out, paths.skills_lock_file(), {.id = "fs.skills_lock"});
   // Privilege.
   if (::geteuid() == 0) {
-    out.push_back(finding("process.running_as_root", Severity::kWarn, 3, "Chitin runs as root",
-                          "effective uid 0",
+    out.push_back(finding("process.running_as_root", Severity::kWarn, kMiitPrivilege,
+                          "Chitin runs as root", "effective uid 0",
                           "run Chitin as an ordinary user; the sandbox needs no root"));
   }
   // Configuration.
@@ -210,12 +210,12 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
                           config.error().describe(), "fix the file (chitin config check)"));
   } else {
     for (const std::string& key : config::dangerous_settings(*config)) {
-      out.push_back(finding("config.insecure_or_dangerous_flags", Severity::kWarn, 3,
+      out.push_back(finding("config.insecure_or_dangerous_flags", Severity::kWarn, kMiitPrivilege,
                             fmt::format("{} is on", key), "set in chitin.toml",
                             fmt::format("remove {} unless you accept what it weakens", key)));
     }
     if (!config::is_loopback_literal(config->gateway.bind)) {
-      out.push_back(finding("gateway.bind_non_loopback", Severity::kWarn, 2,
+      out.push_back(finding("gateway.bind_non_loopback", Severity::kWarn, kMiitExposure,
                             fmt::format("the gateway listens on {}", config->gateway.bind),
                             "TLS and token auth are required there, but it is reachable from "
                             "other machines",
@@ -224,7 +224,7 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
     for (const std::string& rule : config->egress.allow) {
       if (rule.starts_with("*.")) {
         out.push_back(
-            finding("egress.allow_wildcard", Severity::kWarn, 3,
+            finding("egress.allow_wildcard", Severity::kWarn, kMiitPrivilege,
                     fmt::format("egress rule '{}' allows every name under a domain", rule),
                     "egress.allow in chitin.toml", "list the exact hosts tools need"));
       }
@@ -233,25 +233,26 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
   // Audit trail.
   auto public_key = config::load_audit_public_key(paths);
   if (!public_key) {
-    out.push_back(finding("audit.key_unreadable", Severity::kCritical, 6,
+    out.push_back(finding("audit.key_unreadable", Severity::kCritical, kMiitAudit,
                           "the audit public key cannot be read", public_key.error().describe(),
                           "restore keys/audit.pub from a backup"));
   } else {
     auto verified = audit::verify_log(paths.audit_dir(), *public_key);
     if (!verified) {
-      out.push_back(finding("audit.log_unreadable", Severity::kCritical, 6,
+      out.push_back(finding("audit.log_unreadable", Severity::kCritical, kMiitAudit,
                             "the audit log cannot be read", verified.error().describe(),
                             "check the permissions of audit/"));
     } else if (!verified->ok()) {
-      out.push_back(finding("audit.log_damaged", Severity::kCritical, 6,
+      out.push_back(finding("audit.log_damaged", Severity::kCritical, kMiitAudit,
                             "the audit log does not verify",
                             fmt::format("{} at seq {}: {}", audit::to_string(verified->damage),
                                         verified->bad_seq, verified->message),
                             "keep the directory as evidence, investigate, then move it aside to "
                             "start a new log"));
     } else if (verified->records == 0) {
-      out.push_back(finding("audit.log_empty", Severity::kWarn, 6, "the audit log has no records",
-                            "", "run chitin init, which starts the log"));
+      out.push_back(finding("audit.log_empty", Severity::kWarn, kMiitAudit,
+                            "the audit log has no records", "",
+                            "run chitin init, which starts the log"));
     }
   }
   // Sandbox.
@@ -259,7 +260,7 @@ Result<Report> run_doctor(const config::StatePaths& paths, const Options& option
     auto selftest = sandbox::run_selftest(sandbox::RunOptions{});
     if (!selftest || !selftest->ok()) {
       out.push_back(
-          finding("sandbox.tier_unavailable", Severity::kCritical, 3,
+          finding("sandbox.tier_unavailable", Severity::kCritical, kMiitPrivilege,
                   "tools cannot be sandboxed at tier T1 on this machine, so none will run",
                   selftest ? fmt::format("tier {}; {}", selftest->tier,
                                          sandbox::required_features_missing(*selftest))

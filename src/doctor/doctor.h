@@ -41,6 +41,14 @@ inline constexpr std::string_view kMiitItems[] = {
     "6. Keep detailed audit logging on",
 };
 
+// The items by name, for findings.
+inline constexpr int kMiitOfficialBuilds = 1;
+inline constexpr int kMiitExposure = 2;
+inline constexpr int kMiitPrivilege = 3;
+inline constexpr int kMiitSkills = 4;
+inline constexpr int kMiitSocialEngineering = 5;  // includes browser hijacking
+inline constexpr int kMiitAudit = 6;
+
 struct Report {
   std::vector<Finding> findings;
   [[nodiscard]] int count(Severity severity) const;

@@ -25,7 +25,7 @@ void check_permissions(std::vector<Finding>& out, const std::string& path,
   unsigned mode = (*status)->mode;
   const bool link = (*status)->is_symlink;
   if (link) {
-    out.push_back(finding(fmt::format("{}.symlink", check.id), Severity::kWarn, 3,
+    out.push_back(finding(fmt::format("{}.symlink", check.id), Severity::kWarn, kMiitPrivilege,
                           fmt::format("{} is a symlink", path), "lstat shows a symbolic link",
                           "replace the link with the real directory or file"));
     // What it points to is what others can read or change.

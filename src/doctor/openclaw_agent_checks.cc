@@ -20,11 +20,8 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr int kMiitSkills = 4;
 // Longest model id looked at; no real one comes close.
 constexpr std::size_t kMaxModelIdBytes = 256;
-constexpr int kMiitPrivilege = 3;
-constexpr int kMiitEngineering = 5;
 
 // Sources no sandbox should see: system trees, the Docker socket, credentials in a home.
 bool dangerous_bind_source(const std::string& source) {
@@ -188,12 +185,12 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
     }
     const std::string id = ascii_lower(raw);
     if (model_is_legacy(id)) {
-      out.push_back(finding("models.legacy", Severity::kWarn, kMiitEngineering,
+      out.push_back(finding("models.legacy", Severity::kWarn, kMiitSocialEngineering,
                             fmt::format("{} is a legacy model", raw),
                             "older models follow injected instructions more readily",
                             "use a current model"));
     } else if (model_is_weak_tier(id)) {
-      out.push_back(finding("models.weak_tier", Severity::kWarn, kMiitEngineering,
+      out.push_back(finding("models.weak_tier", Severity::kWarn, kMiitSocialEngineering,
                             fmt::format("{} is a weak-tier model for tool use", raw),
                             "small or older tiers are easier to steer with prompt injection",
                             "use a frontier model for agents with tools"));
@@ -202,7 +199,8 @@ void check_models(std::vector<Finding>& out, const nlohmann::json& settings,
     if (billions > 0 && billions <= 300) {
       out.push_back(finding(
           "models.small_params", web && !sandboxed ? Severity::kCritical : Severity::kInfo,
-          kMiitEngineering, fmt::format("{} is a small model ({}B parameters)", raw, billions),
+          kMiitSocialEngineering,
+          fmt::format("{} is a small model ({}B parameters)", raw, billions),
           web ? "web or browser tools are available to it" : "no web tools are available to it",
           "use a larger model for agents that read the web, or sandbox them"));
     }

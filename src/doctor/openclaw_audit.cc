@@ -53,6 +53,29 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    const auto end = std::min(text.find('\n'), text.size());
+    std::string line = trimmed(text.substr(0, end));
+    text.remove_prefix(std::min(end + 1, text.size()));
+    if (line.starts_with("export ")) {
+      line = trimmed(std::string_view(line).substr(7));
+    }
+    const auto equals = line.find('=');
+    if (line.empty() || line.front() == '#' || equals == std::string::npos) {
+      continue;
+    }
+    std::string value = trimmed(std::string_view(line).substr(equals + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    out.emplace_back(trimmed(std::string_view(line).substr(0, equals)), std::move(value));
+  }
+  return out;
+}
+
 nlohmann::json parse_bounded_json(std::string_view text) {
   constexpr std::size_t kMaxBytes = 8U << 20;
   constexpr std::size_t kMaxDepth = 64;
@@ -204,24 +227,8 @@ std::map<std::string, std::string> daemon_env(const std::string& dir,
                                               const nlohmann::json& settings) {
   std::map<std::string, std::string> env;
   if (auto text = sys::read_regular_file(dir + "/.env", 1 << 20)) {
-    std::string_view rest = *text;
-    while (!rest.empty()) {
-      const auto end = std::min(rest.find('\n'), rest.size());
-      std::string line = trimmed(rest.substr(0, end));
-      rest.remove_prefix(std::min(end + 1, rest.size()));
-      if (line.starts_with("export ")) {
-        line = trimmed(std::string_view(line).substr(7));
-      }
-      const auto equals = line.find('=');
-      if (line.empty() || line.front() == '#' || equals == std::string::npos) {
-        continue;
-      }
-      std::string value = trimmed(std::string_view(line).substr(equals + 1));
-      if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-          value.back() == value.front()) {
-        value = value.substr(1, value.size() - 2);
-      }
-      env[trimmed(std::string_view(line).substr(0, equals))] = value;
+    for (auto& [name, value] : parse_dotenv(*text)) {
+      env[name] = std::move(value);
     }
   }
   for (const std::string_view block : {"env", "env.vars"}) {
@@ -276,12 +283,12 @@ void check_suppressions(std::vector<Finding>& out, const nlohmann::json& setting
     ids += ids.empty() ? id : ", " + id;
   }
   out.push_back(
-      finding("security.audit.suppressions.active", Severity::kInfo, 6,
+      finding("security.audit.suppressions.active", Severity::kInfo, kMiitAudit,
               fmt::format("{} audit suppression(s) are configured", suppressions->size()),
               fmt::format("security.audit.suppressions: {}", ids),
               "Chitin reports suppressed findings anyway; remove suppressions you no longer need"));
   out.push_back(
-      finding("config.insecure_or_dangerous_flags", Severity::kWarn, 6,
+      finding("config.insecure_or_dangerous_flags", Severity::kWarn, kMiitAudit,
               fmt::format("security.audit.suppressions configured ({})", suppressions->size()),
               "suppressed findings disappear from OpenClaw's own audit",
               "review each suppression's reason"));

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "doctor/openclaw_checks.h"
 #include "support/temp_dir.h"
 #include "sys/file_ops.h"
 
@@ -44,6 +45,17 @@ std::string install(const TempDir& dir, const std::string& config, std::string n
   write_text(state + "/openclaw.json", config);
   ::chmod((state + "/openclaw.json").c_str(), 0600);
   return state;
+}
+
+TEST(OpenClawAudit, ReadsDotenvLikeAShellWould) {
+  const auto vars = parse_dotenv(
+      "# comment\n\nexport A=1\n  B = \"two words\" \r\nC='x'\nnot a pair\nD=\nE=\"unbalanced\n");
+  ASSERT_EQ(vars.size(), 5U);
+  EXPECT_EQ(vars[0], (std::pair<std::string, std::string>{"A", "1"}));
+  EXPECT_EQ(vars[1], (std::pair<std::string, std::string>{"B", "two words"}));
+  EXPECT_EQ(vars[2], (std::pair<std::string, std::string>{"C", "x"}));
+  EXPECT_EQ(vars[3], (std::pair<std::string, std::string>{"D", ""}));
+  EXPECT_EQ(vars[4], (std::pair<std::string, std::string>{"E", "\"unbalanced"}));
 }
 
 TEST(OpenClawAudit, RefusesWhatIsNotADirectory) {
@@ -121,7 +133,7 @@ TEST(OpenClawAudit, CredentialFormsFollowOpenClaw) {
   EXPECT_EQ(find(report, "config.secrets.plaintext"), nullptr);
 }
 
-TEST(OpenClawAudit, HostileShapesNeitherThrowNorMislead) {
+TEST(OpenClawAudit, HostileShapesDoNotThrow) {
   TempDir dir;
   // Wrong types everywhere: every check must read them as "not set", not crash.
   const std::string state = install(dir, R"({

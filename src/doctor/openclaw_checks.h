@@ -71,6 +71,9 @@ const nlohmann::json* find_setting(const nlohmann::json& root, std::string_view 
 std::string string_setting(const nlohmann::json& root, std::string_view dotted,
                            std::string_view fallback = {});
 bool bool_setting(const nlohmann::json& root, std::string_view dotted, bool fallback);
+// KEY=VALUE lines of a .env file (blank lines and # comments skipped, an `export ` prefix and
+// matching quotes removed, whitespace trimmed), in file order.
+std::vector<std::pair<std::string, std::string>> parse_dotenv(std::string_view text);
 // JSON from OpenClaw's files or database, refused (null) when over 8 MiB, nested deeper than
 // 64 levels (copies and destruction recurse) or malformed.
 nlohmann::json parse_bounded_json(std::string_view text);

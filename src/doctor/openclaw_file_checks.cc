@@ -59,32 +59,9 @@ void find_plaintext_settings(const nlohmann::json& node, const std::string& path
 // Names of .env variables that hold a credential in plaintext.
 std::vector<std::string> plaintext_env_names(std::string_view text) {
   std::vector<std::string> names;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    at = end + 1;
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-      line.remove_prefix(1);
-    }
-    if (line.starts_with("export ")) {
-      line.remove_prefix(7);
-    }
-    const auto equals = line.find('=');
-    if (line.empty() || line.front() == '#' || equals == std::string_view::npos) {
-      continue;
-    }
-    std::string_view value = line.substr(equals + 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) {
-      value.remove_suffix(1);
-    }
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    }
-    const std::string_view name = line.substr(0, equals);
+  for (const auto& [name, value] : parse_dotenv(text)) {
     if (!value.empty() && !value.starts_with("${") && secret_name(name)) {
-      names.emplace_back(name);
+      names.push_back(name);
     }
   }
   return names;
@@ -156,7 +133,7 @@ void check_synced_folder(std::vector<Finding>& out, const std::string& dir) {
   const std::string probe = real + "/";
   for (std::string_view marker : kSynced) {
     if (probe.find(marker) != std::string::npos) {
-      out.push_back(finding("fs.synced_dir", Severity::kWarn, 3,
+      out.push_back(finding("fs.synced_dir", Severity::kWarn, kMiitPrivilege,
                             fmt::format("the state directory {} is in a synced folder", real),
                             fmt::format("the path contains '{}'", marker),
                             "move the state directory out of cloud-synced folders: its "
@@ -183,12 +160,13 @@ void check_config_secrets(std::vector<Finding>& out, const OpenClawInstall& inst
   std::vector<std::string> others;
   for (const std::string& path : found) {
     if (path == "gateway.auth.password") {
-      out.push_back(finding("config.secrets.gateway_password_in_config", Severity::kWarn, 3,
+      out.push_back(finding("config.secrets.gateway_password_in_config", Severity::kWarn,
+                            kMiitPrivilege,
                             "the gateway password is in the config file in plaintext", path,
                             "use a SecretRef ({source: \"env\", ...}) or token auth; "
                             "chitin import-openclaw moves it into Chitin's encrypted store"));
     } else if (path == "hooks.token") {
-      out.push_back(finding("config.secrets.hooks_token_in_config", Severity::kWarn, 3,
+      out.push_back(finding("config.secrets.hooks_token_in_config", Severity::kWarn, kMiitPrivilege,
                             "the hooks token is in the config file in plaintext", path,
                             "keep the config at 0600 and treat the token as a secret, or use "
                             "a SecretRef"));
@@ -200,7 +178,7 @@ void check_config_secrets(std::vector<Finding>& out, const OpenClawInstall& inst
   }
   if (!others.empty()) {
     out.push_back(
-        finding("config.secrets.plaintext", Severity::kWarn, 3,
+        finding("config.secrets.plaintext", Severity::kWarn, kMiitPrivilege,
                 fmt::format("{} credential(s) sit in the config in plaintext", others.size()),
                 fmt::format("settings: {} (values not shown)", joined(others)),
                 "replace each with a SecretRef ({source, provider, id}) or ${ENV}; "
@@ -288,7 +266,7 @@ void scan_plaintext(std::vector<Finding>& out, const OpenClawInstall& install,
     switch (place) {
       case Place::kEnv:
         out.push_back(finding(
-            "secrets.plaintext_env_file", Severity::kWarn, 3,
+            "secrets.plaintext_env_file", Severity::kWarn, kMiitPrivilege,
             "credentials sit in plaintext in .env files",
             fmt::format("{}: {}{}", joined(sighting.files), joined(env_names),
                         sighting.kinds.empty() ? "" : " (" + kinds_text(sighting) + ")"),
@@ -297,7 +275,7 @@ void scan_plaintext(std::vector<Finding>& out, const OpenClawInstall& install,
         break;
       case Place::kConfig:
         out.push_back(finding(
-            "config.secrets.plaintext", Severity::kWarn, 3,
+            "config.secrets.plaintext", Severity::kWarn, kMiitPrivilege,
             "the config holds credential-shaped strings in plaintext",
             fmt::format("{}: {}", joined(sighting.files), kinds_text(sighting)),
             "replace each with a SecretRef or ${ENV}; chitin import-openclaw moves them into "
@@ -305,21 +283,21 @@ void scan_plaintext(std::vector<Finding>& out, const OpenClawInstall& install,
         break;
       case Place::kCredentials:
         out.push_back(finding(
-            "secrets.plaintext_credentials", Severity::kWarn, 3,
+            "secrets.plaintext_credentials", Severity::kWarn, kMiitPrivilege,
             "credential files hold keys in plaintext (OpenClaw's default storage)",
             fmt::format("{}: {}", joined(sighting.files), kinds_text(sighting)),
             "keep them at 0600; chitin import-openclaw moves API keys into an encrypted store"));
         break;
       case Place::kTranscripts:
         out.push_back(
-            finding("secrets.plaintext_in_transcripts", Severity::kCritical, 3,
+            finding("secrets.plaintext_in_transcripts", Severity::kCritical, kMiitPrivilege,
                     "transcripts contain credentials: they were shown to the model provider",
                     fmt::format("{}: {}", joined(sighting.files), kinds_text(sighting)),
                     "rotate those credentials now, then delete or redact the transcripts"));
         break;
       case Place::kOther:
         out.push_back(finding(
-            "secrets.plaintext_in_state_dir", Severity::kCritical, 3,
+            "secrets.plaintext_in_state_dir", Severity::kCritical, kMiitPrivilege,
             "files in the state directory hold credentials in plaintext",
             fmt::format("{}: {}", joined(sighting.files), kinds_text(sighting)),
             "move the values into a secrets store, delete them here, and rotate them if the "
@@ -329,7 +307,7 @@ void scan_plaintext(std::vector<Finding>& out, const OpenClawInstall& install,
   }
   if (outcome.truncated || outcome.skipped_large > 0) {
     out.push_back(finding(
-        "secrets.scan_truncated", Severity::kWarn, 3,
+        "secrets.scan_truncated", Severity::kWarn, kMiitPrivilege,
         "the plaintext-secret scan did not read every file",
         fmt::format("{} file(s), {} bytes read; {} larger than {} MiB skipped{}", outcome.files,
                     outcome.bytes, outcome.skipped_large, limits.max_file_bytes >> 20,

@@ -17,10 +17,6 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr int kMiitExposure = 2;
-constexpr int kMiitPrivilege = 3;
-constexpr int kMiitBrowser = 5;
-
 // Tools OpenClaw refuses on POST /tools/invoke by default.
 constexpr std::string_view kHttpDenied[] = {"exec",
                                             "spawn",
@@ -268,19 +264,21 @@ void check_control_ui(std::vector<Finding>& out, const OpenClawInstall& install)
     }
   }
   if (contains(origins, "*")) {
-    out.push_back(finding("gateway.control_ui.allowed_origins_wildcard", weight, kMiitBrowser,
-                          "the Control UI accepts any browser origin",
+    out.push_back(finding("gateway.control_ui.allowed_origins_wildcard", weight,
+                          kMiitSocialEngineering, "the Control UI accepts any browser origin",
                           "gateway.controlUi.allowedOrigins includes \"*\"",
                           "list the exact origins that may open the Control UI"));
   }
   if (ui && !loopback && origins.empty() && !host_fallback) {
     out.push_back(finding("gateway.control_ui.allowed_origins_required", Severity::kCritical,
-                          kMiitBrowser, "a reachable Control UI without an origin allow-list",
+                          kMiitSocialEngineering,
+                          "a reachable Control UI without an origin allow-list",
                           "gateway.controlUi.allowedOrigins is empty",
                           "list the exact origins that may open the Control UI"));
   }
   if (host_fallback) {
-    out.push_back(finding("gateway.control_ui.host_header_origin_fallback", weight, kMiitBrowser,
+    out.push_back(finding("gateway.control_ui.host_header_origin_fallback", weight,
+                          kMiitSocialEngineering,
                           "the Host header stands in for a missing origin (DNS rebinding)",
                           "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback=true",
                           "remove the flag and list allowed origins"));
@@ -442,7 +440,8 @@ void check_hooks(std::vector<Finding>& out, const OpenClawInstall& install) {
 
 void check_browser(std::vector<Finding>& out, const nlohmann::json& s) {
   if (bool_setting(s, "browser.extensionRelay.allowLegacyAuth", false)) {
-    out.push_back(finding("browser.extension_relay_legacy_auth", Severity::kWarn, kMiitBrowser,
+    out.push_back(finding("browser.extension_relay_legacy_auth", Severity::kWarn,
+                          kMiitSocialEngineering,
                           "the browser relay accepts its legacy bearer auth",
                           "browser.extensionRelay.allowLegacyAuth=true",
                           "set it to false once the extension is updated"));
@@ -458,7 +457,7 @@ void check_browser(std::vector<Finding>& out, const nlohmann::json& s) {
                        cdp.find("://localhost") != std::string::npos ||
                        cdp.find("://[::1]") != std::string::npos;
     if (plain && !local) {
-      out.push_back(finding("browser.remote_cdp_http", Severity::kWarn, kMiitBrowser,
+      out.push_back(finding("browser.remote_cdp_http", Severity::kWarn, kMiitSocialEngineering,
                             fmt::format("browser profile {} drives a remote browser over "
                                         "plaintext CDP",
                                         name),

@@ -16,8 +16,6 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr int kMiitSkills = 4;
-
 std::string expand_home(const std::string& path) {
   if (path.starts_with("~/")) {
     const char* home = std::getenv("HOME");

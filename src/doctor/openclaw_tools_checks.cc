@@ -22,11 +22,6 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr int kMiitSkills = 4;
-constexpr int kMiitPrivilege = 3;
-constexpr int kMiitEngineering = 5;
-constexpr int kMiitAudit = 6;
-
 std::string exec_security(const nlohmann::json& scope, std::string_view fallback) {
   const std::string mode = string_setting(scope, "tools.exec.mode");
   if (mode == "full" || mode == "deny") {
@@ -369,7 +364,7 @@ void check_trust_model(std::vector<Finding>& out, const nlohmann::json& s,
   }
   if (!signals.empty()) {
     out.push_back(finding("security.trust_model.multi_user_heuristic", Severity::kWarn,
-                          kMiitEngineering, "this gateway looks reachable by several people",
+                          kMiitSocialEngineering, "this gateway looks reachable by several people",
                           fmt::format("{}", fmt::join(signals, "; ")),
                           "OpenClaw is one trusted operator per gateway: run one gateway per "
                           "person or team"));
@@ -420,12 +415,13 @@ void check_channels(std::vector<Finding>& out, const nlohmann::json& s) {
     const auto allow = strings_setting(channel, "allowFrom");
     if (dm == "open") {
       out.push_back(finding(fmt::format("channels.{}.dm.open", name), Severity::kCritical,
-                            kMiitEngineering, fmt::format("anyone may DM the agent on {}", name),
+                            kMiitSocialEngineering,
+                            fmt::format("anyone may DM the agent on {}", name),
                             fmt::format("channels.{}.dmPolicy=\"open\"", name),
                             "use dmPolicy \"pairing\" (the default) or \"allowlist\""));
       if (std::find(allow.begin(), allow.end(), "*") == allow.end()) {
         out.push_back(finding(fmt::format("channels.{}.dm.open_invalid", name), Severity::kWarn,
-                              kMiitEngineering, "dmPolicy open without \"*\" in allowFrom",
+                              kMiitSocialEngineering, "dmPolicy open without \"*\" in allowFrom",
                               fmt::format("channels.{}.allowFrom lacks \"*\"", name),
                               "pick pairing or allowlist; open needs allowFrom [\"*\"]"));
       }
@@ -438,7 +434,7 @@ void check_channels(std::vector<Finding>& out, const nlohmann::json& s) {
     }
     if (string_setting(channel, "groupPolicy", "allowlist") == "open") {
       out.push_back(finding(fmt::format("channels.{}.groups.open", name), Severity::kWarn,
-                            kMiitEngineering,
+                            kMiitSocialEngineering,
                             fmt::format("any group on {} may use the agent", name),
                             fmt::format("channels.{}.groupPolicy=\"open\"", name),
                             "use groupPolicy \"allowlist\" with requireMention"));
@@ -446,7 +442,7 @@ void check_channels(std::vector<Finding>& out, const nlohmann::json& s) {
     if (bool_setting(channel, "dangerouslyAllowNameMatching", false)) {
       out.push_back(finding(
           fmt::format("channels.{}.allowFrom.dangerous_name_matching_enabled", name),
-          Severity::kInfo, kMiitEngineering, "senders are matched by display name or e-mail",
+          Severity::kInfo, kMiitSocialEngineering, "senders are matched by display name or e-mail",
           fmt::format("channels.{}.dangerouslyAllowNameMatching=true", name),
           "match by stable ids only"));
     }

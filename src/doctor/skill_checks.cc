@@ -13,8 +13,6 @@ namespace chitin::doctor {
 
 namespace {
 
-constexpr int kMiitSkills = 4;
-
 Finding skill_finding(std::string id, Severity severity, std::string title, std::string evidence,
                       std::string remediation) {
   Finding f;
