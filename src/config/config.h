@@ -78,6 +78,26 @@ struct ModelConfig {
 
 inline constexpr std::size_t kMaxModels = 32;
 
+// The agent's built-in tools, by the names the model sees.
+inline constexpr std::string_view kToolNames[] = {
+    "exec", "read", "write", "edit", "list", "web_fetch", "memory_search", "memory_write"};
+
+// The agent's tool policy and budgets, `[agent]` (docs/config.md, docs/agent.md).
+struct AgentConfig {
+  std::string model = "default";         // which [models.NAME] the agent uses
+  std::string workspace;                 // absolute; empty: $CHITIN_HOME/workspace
+  std::vector<std::string> tools_allow;  // empty: every built-in tool
+  std::vector<std::string> tools_deny;
+  // Programs `exec` may run without asking (names looked up on the sandbox's PATH, or
+  // absolute paths). Anything else, and every shell string, waits for an approval.
+  std::vector<std::string> exec_allow = {"cat", "echo", "grep", "head", "ls",
+                                         "pwd", "sort", "tail", "wc"};
+  std::int64_t max_tool_calls_per_turn = 16;
+  std::int64_t max_turns_per_minute = 20;
+  std::int64_t max_tokens_per_day = 2000000;
+  std::int64_t approval_timeout_s = 300;  // an approval not given in time is a denial
+};
+
 struct Config {
   GatewayConfig gateway;
   LogConfig log;
@@ -87,6 +107,7 @@ struct Config {
   PrivacyConfig privacy;
   DoctorConfig doctor;
   std::map<std::string, ModelConfig> models;  // by NAME of [models.NAME]
+  AgentConfig agent;
 };
 
 // Parses and validates TOML text. `source` names the file in error messages. On failure the

@@ -25,6 +25,9 @@ constexpr SectionSpec kSections[] = {
     {"sandbox", "Limits for every sandboxed tool run. Every tool runs sandboxed."},
     {"egress", "Outbound network policy for tools: deny by default, allow-listed hosts only."},
     {"privacy", "The anonymizer applied to everything sent to a model."},
+    {"agent",
+     "The agent's tools and budgets. Tools not listed in exec_allow, shell strings and "
+     "network to new hosts wait for an approval."},
     {"doctor",
      "The security doctor, which also runs when the gateway starts: a critical finding stops "
      "the start unless acknowledged here."},
@@ -149,6 +152,59 @@ const KeySpec kKeys[] = {
      .doc = "Send text to models without anonymizing it. Logged at every start.",
      .field =
          BoolRef{[](Config& c) -> bool& { return c.privacy.dangerously_disable_model_filter; }}},
+    {.key = "agent.model",
+     .doc = "The [models.NAME] the agent thinks with.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.agent.model; }},
+     .check = check_model_name,
+     .max_length = 64},
+    {.key = "agent.workspace",
+     .doc = "Absolute path of the agent's workspace directory. Empty: $CHITIN_HOME/workspace.",
+     .field = StringRef{[](Config& c) -> std::string& { return c.agent.workspace; }},
+     .check = check_absolute_path_or_empty},
+    {.key = "agent.tools_allow",
+     .doc = "Tools the agent may use (exec, read, write, edit, list, web_fetch, "
+            "memory_search, memory_write). Empty: all of them.",
+     .field =
+         StringListRef{[](Config& c) -> std::vector<std::string>& { return c.agent.tools_allow; }},
+     .check = check_tool_name,
+     .max_length = 64,
+     .max_items = 64},
+    {.key = "agent.tools_deny",
+     .doc = "Tools the agent may never use (wins over tools_allow).",
+     .field =
+         StringListRef{[](Config& c) -> std::vector<std::string>& { return c.agent.tools_deny; }},
+     .check = check_tool_name,
+     .max_length = 64,
+     .max_items = 64},
+    {.key = "agent.exec_allow",
+     .doc = "Programs exec may run without an approval: names on the sandbox's PATH or "
+            "absolute paths. Anything else, and every `sh -c`, waits for an approval.",
+     .field =
+         StringListRef{[](Config& c) -> std::vector<std::string>& { return c.agent.exec_allow; }},
+     .check = check_program_name,
+     .max_length = 4096,
+     .max_items = 1024},
+    {.key = "agent.max_tool_calls_per_turn",
+     .doc = "Most tool calls in one turn; the turn stops there.",
+     .field =
+         IntegerRef{[](Config& c) -> std::int64_t& { return c.agent.max_tool_calls_per_turn; }},
+     .min = 1,
+     .max = 1000},
+    {.key = "agent.max_turns_per_minute",
+     .doc = "Most turns per session in any minute; more are refused.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.agent.max_turns_per_minute; }},
+     .min = 1,
+     .max = 10000},
+    {.key = "agent.max_tokens_per_day",
+     .doc = "Most model tokens (input and output) the agent may use per UTC day.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.agent.max_tokens_per_day; }},
+     .min = 1000,
+     .max = 1000000000000},
+    {.key = "agent.approval_timeout_s",
+     .doc = "How long an approval request waits for a decision before it counts as denied.",
+     .field = IntegerRef{[](Config& c) -> std::int64_t& { return c.agent.approval_timeout_s; }},
+     .min = 1,
+     .max = 86400},
     {.key = "doctor.acknowledge",
      .doc = "checkIds of critical doctor findings the gateway may start despite (e.g. "
             "\"process.running_as_root\"); each is audited at every start.",
@@ -188,6 +244,38 @@ Result<void> check_host_name(std::string_view host, std::string_view original) {
 }
 
 }  // namespace
+
+Result<void> check_model_name(std::string_view value) {
+  if (value.empty() || value.size() > 64 ||
+      value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string_view::npos) {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not a model name: 1-64 of a-z, 0-9, '_' and '-' (a [models.NAME])", value);
+  }
+  return {};
+}
+
+Result<void> check_tool_name(std::string_view value) {
+  for (std::string_view tool : kToolNames) {
+    if (value == tool) {
+      return {};
+    }
+  }
+  return fail(ErrorCode::kInvalidInput,
+              "'{}' is not a tool; the tools are exec, read, write, edit, list, web_fetch, "
+              "memory_search and memory_write",
+              value);
+}
+
+Result<void> check_program_name(std::string_view value) {
+  if (value.empty() || value.find('\0') != std::string_view::npos ||
+      (value.find('/') != std::string_view::npos && !value.starts_with('/'))) {
+    return fail(ErrorCode::kInvalidInput,
+                "'{}' is not a program: give a name looked up on PATH (\"ls\") or an absolute "
+                "path (\"/usr/bin/ls\")",
+                value);
+  }
+  return {};
+}
 
 std::span<const KeySpec> key_specs() { return kKeys; }
 std::span<const SectionSpec> section_specs() { return kSections; }

@@ -59,5 +59,8 @@ Result<void> check_absolute_path_or_empty(std::string_view value);
 // "http://host[:port]" or "https://host[:port]": a browser Origin, nothing after the authority.
 Result<void> check_origin(std::string_view value);
 bool is_loopback_literal(std::string_view ip);
+Result<void> check_model_name(std::string_view value);
+Result<void> check_tool_name(std::string_view value);
+Result<void> check_program_name(std::string_view value);
 
 }  // namespace chitin::config

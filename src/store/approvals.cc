@@ -13,12 +13,6 @@ namespace {
 constexpr std::size_t kMaxActionBytes = 64 * 1024;
 constexpr std::size_t kMaxPending = 1000;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 constexpr std::string_view kColumns =
     "id, status, action, requested_by, created_ms, expires_ms, resolved_by, resolved_ms";
 

@@ -4,6 +4,7 @@
 // statements whose errors come back as Result. Not thread-safe: one Database per thread, or
 // a mutex around it.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +19,13 @@ struct sqlite3_stmt;
 namespace chitin::store {
 
 class Statement;
+
+// Unix epoch milliseconds, the time unit of every table here.
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 class Database {
  public:
@@ -43,6 +51,13 @@ class Database {
   explicit Database(sqlite3* db) : db_(db) {}
   std::unique_ptr<sqlite3, Closer> db_;
   friend class Statement;
+
+  // Unix epoch milliseconds, the time unit of every table here.
+  inline std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
 };
 
 class Statement {
