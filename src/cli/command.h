@@ -66,6 +66,7 @@ void add_approvals_command(CLI::App& app, CommandContext& context);
 void add_privacy_command(CLI::App& app, CommandContext& context);
 void add_import_command(CLI::App& app, CommandContext& context);
 void add_secrets_command(CLI::App& app, CommandContext& context);
+void add_agent_command(CLI::App& app, CommandContext& context);
 void add_planned_commands(CLI::App& app, CommandContext& context);
 
 }  // namespace chitin::cli

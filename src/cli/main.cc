@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
       "Chitin: a secure-by-default agent runtime (sandboxed tools, signed skills, local-only "
       "gateway, privacy filter, tamper-evident audit log).",
       "chitin"};
-  app.set_version_flag("--version", std::string("chitin ") + std::string(chitin::cli::kVersion));
+  app.set_version_flag("--version", std::string("chitin ") + std::string(chitin::kVersion));
   app.add_option("--home", context.global.home,
                  "State directory (default: $CHITIN_HOME, else ~/.chitin)");
   app.add_option("--log-level", context.global.log_level, "Diagnostic log level")
@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   chitin::cli::add_approvals_command(app, context);
   chitin::cli::add_privacy_command(app, context);
   chitin::cli::add_secrets_command(app, context);
+  chitin::cli::add_agent_command(app, context);
   chitin::cli::add_import_command(app, context);
   chitin::cli::add_planned_commands(app, context);
 

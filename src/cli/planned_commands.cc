@@ -16,7 +16,6 @@ struct PlannedCommand {
 };
 
 constexpr PlannedCommand kPlanned[] = {
-    {"agent", "Run one agent turn from the command line", "#8"},
     {"chat", "Chat with the agent in the terminal", "#8"},
     {"demo", "Walk through Chitin's protections on a sample workspace", ""},
 };

@@ -19,20 +19,18 @@ struct Interpreter {
   std::string_view flag;
 };
 constexpr Interpreter kInterpreters[] = {
-    {"python", "-c"}, {"perl", "-e"}, {"perl", "-E"},   {"ruby", "-e"},  {"node", "-e"},
-    {"node", "--eval"}, {"node", "-p"}, {"php", "-r"}, {"lua", "-e"},   {"awk", ""},
+    {"python", "-c"},   {"perl", "-e"}, {"perl", "-E"},      {"ruby", "-e"},   {"node", "-e"},
+    {"node", "--eval"}, {"node", "-p"}, {"php", "-r"},       {"lua", "-e"},    {"awk", ""},
     {"gawk", ""},       {"mawk", ""},   {"osascript", "-e"}, {"deno", "eval"}, {"bun", "-e"},
 };
-constexpr std::string_view kShells[] = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "fish",
-                                        "csh", "tcsh", "busybox", "ash"};
+constexpr std::string_view kShells[] = {"sh",   "bash", "dash", "zsh",     "ksh", "mksh",
+                                        "fish", "csh",  "tcsh", "busybox", "ash"};
 // Programs that run another program given in their arguments.
-constexpr std::string_view kWrappers[] = {"env", "nohup", "nice", "timeout", "xargs", "stdbuf",
-                                          "setsid", "time", "command", "exec", "sudo", "doas",
-                                          "chroot", "flock", "ionice", "taskset", "unshare"};
+constexpr std::string_view kWrappers[] = {
+    "env",  "nohup", "nice", "timeout", "xargs", "stdbuf", "setsid",  "time",   "command",
+    "exec", "sudo",  "doas", "chroot",  "flock", "ionice", "taskset", "unshare"};
 
-bool named(std::string_view program, std::string_view name) {
-  return program == name;
-}
+bool named(std::string_view program, std::string_view name) { return program == name; }
 
 bool interpreter_with_prefix(std::string_view program, std::string_view prefix) {
   if (!program.starts_with(prefix)) {
@@ -78,9 +76,8 @@ bool is_shell_string(const std::vector<std::string>& argv) {
     }
     ++i;
     // Options, VAR=value and numbers (nice -n 5, timeout 10) belong to the wrapper.
-    while (i < argv.size() &&
-           (argv[i].starts_with('-') || argv[i].find('=') != std::string::npos ||
-            (!argv[i].empty() && argv[i][0] >= '0' && argv[i][0] <= '9'))) {
+    while (i < argv.size() && (argv[i].starts_with('-') || argv[i].find('=') != std::string::npos ||
+                               (!argv[i].empty() && argv[i][0] >= '0' && argv[i][0] <= '9'))) {
       ++i;
     }
   }
@@ -102,9 +99,9 @@ bool is_shell_string(const std::vector<std::string>& argv) {
     }
     for (std::size_t j = i + 1; j < argv.size(); ++j) {
       const std::string& arg = argv[j];
-      if (arg == interpreter.flag || (arg.starts_with('-') && !arg.starts_with("--") &&
-                                      interpreter.flag.size() == 2 &&
-                                      arg.find(interpreter.flag[1]) != std::string::npos)) {
+      if (arg == interpreter.flag ||
+          (arg.starts_with('-') && !arg.starts_with("--") && interpreter.flag.size() == 2 &&
+           arg.find(interpreter.flag[1]) != std::string::npos)) {
         return true;
       }
     }
@@ -120,8 +117,8 @@ ToolPolicy::ToolPolicy(const config::AgentConfig& agent, std::vector<egress::Rul
     const bool allowed = agent.tools_allow.empty() ||
                          std::find(agent.tools_allow.begin(), agent.tools_allow.end(), tool) !=
                              agent.tools_allow.end();
-    const bool denied = std::find(agent.tools_deny.begin(), agent.tools_deny.end(), tool) !=
-                        agent.tools_deny.end();
+    const bool denied =
+        std::find(agent.tools_deny.begin(), agent.tools_deny.end(), tool) != agent.tools_deny.end();
     if (allowed && !denied) {
       offered_.emplace(tool);
     }
@@ -144,10 +141,9 @@ Decision ToolPolicy::decide(const Action& action, std::string_view raw_arguments
                             TurnState& turn) const {
   ++turn.tool_calls;
   if (turn.tool_calls > max_tool_calls_) {
-    return {Verdict::kStopTurn,
-            fmt::format("the turn reached its budget of {} tool calls "
-                        "(agent.max_tool_calls_per_turn)",
-                        max_tool_calls_)};
+    return {Verdict::kStopTurn, fmt::format("the turn reached its budget of {} tool calls "
+                                            "(agent.max_tool_calls_per_turn)",
+                                            max_tool_calls_)};
   }
   std::string signature = action.tool + '\0' + std::string(raw_arguments);
   const auto repeats = std::count(turn.calls.begin(), turn.calls.end(), signature);

@@ -14,27 +14,27 @@ Action exec_of(std::vector<std::string> argv) {
 }
 
 TEST(ToolPolicy, ShellsAndInlineCodeAreRecognisedThroughWrappers) {
-  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
-           {"sh", "-c", "ls"},
-           {"/bin/bash", "-lc", "id"},
-           {"bash", "script.sh"},
-           {"env", "A=1", "sh", "-c", "x"},
-           {"timeout", "5", "python3", "-c", "print(1)"},
-           {"nohup", "nice", "-n", "5", "dash"},
-           {"python3.11", "-Ic", "import os"},
-           {"node", "-e", "1"},
-           {"perl", "-E", "say 1"},
-           {"awk", "BEGIN{system(\"id\")}"},
-           {"xargs", "-0", "bash"}}) {
+  for (const std::vector<std::string>& argv :
+       std::vector<std::vector<std::string>>{{"sh", "-c", "ls"},
+                                             {"/bin/bash", "-lc", "id"},
+                                             {"bash", "script.sh"},
+                                             {"env", "A=1", "sh", "-c", "x"},
+                                             {"timeout", "5", "python3", "-c", "print(1)"},
+                                             {"nohup", "nice", "-n", "5", "dash"},
+                                             {"python3.11", "-Ic", "import os"},
+                                             {"node", "-e", "1"},
+                                             {"perl", "-E", "say 1"},
+                                             {"awk", "BEGIN{system(\"id\")}"},
+                                             {"xargs", "-0", "bash"}}) {
     EXPECT_TRUE(is_shell_string(argv)) << argv.front() << " " << argv.back();
   }
-  for (const std::vector<std::string>& argv : std::vector<std::vector<std::string>>{
-           {"ls", "-la"},
-           {"python3", "tool.py"},
-           {"grep", "-c", "sh"},
-           {"env"},
-           {"shasum", "a"},
-           {"cat", "bash"}}) {
+  for (const std::vector<std::string>& argv :
+       std::vector<std::vector<std::string>>{{"ls", "-la"},
+                                             {"python3", "tool.py"},
+                                             {"grep", "-c", "sh"},
+                                             {"env"},
+                                             {"shasum", "a"},
+                                             {"cat", "bash"}}) {
     EXPECT_FALSE(is_shell_string(argv)) << argv.front() << " " << argv.back();
   }
 }

@@ -9,90 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/http_server.h"
+#include "support/fake_model_server.h"
 
 namespace chitin::providers {
 namespace {
 
 using namespace std::chrono_literals;
 
-// A fake model server speaking the real wire protocol: HTTP/1.1, one response per
-// connection, the body sent in scripted chunks with pauses (so streaming is real), or a
-// stall that keeps the connection open and silent.
-struct Scripted {
-  int status = 200;
-  std::string headers;  // extra header lines, each ending in \r\n
-  std::vector<std::string> chunks;
-  std::chrono::milliseconds pause{0};
-  std::chrono::milliseconds stall{0};  // silence after the chunks, before closing
-};
-
-class FakeModelServer {
- public:
-  explicit FakeModelServer(std::vector<Scripted> script) : script_(std::move(script)) {
-    listener_ = chitin::testing::listen_on_loopback(port_);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~FakeModelServer() {
-    ::shutdown(listener_.get(), SHUT_RDWR);
-    thread_.join();
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::vector<std::string> requests() {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  void serve() {
-    for (std::size_t n = 0;; ++n) {
-      UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-      if (!client) {
-        return;
-      }
-      std::string request;
-      char buffer[8192];
-      for (;;) {
-        const auto end = request.find("\r\n\r\n");
-        if (end != std::string::npos) {
-          const auto at = request.find("Content-Length: ");
-          const std::size_t length =
-              at == std::string::npos ? 0 : std::stoul(request.substr(at + 16));
-          if (request.size() >= end + 4 + length) {
-            break;
-          }
-        }
-        const ssize_t got = ::recv(client.get(), buffer, sizeof(buffer), 0);
-        if (got <= 0) {
-          break;
-        }
-        request.append(buffer, static_cast<std::size_t>(got));
-      }
-      {
-        std::lock_guard lock(mu_);
-        requests_.push_back(request);
-      }
-      const Scripted& reply = script_[std::min(n, script_.size() - 1)];
-      std::string head = "HTTP/1.1 " + std::to_string(reply.status) + " X\r\n" + reply.headers +
-                         "Content-Type: text/event-stream\r\nConnection: close\r\n\r\n";
-      (void)!::send(client.get(), head.data(), head.size(), MSG_NOSIGNAL);
-      for (const std::string& chunk : reply.chunks) {
-        (void)!::send(client.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
-        std::this_thread::sleep_for(reply.pause);
-      }
-      std::this_thread::sleep_for(reply.stall);
-    }
-  }
-
-  std::vector<Scripted> script_;
-  UniqueFd listener_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::vector<std::string> requests_;
-  std::thread thread_;
-};
-
-std::string openai_event(const std::string& json) { return "data: " + json + "\n\n"; }
+using chitin::testing::FakeModelServer;
+using chitin::testing::openai_event;
+using chitin::testing::Scripted;
 
 const std::vector<std::string> kOpenAiChunks = {
     openai_event(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]})"),

@@ -68,11 +68,11 @@ Result<void> collect_calls(std::map<std::int64_t, ToolCall>& calls, Reply& reply
     if (call.arguments.empty()) {
       call.arguments = "{}";
     }
+    // Arguments that are not a JSON object are kept as sent: the agent answers the call with
+    // an error the model can correct, rather than losing the whole reply.
     if (json_nesting_depth(call.arguments) > kMaxEventDepth ||
         !nlohmann::json::parse(call.arguments, nullptr, false).is_object()) {
-      return fail(ErrorCode::kInvalidInput,
-                  "the model's call of tool '{}' has arguments that are not a JSON object",
-                  call.name.substr(0, 64));
+      call.arguments_invalid = true;
     }
     reply.tool_calls.push_back(std::move(call));
   }

@@ -26,7 +26,8 @@ inline constexpr std::size_t kMaxToolArgumentBytes = 1U << 20;
 struct ToolCall {
   std::string id;
   std::string name;
-  std::string arguments;  // a JSON object, as text
+  std::string arguments;           // a JSON object, as text (as the model sent it when invalid)
+  bool arguments_invalid = false;  // not a JSON object (or nested too deeply)
 };
 
 struct Usage {

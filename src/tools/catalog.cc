@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 #include "audit/record.h"
 #include "base/ascii.h"
 
@@ -61,8 +60,8 @@ Result<std::string> string_argument(const nlohmann::json& arguments, std::string
   }
   const std::string& value = found->get_ref<const std::string&>();
   if (value.size() > max_bytes) {
-    return fail(ErrorCode::kLimitExceeded, "{}: '{}' is limited to {} bytes ({} given)", tool,
-                key, max_bytes, value.size());
+    return fail(ErrorCode::kLimitExceeded, "{}: '{}' is limited to {} bytes ({} given)", tool, key,
+                max_bytes, value.size());
   }
   return value;
 }
@@ -134,10 +133,13 @@ Result<void> read_url(std::string_view url, policy::Action& action) {
 
 }  // namespace
 
+bool is_available(std::string_view tool) { return tool != "web_fetch"; }
+
 std::vector<providers::ToolSpec> tool_specs(const std::vector<std::string>& names) {
   std::vector<providers::ToolSpec> specs;
   for (const std::string& name : names) {
-    if (const ToolDeclaration* declaration = find_declaration(name)) {
+    if (const ToolDeclaration* declaration = find_declaration(name);
+        declaration != nullptr && is_available(name)) {
       specs.push_back(providers::ToolSpec{std::string(declaration->name),
                                           std::string(declaration->description),
                                           std::string(declaration->parameters)});
@@ -163,8 +165,8 @@ Result<policy::Action> read_action(std::string_view tool, const nlohmann::json& 
   }
   policy::Action action;
   action.tool.assign(tool);
-  action.fingerprint = audit::fingerprint(
-      arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  action.fingerprint =
+      audit::fingerprint(arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (tool == "exec") {
     const auto argv = arguments.find("argv");
     if (argv == arguments.end() || !argv->is_array() || argv->empty()) {

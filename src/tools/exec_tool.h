@@ -30,7 +30,7 @@ struct ExecSetup {
   std::string privacy_cache_dir;
   std::shared_ptr<const secrets::LeakScanner> stored_secrets;
   std::size_t max_output_bytes = kDefaultExecOutputBytes;  // per stream
-  std::string helper;  // empty: sandbox::helper_path()
+  std::string helper;                                      // empty: sandbox::helper_path()
 };
 
 struct ExecOutcome {

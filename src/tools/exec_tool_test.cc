@@ -26,8 +26,8 @@ TEST(ExecTool, RunsInTheWorkspaceAndCapturesBothStreams) {
   TempDir dir;
   ExecSetup setup = setup_for(dir);
   write_text(dir.file("ws/a.txt"), "hello\n");
-  auto outcome = run_exec({"sh", "-c", "pwd; cat a.txt; echo oops >&2; echo new > b.txt; exit 3"},
-                          setup);
+  auto outcome =
+      run_exec({"sh", "-c", "pwd; cat a.txt; echo oops >&2; echo new > b.txt; exit 3"}, setup);
   ASSERT_TRUE(outcome.has_value()) << outcome.error().describe();
   EXPECT_EQ(outcome->exit_code, 3);
   EXPECT_EQ(outcome->out, "/workspace\nhello\n");

@@ -1,0 +1,126 @@
+#include "agent/tool_runner.h"
+
+#include <fmt/format.h>
+
+namespace chitin::agent {
+
+namespace {
+
+ToolOutput error(std::string text) { return ToolOutput{std::move(text), true, {}}; }
+
+std::string argument(const nlohmann::json& arguments, const char* key) {
+  return arguments.at(key).get<std::string>();
+}
+
+ToolOutput run_exec(const policy::Action& action, const ToolEnvironment& environment) {
+  auto outcome = tools::run_exec(action.argv, environment.exec);
+  if (!outcome) {
+    return error(fmt::format("exec failed before the program ran: {}", outcome.error().message));
+  }
+  ToolOutput output{outcome->render(), outcome->exit_code != 0, {}};
+  output.audit = {{"exit", outcome->exit_code},
+                  {"duration_ms", outcome->duration_ms},
+                  {"stdout_bytes", outcome->out_bytes},
+                  {"stderr_bytes", outcome->err_bytes},
+                  {"limits", outcome->limits}};
+  if (!outcome->quarantined.empty()) {
+    output.audit["quarantined"] = outcome->quarantined;
+  }
+  return output;
+}
+
+ToolOutput run_list(const policy::Action& action, const tools::Workspace& workspace) {
+  auto listed = workspace.list(action.path);
+  if (!listed) {
+    return error(listed.error().message);
+  }
+  std::string text;
+  for (const tools::ListEntry& entry : listed->entries) {
+    text += entry.kind == 'd'   ? fmt::format("{}/\n", entry.name)
+            : entry.kind == 'l' ? fmt::format("{} (symlink, not followed)\n", entry.name)
+                                : fmt::format("{} ({} bytes)\n", entry.name, entry.size);
+  }
+  if (listed->truncated) {
+    text += "[listing cut]\n";
+  }
+  return ToolOutput{text.empty() ? std::string("(empty directory)\n") : text,
+                    false,
+                    {{"entries", listed->entries.size()}}};
+}
+
+ToolOutput run_memory_search(const nlohmann::json& arguments, const ToolEnvironment& environment) {
+  auto notes = environment.memory->search(environment.agent, argument(arguments, "query"), 8);
+  if (!notes) {
+    return error(notes.error().message);
+  }
+  std::string text;
+  for (const store::MemoryNote& note : *notes) {
+    text += fmt::format("- [{}] {}\n", note.id, note.text);
+  }
+  return ToolOutput{
+      text.empty() ? std::string("no matching notes\n") : text, false, {{"found", notes->size()}}};
+}
+
+}  // namespace
+
+ToolOutput run_tool(const policy::Action& action, const nlohmann::json& arguments,
+                    const ToolEnvironment& environment) {
+  const tools::Workspace& workspace = *environment.workspace;
+  ToolOutput output;
+  if (action.tool == "exec") {
+    output = run_exec(action, environment);
+  } else if (action.tool == "read") {
+    auto read = workspace.read(action.path);
+    if (!read) {
+      return error(read.error().message);
+    }
+    output.text = read->content;
+    if (read->truncated) {
+      output.text +=
+          fmt::format("\n[file cut: {} of {} bytes shown]\n", read->content.size(), read->size);
+    }
+    output.audit = {{"bytes", read->size}};
+  } else if (action.tool == "write") {
+    auto written = workspace.write(action.path, argument(arguments, "content"));
+    if (!written) {
+      return error(written.error().message);
+    }
+    output.text = fmt::format("wrote {} bytes to {}", *written, action.path);
+    output.audit = {{"bytes", *written}};
+  } else if (action.tool == "edit") {
+    auto edited =
+        workspace.edit(action.path, argument(arguments, "old"), argument(arguments, "new"));
+    if (!edited) {
+      return error(edited.error().message);
+    }
+    output.text = fmt::format("edited {}", action.path);
+  } else if (action.tool == "list") {
+    output = run_list(action, workspace);
+  } else if (action.tool == "memory_search") {
+    output = run_memory_search(arguments, environment);
+  } else if (action.tool == "memory_write") {
+    auto id = environment.memory->write(environment.agent, argument(arguments, "text"));
+    if (!id) {
+      return error(id.error().message);
+    }
+    output.text = fmt::format("saved as note {}", *id);
+  } else {
+    return error(fmt::format("the tool '{}' is not available in this build", action.tool));
+  }
+  if (output.text.size() > kMaxToolOutputBytes) {
+    const std::size_t total = output.text.size();
+    output.text.resize(kMaxToolOutputBytes);
+    // Never cut inside a UTF-8 sequence.
+    while (!output.text.empty() &&
+           (static_cast<unsigned char>(output.text.back()) & 0xC0U) == 0x80U) {
+      output.text.pop_back();
+    }
+    if (!output.text.empty() && static_cast<unsigned char>(output.text.back()) >= 0xC0U) {
+      output.text.pop_back();
+    }
+    output.text += fmt::format("\n[output cut: {} of {} bytes shown]\n", output.text.size(), total);
+  }
+  return output;
+}
+
+}  // namespace chitin::agent
