@@ -1,0 +1,136 @@
+// `chitin agent --local` end to end against the fake OpenAI-compatible server: the key comes
+// from the secrets store (sent as a bearer token, never shown to the model), the turn's events
+// stream as JSON Lines, a shell command waits for an approval that another process
+// (`chitin approvals`) lists and approves, and the audit log verifies afterwards.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "base/child_process.h"
+#include "support/chitin_cli.h"
+#include "support/fake_model_server.h"
+#include "support/temp_dir.h"
+
+namespace chitin {
+namespace {
+
+using chitin::testing::FakeModelServer;
+using chitin::testing::openai_text;
+using chitin::testing::openai_tool_call;
+using chitin::testing::read_text;
+using chitin::testing::TempDir;
+using chitin::testing::write_text;
+using nlohmann::json;
+
+const std::string kKey = "sk-agent-test-Z8q2Lm4Xw7Pb";
+
+class AgentCliTest : public ::testing::Test {
+ protected:
+  CapturedRun chitin(const std::vector<std::string>& args, const std::string& input = {}) {
+    chitin::testing::ChitinCli cli{CHITIN_BINARY, home(), dir_.path(), dir_.path()};
+    return cli.run(args, {}, input);
+  }
+  std::string home() const { return dir_.file("state"); }
+  void SetUp() override { ASSERT_EQ(chitin({"init"}).status.code, 0); }
+
+  void configure(const FakeModelServer& server) {
+    std::string config = read_text(home() + "/chitin.toml");
+    config += "\n[models.default]\nprovider = \"openai\"\nbase_url = \"" + server.base() +
+              "/v1\"\nmodel = \"scripted\"\napi_key_secret = \"openai\"\n";
+    write_text(home() + "/chitin.toml", config);
+    ::chmod((home() + "/chitin.toml").c_str(), 0600);
+    auto set = chitin({"secrets", "set", "openai", "--hosts",
+                       "127.0.0.1:" + std::to_string(server.port())},
+                      kKey + "\n");
+    ASSERT_EQ(set.status.code, 0) << set.err;
+  }
+
+  static std::vector<json> lines(const std::string& out) {
+    std::vector<json> events;
+    std::size_t start = 0;
+    while (start < out.size()) {
+      const std::size_t end = std::min(out.find('\n', start), out.size());
+      if (end > start) {
+        events.push_back(json::parse(out.substr(start, end - start)));
+      }
+      start = end + 1;
+    }
+    return events;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(AgentCliTest, OneTurnStreamsEventsAndSendsTheStoredKeyOnlyAsAHeader) {
+  FakeModelServer server({openai_tool_call("c1", "write", R"({"path":"hello.txt","content":"hi"})"),
+                          openai_text("Wrote hello.txt.")});
+  configure(server);
+  auto run = chitin({"agent", "--local", "--json", "-m", "Please create hello.txt (key " + kKey + ")"});
+  ASSERT_EQ(run.status.code, 0) << run.err << run.out;
+  const auto events = lines(run.out);
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events.back()["type"], "final");
+  EXPECT_EQ(events.back()["answer"], "Wrote hello.txt.");
+  EXPECT_EQ(events.back()["stop"], "done");
+  EXPECT_EQ(read_text(home() + "/workspace/hello.txt"), "hi");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_NE(requests[0].find("Authorization: Bearer " + kKey), std::string::npos);
+  EXPECT_NE(requests[0].find("User-Agent: Chitin/"), std::string::npos);
+  for (const std::string& body : server.bodies()) {
+    EXPECT_EQ(body.find(kKey), std::string::npos);  // the key never goes into the conversation
+  }
+  auto verify = chitin({"audit", "verify"});
+  EXPECT_EQ(verify.status.code, 0) << verify.out << verify.err;
+}
+
+TEST_F(AgentCliTest, AnApprovalWaitsForAnotherProcessToDecide) {
+  FakeModelServer server(
+      {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo ran > ran.txt"]})"),
+       openai_text("It ran.")});
+  configure(server);
+  SpawnOptions options;
+  options.argv = {CHITIN_BINARY, "agent", "--local", "--json", "-m", "run the script"};
+  options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
+                                         "PATH=/usr/bin:/bin"};
+  options.stdout_mode = Stdio::kPipe;
+  options.stderr_mode = Stdio::kPipe;
+  auto turn = ChildProcess::spawn(options);
+  ASSERT_TRUE(turn) << turn.error().describe();
+  std::string out = chitin::testing::read_until(turn->stdout_pipe().get(), "approval_pending");
+  ASSERT_NE(out.find("approval_pending"), std::string::npos) << out;
+  auto listed = chitin({"approvals", "list", "--json"});
+  ASSERT_EQ(listed.status.code, 0) << listed.err;
+  const json pending = json::parse(listed.out);
+  ASSERT_EQ(pending.size(), 1U);
+  EXPECT_EQ(pending[0]["status"], "pending");
+  EXPECT_EQ(pending[0]["action"]["argv"], json({"sh", "-c", "echo ran > ran.txt"}));
+  EXPECT_FALSE(std::ifstream(home() + "/workspace/ran.txt").good());
+  const std::string id = pending[0]["id"];
+  auto approved = chitin({"approvals", "approve", id});
+  ASSERT_EQ(approved.status.code, 0) << approved.err;
+  out += chitin::testing::read_until(turn->stdout_pipe().get(), "\x01");
+  auto status = turn->wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 0) << out;
+  const auto events = lines(out);
+  EXPECT_EQ(events.back()["answer"], "It ran.");
+  EXPECT_EQ(read_text(home() + "/workspace/ran.txt"), "ran\n");
+  auto verify = chitin({"audit", "verify"});
+  EXPECT_EQ(verify.status.code, 0) << verify.out << verify.err;
+  auto trail = chitin({"audit", "tail", "--type", "approval", "-n", "10"});
+  EXPECT_NE(trail.out.find("approval.result"), std::string::npos) << trail.out;
+}
+
+TEST_F(AgentCliTest, WithoutAModelItSaysHowToAddOne) {
+  auto run = chitin({"agent", "--local", "-m", "hello"});
+  EXPECT_NE(run.status.code, 0);
+  EXPECT_NE(run.err.find("[models.default]"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace chitin
