@@ -43,9 +43,9 @@ class AgentCliTest : public ::testing::Test {
               "/v1\"\nmodel = \"scripted\"\napi_key_secret = \"openai\"\n";
     write_text(home() + "/chitin.toml", config);
     ::chmod((home() + "/chitin.toml").c_str(), 0600);
-    auto set = chitin({"secrets", "set", "openai", "--hosts",
-                       "127.0.0.1:" + std::to_string(server.port())},
-                      kKey + "\n");
+    auto set = chitin(
+        {"secrets", "set", "openai", "--hosts", "127.0.0.1:" + std::to_string(server.port())},
+        kKey + "\n");
     ASSERT_EQ(set.status.code, 0) << set.err;
   }
 
@@ -69,7 +69,8 @@ TEST_F(AgentCliTest, OneTurnStreamsEventsAndSendsTheStoredKeyOnlyAsAHeader) {
   FakeModelServer server({openai_tool_call("c1", "write", R"({"path":"hello.txt","content":"hi"})"),
                           openai_text("Wrote hello.txt.")});
   configure(server);
-  auto run = chitin({"agent", "--local", "--json", "-m", "Please create hello.txt (key " + kKey + ")"});
+  auto run =
+      chitin({"agent", "--local", "--json", "-m", "Please create hello.txt (key " + kKey + ")"});
   ASSERT_EQ(run.status.code, 0) << run.err << run.out;
   const auto events = lines(run.out);
   ASSERT_FALSE(events.empty());
