@@ -214,6 +214,7 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
           {"arguments_fingerprint", action->fingerprint},
           {"program", action->argv.empty() ? std::string() : action->argv.front()},
           {"host", action->host}});
+  bool approved = false;
   switch (decision.verdict) {
     case policy::Verdict::kStopTurn:
       turn.stopped = true;
@@ -224,7 +225,8 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
     case policy::Verdict::kDeny:
       return answer("denied by policy: " + decision.reason, true, {{"denied", true}});
     case policy::Verdict::kAsk:
-      if (!CHITIN_TRY(approve(turn, *action, decision.reason))) {
+      approved = CHITIN_TRY(approve(turn, *action, decision.reason));
+      if (!approved) {
         return answer("not run: the user did not approve this action (" + decision.reason + ")",
                       true, {{"denied", true}});
       }
@@ -232,7 +234,7 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
     case policy::Verdict::kAllow:
       break;
   }
-  ToolOutput output = run_tool(*action, arguments, turn.tools);
+  ToolOutput output = run_tool(*action, arguments, turn.tools, approved);
   turn.result.tool_calls++;
   // Whatever a tool returns is untrusted from here on: side effects now need approval.
   if (!turn.state.tainted) {
@@ -292,6 +294,13 @@ Result<TurnResult> Agent::run_turn(const TurnRequest& request, const EventSink& 
   turn.tools.exec.privacy_cache_dir = services_.paths.home + "/cache";
   turn.tools.exec.stored_secrets = services_.stored_secrets;
   turn.tools.exec.helper = services_.sandbox_helper;
+  turn.tools.fetch.rules = turn.tools.exec.egress;
+  turn.tools.fetch.allow_private_addresses = turn.tools.exec.allow_private_addresses;
+  turn.tools.fetch.audit = services_.audit;
+  turn.tools.fetch.actor = holder;
+  turn.tools.fetch.session = request.session;
+  turn.tools.fetch.privacy_cache_dir = turn.tools.exec.privacy_cache_dir;
+  turn.tools.fetch.stored_secrets = services_.stored_secrets;
   if (request.untrusted) {
     turn.state.tainted = true;
     turn.state.taint_source = "the message came from an untrusted source (" + request.origin + ")";

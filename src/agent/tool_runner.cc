@@ -61,10 +61,38 @@ ToolOutput run_memory_search(const nlohmann::json& arguments, const ToolEnvironm
       text.empty() ? std::string("no matching notes\n") : text, false, {{"found", notes->size()}}};
 }
 
+ToolOutput run_web_fetch(const policy::Action& action, const ToolEnvironment& environment,
+                         bool approved) {
+  tools::FetchSetup setup = environment.fetch;
+  if (approved) {
+    const bool v6 = action.host.find(':') != std::string::npos;
+    auto rule = egress::parse_rule(
+        fmt::format("{}{}{}:{}", v6 ? "[" : "", action.host, v6 ? "]" : "", action.port));
+    if (rule) {
+      setup.rules.push_back(std::move(*rule));
+    }
+  }
+  auto fetched = tools::web_fetch(action.url, setup);
+  if (!fetched) {
+    return error(fetched.error().message);
+  }
+  ToolOutput output;
+  output.text = fmt::format(
+      "HTTP {} from {} ({})\n\n{}", fetched->status, fetched->url,
+      fetched->content_type.empty() ? "no content type" : fetched->content_type, fetched->text);
+  if (fetched->truncated) {
+    output.text += "\n[page cut at the size limit]\n";
+  }
+  output.is_error = fetched->status >= 400;
+  output.audit = {
+      {"status", fetched->status}, {"bytes", fetched->text.size()}, {"host", action.host}};
+  return output;
+}
+
 }  // namespace
 
 ToolOutput run_tool(const policy::Action& action, const nlohmann::json& arguments,
-                    const ToolEnvironment& environment) {
+                    const ToolEnvironment& environment, bool approved) {
   const tools::Workspace& workspace = *environment.workspace;
   ToolOutput output;
   if (action.tool == "exec") {
@@ -96,6 +124,8 @@ ToolOutput run_tool(const policy::Action& action, const nlohmann::json& argument
     output.text = fmt::format("edited {}", action.path);
   } else if (action.tool == "list") {
     output = run_list(action, workspace);
+  } else if (action.tool == "web_fetch") {
+    output = run_web_fetch(action, environment, approved);
   } else if (action.tool == "memory_search") {
     output = run_memory_search(arguments, environment);
   } else if (action.tool == "memory_write") {

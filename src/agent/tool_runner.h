@@ -10,6 +10,7 @@
 #include "policy/tool_policy.h"
 #include "store/memory.h"
 #include "tools/exec_tool.h"
+#include "tools/web_fetch.h"
 #include "tools/workspace_files.h"
 
 namespace chitin::agent {
@@ -21,6 +22,7 @@ struct ToolEnvironment {
   tools::ExecSetup exec;
   store::MemoryStore* memory = nullptr;
   std::string agent = "main";
+  tools::FetchSetup fetch;  // rules: egress.allow (an approved host is added per call)
 };
 
 struct ToolOutput {
@@ -29,7 +31,9 @@ struct ToolOutput {
   nlohmann::json audit;  // what the audit record says about the run (never file contents)
 };
 
+// `approved`: a human approved this exact action (web_fetch may then reach its host even
+// when egress.allow does not name it).
 ToolOutput run_tool(const policy::Action& action, const nlohmann::json& arguments,
-                    const ToolEnvironment& environment);
+                    const ToolEnvironment& environment, bool approved);
 
 }  // namespace chitin::agent

@@ -42,8 +42,10 @@ void send_all(int fd, std::string_view data) {
 }
 
 void respond(int fd, int status, std::string_view reason, std::string_view body) {
+  // X-Chitin-Egress marks the proxy's own answers (refusals), so that clients such as
+  // web_fetch can tell them from a server's.
   send_all(fd, fmt::format("HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n"
-                           "Connection: close\r\n\r\n{}",
+                           "X-Chitin-Egress: refused\r\nConnection: close\r\n\r\n{}",
                            status, reason, body.size(), body));
 }
 

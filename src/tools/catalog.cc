@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "audit/record.h"
-#include "base/ascii.h"
+#include "tools/web_fetch.h"
 
 namespace chitin::tools {
 
@@ -66,74 +66,17 @@ Result<std::string> string_argument(const nlohmann::json& arguments, std::string
   return value;
 }
 
-Result<std::uint16_t> parse_port(std::string_view digits) {
-  std::uint32_t value = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') {
-      value = 0;
-      break;
-    }
-    value = value * 10 + static_cast<std::uint32_t>(c - '0');
-    if (value > 65535) {
-      break;
-    }
-  }
-  if (digits.empty() || value == 0 || value > 65535) {
-    return fail(ErrorCode::kInvalidInput, "web_fetch: the URL's port is not a number 1-65535");
-  }
-  return static_cast<std::uint16_t>(value);
-}
-
-// Splits "scheme://host[:port]/..." enough to name the host and port the proxy will see.
 Result<void> read_url(std::string_view url, policy::Action& action) {
-  std::string_view rest;
-  std::uint16_t port = 0;
-  if (url.starts_with("https://")) {
-    rest = url.substr(8);
-    port = 443;
-  } else if (url.starts_with("http://")) {
-    rest = url.substr(7);
-    port = 80;
-  } else {
-    return fail(ErrorCode::kInvalidInput, "web_fetch: only http:// and https:// URLs are fetched");
-  }
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) {
-    return fail(ErrorCode::kInvalidInput,
-                "web_fetch: URLs with user names or passwords are refused");
-  }
-  std::string_view host = authority;
-  std::string_view port_text;
-  if (host.starts_with('[')) {
-    const std::size_t close = host.find(']');
-    if (close == std::string_view::npos) {
-      return fail(ErrorCode::kInvalidInput, "web_fetch: the URL's IPv6 address has no ']'");
-    }
-    if (host.substr(close + 1).starts_with(':')) {
-      port_text = host.substr(close + 2);
-    } else if (close + 1 != host.size()) {
-      return fail(ErrorCode::kInvalidInput, "web_fetch: text after the URL's IPv6 address");
-    }
-    host = host.substr(1, close - 1);
-    if (!port_text.empty() || authority.ends_with(':')) {
-      port = CHITIN_TRY(parse_port(port_text));
-    }
-  } else if (const std::size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-    port = CHITIN_TRY(parse_port(host.substr(colon + 1)));
-    host = host.substr(0, colon);
-  }
-  if (host.empty()) {
-    return fail(ErrorCode::kInvalidInput, "web_fetch: the URL has no host");
-  }
-  action.host = ascii_lower(host);
-  action.port = port;
+  const FetchUrl parts = CHITIN_TRY(parse_fetch_url(url));
+  action.host = parts.host;
+  action.port = parts.port;
   action.url.assign(url);
   return {};
 }
 
 }  // namespace
 
-bool is_available(std::string_view tool) { return tool != "web_fetch"; }
+bool is_available(std::string_view tool) { return find_declaration(tool) != nullptr; }
 
 std::vector<providers::ToolSpec> tool_specs(const std::vector<std::string>& names) {
   std::vector<providers::ToolSpec> specs;

@@ -21,8 +21,7 @@ inline constexpr std::size_t kMaxArgvItems = 256;
 inline constexpr std::size_t kMaxArgBytes = 64 * 1024;
 inline constexpr std::size_t kMaxUrlBytes = 8192;
 
-// False for tools declared in the config schema but not built yet (web_fetch): they are
-// never offered to the model, and a call to them is answered with an error.
+// True for the tools this build has (all of config::kToolNames).
 bool is_available(std::string_view tool);
 
 // Declarations for the named tools, in the given order (unknown names are skipped).

@@ -10,7 +10,7 @@ using nlohmann::json;
 TEST(ToolCatalog, EveryToolIsDeclaredWithAnObjectSchema) {
   std::vector<std::string> names(std::begin(config::kToolNames), std::end(config::kToolNames));
   const auto specs = tool_specs(names);
-  ASSERT_EQ(specs.size(), names.size() - 1);  // web_fetch is not built yet
+  ASSERT_EQ(specs.size(), names.size());
   for (const auto& spec : specs) {
     const json schema = json::parse(spec.parameters);
     EXPECT_EQ(schema["type"], "object") << spec.name;

@@ -43,6 +43,15 @@ struct FetchResult {
   bool truncated = false;
 };
 
+struct FetchUrl {
+  std::string scheme;  // "http" or "https"
+  std::string host;    // lower case (IPv6 without brackets)
+  std::uint16_t port = 0;
+  std::string path;  // from the first '/', query included, fragment dropped; "/" when empty
+};
+// http(s) URLs only; no user info; port 1-65535.
+Result<FetchUrl> parse_fetch_url(std::string_view url);
+
 Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup);
 
 // robots.txt: true if `path` may be fetched by user agent "Chitin" under `robots` (the
