@@ -4,6 +4,7 @@
 // (`chitin approvals`) lists and approves, and the audit log verifies afterwards.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -125,6 +126,56 @@ TEST_F(AgentCliTest, AnApprovalWaitsForAnotherProcessToDecide) {
   EXPECT_EQ(verify.status.code, 0) << verify.out << verify.err;
   auto trail = chitin({"audit", "tail", "--type", "approval", "-n", "10"});
   EXPECT_NE(trail.out.find("approval.result"), std::string::npos) << trail.out;
+}
+
+TEST_F(AgentCliTest, ThroughTheRunningGatewayWithAnApproval) {
+  FakeModelServer server(
+      {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo via-gateway > g.txt"]})"),
+       openai_text("Done through the gateway.")});
+  configure(server);
+  SpawnOptions gateway_options;
+  gateway_options.argv = {CHITIN_BINARY, "gateway", "--port", "0"};
+  gateway_options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
+                                                 "PATH=/usr/bin:/bin"};
+  gateway_options.stdout_mode = Stdio::kPipe;
+  gateway_options.stderr_mode = Stdio::kNull;
+  auto gateway = ChildProcess::spawn(gateway_options);
+  ASSERT_TRUE(gateway) << gateway.error().describe();
+  const std::string ready = chitin::testing::read_until(gateway->stdout_pipe().get(), "/ (web");
+  const auto at = ready.find("ready on ");
+  ASSERT_NE(at, std::string::npos) << ready;
+  const std::string url = ready.substr(at + 9, ready.find('/', at + 17) - at - 9);
+
+  SpawnOptions options;
+  options.argv = {CHITIN_BINARY, "agent", "--gateway", url, "--json", "-m", "run it"};
+  options.env = gateway_options.env;
+  options.stdout_mode = Stdio::kPipe;
+  options.stderr_mode = Stdio::kPipe;
+  auto turn = ChildProcess::spawn(options);
+  ASSERT_TRUE(turn) << turn.error().describe();
+  std::string out = chitin::testing::read_until(turn->stdout_pipe().get(), "approval_pending");
+  ASSERT_NE(out.find("approval_pending"), std::string::npos) << out;
+  const json pending = json::parse(chitin({"approvals", "list", "--json"}).out);
+  ASSERT_EQ(pending.size(), 1U);
+  auto approved = chitin({"approvals", "approve", pending[0]["id"]});
+  ASSERT_EQ(approved.status.code, 0) << approved.err;
+  out += chitin::testing::read_until(turn->stdout_pipe().get(), "\x01");
+  auto status = turn->wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 0) << out;
+  EXPECT_EQ(lines(out).back()["answer"], "Done through the gateway.");
+  EXPECT_EQ(read_text(home() + "/workspace/g.txt"), "via-gateway\n");
+  ASSERT_TRUE(gateway->kill(SIGTERM));
+  ASSERT_TRUE(gateway->wait());
+  auto trail = chitin({"audit", "tail", "--type", "approval", "-n", "10"});
+  EXPECT_NE(trail.out.find("approval.result"), std::string::npos) << trail.out;
+  EXPECT_EQ(chitin({"audit", "verify"}).status.code, 0);
+}
+
+TEST_F(AgentCliTest, WithoutAGatewayItSaysHowToRunLocally) {
+  auto run = chitin({"agent", "--gateway", "http://127.0.0.1:1", "-m", "hello"});
+  EXPECT_NE(run.status.code, 0);
+  EXPECT_NE(run.err.find("--local"), std::string::npos) << run.err;
 }
 
 TEST_F(AgentCliTest, WithoutAModelItSaysHowToAddOne) {

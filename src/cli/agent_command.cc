@@ -1,8 +1,10 @@
-// `chitin agent -m TEXT [--session ID] [--json] --local`: one agent turn from the command
-// line, run in this process. Text streams to stdout as the model writes it; tool calls,
-// approvals and notices go to stderr. With --json every event of the turn is one JSON line on
-// stdout, the last one {"type":"final",...}. Ctrl-C cancels the turn (a pending approval is
-// denied).
+// `chitin agent -m TEXT [--session ID] [--json] [--local | --gateway URL]`: one agent turn
+// from the command line, through the running gateway (WebSocket chat.send, authenticated with
+// the owner token in $CHITIN_HOME/gateway.token) or, with --local, in this process. Text
+// streams to stdout as the model writes it; tool calls, approvals and notices go to stderr.
+// With --json every event of the turn is one JSON line on stdout, the last one
+// {"type":"final",...}. Ctrl-C cancels the turn (a pending approval is denied; through the
+// gateway, closing the connection aborts the turns it started).
 
 #include <fmt/core.h>
 #include <signal.h>
@@ -15,6 +17,8 @@
 #include "base/log.h"
 #include "cli/command.h"
 #include "cli/secrets_access.h"
+#include "gateway/client.h"
+#include "sys/file_ops.h"
 
 namespace chitin::cli {
 
@@ -29,6 +33,7 @@ struct AgentArguments {
   std::string session = "cli:main";
   bool json = false;
   bool local = false;
+  std::string gateway;  // URL; empty: from the config
 };
 
 void print_event(const agent::TurnEvent& event, bool json) {
@@ -65,16 +70,67 @@ void print_event(const agent::TurnEvent& event, bool json) {
   }
 }
 
-int run_agent(const CommandContext& context, const AgentArguments& args) {
-  if (!args.local) {
-    print_error(
-        "turns through the running gateway are not available in this build yet; run the turn "
-        "in this process with --local");
-    return kExitUsage;
+int finish(const Result<agent::TurnResult>& result, bool json) {
+  if (!result) {
+    if (json) {
+      print_event(agent::TurnEvent{"error", {{"message", result.error().message}}}, true);
+    }
+    print_error(result.error());
+    return exit_code_for(result.error());
   }
+  if (!json && result->stop != "done") {
+    fmt::print(stderr, "[stop] the turn ended early: {}\n", result->reason);
+  }
+  return result->stop == "done" ? kExitOk : kExitProblem;
+}
+
+// One turn through the running gateway: chat.send, then its events until the final one.
+Result<agent::TurnResult> turn_through_gateway(const State& state, const AgentArguments& args) {
+  const config::GatewayConfig& gateway = state.config.gateway;
+  const std::string url =
+      !args.gateway.empty()
+          ? args.gateway
+          : gateway::local_gateway_url(gateway.bind, gateway.port, !gateway.tls_cert.empty());
+  std::string token = CHITIN_TRY(sys::read_file(state.paths.gateway_token_file(), 4096));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
+    token.pop_back();
+  }
+  auto client = CHITIN_TRY(gateway::Client::connect(url, token, gateway.tls_cert));
+  const nlohmann::json started = CHITIN_TRY(
+      client->call("chat.send", {{"message", args.message}, {"sessionKey", args.session}}));
+  const std::string run = started.value("runId", "");
+  for (;;) {
+    const nlohmann::json frame = CHITIN_TRY(client->next_event());
+    const nlohmann::json payload = frame.value("payload", nlohmann::json::object());
+    if (frame.value("event", "") != "agent" || payload.value("runId", "") != run) {
+      continue;
+    }
+    const std::string kind = payload.value("kind", "");
+    nlohmann::json data = payload;
+    data.erase("kind");
+    data.erase("runId");
+    data.erase("sessionKey");
+    if (kind == "error") {
+      return fail(ErrorCode::kUnavailable, "{}", payload.value("message", "the turn failed"));
+    }
+    print_event(agent::TurnEvent{kind, data}, args.json);
+    if (kind == "final") {
+      agent::TurnResult result;
+      result.answer = payload.value("answer", "");
+      result.stop = payload.value("stop", "done");
+      result.reason = payload.value("reason", "");
+      return result;
+    }
+  }
+}
+
+int run_agent(const CommandContext& context, const AgentArguments& args) {
   auto state = load_state(context);
   if (!state) {
     return kExitUsage;
+  }
+  if (!args.local) {
+    return finish(turn_through_gateway(*state, args), args.json);
   }
   std::optional<secrets::Store> store;
   auto exists = secrets::Store::exists(store_files(state->paths));
@@ -106,17 +162,7 @@ int run_agent(const CommandContext& context, const AgentArguments& args) {
   request.cancel = &g_cancel;
   auto result = (*runtime)->agent->run_turn(
       request, [json = args.json](const agent::TurnEvent& event) { print_event(event, json); });
-  if (!result) {
-    if (args.json) {
-      print_event(agent::TurnEvent{"error", {{"message", result.error().message}}}, true);
-    }
-    print_error(result.error());
-    return exit_code_for(result.error());
-  }
-  if (!args.json && result->stop != "done") {
-    fmt::print(stderr, "[stop] the turn ended early: {}\n", result->reason);
-  }
-  return result->stop == "done" ? kExitOk : kExitProblem;
+  return finish(result, args.json);
 }
 
 }  // namespace
@@ -130,7 +176,10 @@ void add_agent_command(CLI::App& app, CommandContext& context) {
   command->add_option("--session", args->session, "Session id (default cli:main)");
   command->add_flag("--json", args->json,
                     "Print the turn's events as JSON Lines, ending with the final answer");
-  command->add_flag("--local", args->local, "Run the turn in this process");
+  command->add_flag("--local", args->local,
+                    "Run the turn in this process instead of through the running gateway");
+  command->add_option("--gateway", args->gateway,
+                      "Gateway URL as `chitin gateway` prints it (default: from chitin.toml)");
   command->callback([&context, args] { context.exit_code = run_agent(context, *args); });
 }
 

@@ -9,8 +9,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include "agent/runtime.h"
 #include "audit/log.h"
 #include "cli/command.h"
+#include "cli/secrets_access.h"
 #include "cli/version.h"
 #include "doctor/doctor.h"
 #include "gateway/server.h"
@@ -118,6 +120,24 @@ int run_gateway(const CommandContext& context, const GatewayArguments& args) {
   // The doctor's buffers are freed; give the pages back so an idle gateway stays small.
   ::malloc_trim(0);
 
+  // The agent is made on the first chat (its privacy detector is large; an idle gateway stays
+  // small) and lives until after the server has stopped.
+  std::unique_ptr<agent::AgentRuntime> runtime;
+  std::optional<secrets::Store> store;
+  options.agent = [&runtime, &store, &state, audit = log->get(),
+                   cache = detector_cache_dir(context)]() -> Result<agent::Agent*> {
+    if (!runtime) {
+      if (CHITIN_TRY(secrets::Store::exists(store_files(state->paths)))) {
+        store = CHITIN_TRY(open_store(state->paths));
+      }
+      agent::RuntimeOptions runtime_options;
+      runtime_options.audit = audit;
+      runtime_options.store = store ? &*store : nullptr;
+      runtime_options.privacy_cache_dir = cache;
+      runtime = CHITIN_TRY(agent::open_runtime(state->paths, state->config, runtime_options));
+    }
+    return runtime->agent.get();
+  };
   auto server = gateway::Server::create(options, **log);
   if (!server) {
     print_error(server.error());
@@ -142,16 +162,16 @@ int run_gateway(const CommandContext& context, const GatewayArguments& args) {
   }
   fmt::print("chitin gateway: ready on {} (web console: {}; log in with the token in {})\n", url,
              url, state->paths.gateway_token_file());
-  if (state->config.models.empty()) {
+  if (state->config.models.count(state->config.agent.model) == 0) {
     fmt::print(
-        "chitin gateway: no model configured: add a [models.default] table to chitin.toml "
-        "(docs/config.md) with its key in the secrets store; the agent runtime arrives with "
-        "issue #8, and chat answers 'no agent configured' until then\n");
+        "chitin gateway: no model configured as [models.{}]: add that table to chitin.toml "
+        "(docs/config.md) with its key in the secrets store; until then chat answers that no "
+        "model is configured\n",
+        state->config.agent.model);
   } else {
-    fmt::print(
-        "chitin gateway: {} model(s) configured ({}); the agent runtime that uses them arrives "
-        "with issue #8, and chat answers 'no agent configured' until then\n",
-        state->config.models.size(), state->config.models.begin()->first);
+    const config::ModelConfig& model = state->config.models.at(state->config.agent.model);
+    fmt::print("chitin gateway: the agent uses [models.{}] ({} at {})\n", state->config.agent.model,
+               model.model, config::redact_url(model.base_url));
   }
   std::fflush(stdout);
   int received = 0;

@@ -10,7 +10,8 @@ GatewayContext::GatewayContext(GatewayOptions options, audit::AuditLog& log)
     : options_(std::move(options)),
       log_(log),
       tokens_(options_.paths),
-      sessions_(std::chrono::seconds(options_.config.gateway.session_ttl_s)) {}
+      sessions_(std::chrono::seconds(options_.config.gateway.session_ttl_s)),
+      chat_(options_.agent) {}
 
 Result<store::ApprovalStore*> GatewayContext::approvals() {
   const std::lock_guard lock(approvals_mu_);
@@ -18,6 +19,14 @@ Result<store::ApprovalStore*> GatewayContext::approvals() {
     approvals_ = CHITIN_TRY(store::ApprovalStore::open(options_.paths));
   }
   return approvals_.get();
+}
+
+Result<store::SessionStore*> GatewayContext::transcripts() {
+  const std::lock_guard lock(approvals_mu_);
+  if (transcripts_ == nullptr) {
+    transcripts_ = CHITIN_TRY(store::SessionStore::open(options_.paths));
+  }
+  return transcripts_.get();
 }
 
 void GatewayContext::set_listening_port(int port) {

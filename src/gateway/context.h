@@ -19,9 +19,11 @@
 #include "config/config.h"
 #include "config/state_dir.h"
 #include "gateway/auth.h"
+#include "gateway/chat.h"
 #include "gateway/scopes.h"
 #include "gateway/token_store.h"
 #include "store/approvals.h"
+#include "store/sessions.h"
 
 namespace chitin::gateway {
 
@@ -50,6 +52,8 @@ struct GatewayOptions {
   Limits limits;
   // doctor.run: supplied by the caller (the doctor module stands to the right of the gateway).
   std::function<Result<nlohmann::json>()> doctor;
+  // The agent, made on the first chat (null: this gateway runs no agent).
+  AgentFactory agent;
 };
 
 // Who is calling, as the server established it.
@@ -81,6 +85,9 @@ class GatewayContext {
   // at start: SQLite's page cache and schema would otherwise cost an idle gateway ~1.7 MB of
   // RSS. A failure to open is reported to the caller and retried on the next call.
   Result<store::ApprovalStore*> approvals();
+  // The agent's sessions and transcripts (state.db), opened on first use like approvals().
+  Result<store::SessionStore*> transcripts();
+  ChatRunner& chat() { return chat_; }
   bool tls() const { return !options_.config.gateway.tls_cert.empty(); }
 
   // Sets the origins a browser may use once the port is known.
@@ -124,7 +131,9 @@ class GatewayContext {
   std::mutex throttle_mu_;
   std::unordered_map<std::string, Throttle> throttles_;  // guarded by throttle_mu_
   std::mutex approvals_mu_;
-  std::unique_ptr<store::ApprovalStore> approvals_;  // guarded by approvals_mu_ until set
+  std::unique_ptr<store::ApprovalStore> approvals_;   // guarded by approvals_mu_ until set
+  std::unique_ptr<store::SessionStore> transcripts_;  // guarded by approvals_mu_ until set
+  ChatRunner chat_;                                   // last: its turns stop before the rest goes
 };
 
 inline constexpr std::string_view kSessionCookie = "chitin_session";

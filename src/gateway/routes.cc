@@ -119,13 +119,13 @@ Response logout(GatewayContext& context, const Request& request, const RequestIn
 }
 
 Response no_agent(const Request& request) {
-  return json_response(request, http::status::service_unavailable,
+  return json_response(request, http::status::not_implemented,
                        {{"error",
                          {{"message",
-                           "no agent configured: the agent runtime arrives with issue #8; then add "
-                           "[models.default] to chitin.toml"},
-                          {"type", "no_agent"},
-                          {"code", "no_agent"}}}});
+                           "the OpenAI-compatible chat endpoint is not available in this build; "
+                           "use the WebSocket API's chat.send or `chitin agent`"},
+                          {"type", "not_implemented"},
+                          {"code", "not_implemented"}}}});
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "audit/reader.h"
 #include "audit/record.h"
 #include "base/json_depth.h"
+#include "gateway/chat_rpc.h"
 #include "skills/installer.h"
 
 namespace chitin::gateway {
@@ -25,12 +26,6 @@ struct Method {
   Scope scope;
   Handler handler;
 };
-
-tl::unexpected<Error> no_agent() {
-  return fail(ErrorCode::kUnavailable,
-              "no agent configured: the agent runtime arrives with issue #8; then add "
-              "[models.default] to chitin.toml");
-}
 
 Result<nlohmann::json> health(GatewayContext& context, Connection&, const nlohmann::json&) {
   const auto audit_health = context.log().health();
@@ -159,22 +154,10 @@ const std::vector<Method>& methods() {
   static const std::vector<Method> table = {
       {"health", kScopeRead, health},
       {"status", kScopeRead, status},
-      {"sessions.list", kScopeRead,
-       [](GatewayContext&, Connection&, const nlohmann::json&) -> Result<nlohmann::json> {
-         return nlohmann::json{{"sessions", nlohmann::json::array()}};
-       }},
-      {"chat.send", kScopeWrite,
-       [](GatewayContext&, Connection&, const nlohmann::json&) -> Result<nlohmann::json> {
-         return no_agent();
-       }},
-      {"chat.history", kScopeRead,
-       [](GatewayContext&, Connection&, const nlohmann::json&) -> Result<nlohmann::json> {
-         return no_agent();
-       }},
-      {"chat.abort", kScopeWrite,
-       [](GatewayContext&, Connection&, const nlohmann::json&) -> Result<nlohmann::json> {
-         return no_agent();
-       }},
+      {"sessions.list", kScopeRead, sessions_list},
+      {"chat.send", kScopeWrite, chat_send},
+      {"chat.history", kScopeRead, chat_history},
+      {"chat.abort", kScopeWrite, chat_abort},
       {"approvals.list", kScopeApprovals, approvals_list},
       {"approvals.resolve", kScopeApprovals, approvals_resolve},
       {"audit.tail", kScopeAdmin, audit_tail},

@@ -8,6 +8,7 @@
 // requires a scope (docs/gateway.md lists them); a missing one answers FORBIDDEN with
 // details {code: MISSING_SCOPE, missingScope, requiredScopes}.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct Connection {
   std::uint64_t id = 0;
   std::string address;
   std::optional<Principal> principal;  // set once authenticated
+  // Sends an event frame to this connection from any thread; a no-op once it has closed.
+  std::function<void(const nlohmann::json& frame)> push;
+  std::vector<std::string> runs;  // turns this connection started (aborted when it closes)
 };
 
 struct FrameResult {

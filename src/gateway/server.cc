@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 #include <sys/resource.h>
 
+#include <deque>
 #include <thread>
 #include <vector>
 
@@ -72,6 +73,13 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
     connection_.principal = std::move(principal);
   }
 
+  ~WsSession() {
+    // Turns this connection started end with it (the CLI's Ctrl-C, a closed console tab).
+    for (const std::string& run : connection_.runs) {
+      context_.chat().abort(run);
+    }
+  }
+
   void run(Request request) {
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout timeout{};
@@ -100,6 +108,17 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
         }
       });
     }
+    // Events from agent turns arrive on other threads: they are posted onto this session's
+    // strand and dropped once the session is gone.
+    connection_.push = [weak = this->weak_from_this(),
+                        executor = ws_.get_executor()](const nlohmann::json& frame) {
+      std::string text = frame.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      net::post(executor, [weak, text = std::move(text)]() mutable {
+        if (auto self = weak.lock()) {
+          self->enqueue(std::move(text));
+        }
+      });
+    };
     ws_.async_accept(request, [self = this->shared_from_this()](error_code ec) {
       if (!ec) {
         self->read();
@@ -132,19 +151,53 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
       timer_.cancel();
       ws_.read_message_max(context_.limits().ws_max_message);
     }
-    reply_ = result.reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (!result.reply.is_null()) {
+      enqueue(result.reply.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    if (result.close) {
+      close_after_writes_ = true;
+      if (!writing_) {
+        close(websocket::close_code::policy_error);
+      }
+      return;
+    }
+    read();
+  }
+
+  // Frames go out one at a time, in order: replies from the read loop and events pushed by
+  // agent turns (posted onto this connection's strand from their threads).
+  void enqueue(std::string frame) {
+    if (closing_) {
+      return;
+    }
+    if (outbox_.size() >= kMaxQueuedFrames) {
+      close(websocket::close_code::try_again_later);  // a client that stopped reading
+      return;
+    }
+    outbox_.push_back(std::move(frame));
+    if (!writing_) {
+      write_next();
+    }
+  }
+
+  void write_next() {
+    if (outbox_.empty()) {
+      writing_ = false;
+      if (close_after_writes_) {
+        close(websocket::close_code::policy_error);
+      }
+      return;
+    }
+    writing_ = true;
     ws_.text(true);
-    ws_.async_write(net::buffer(reply_),
-                    [self = this->shared_from_this(), close_after = result.close](
-                        error_code write_ec, std::size_t) {
+    ws_.async_write(net::buffer(outbox_.front()),
+                    [self = this->shared_from_this()](error_code write_ec, std::size_t) {
+                      self->outbox_.pop_front();
                       if (write_ec) {
+                        self->writing_ = false;
                         return;
                       }
-                      if (close_after) {
-                        self->close(websocket::close_code::policy_error);
-                      } else {
-                        self->read();
-                      }
+                      self->write_next();
                     });
   }
 
@@ -162,9 +215,12 @@ class WsSession : public std::enable_shared_from_this<WsSession<Stream>> {
   std::unique_ptr<ConnectionSlot> slot_;
   net::steady_timer timer_;
   beast::flat_buffer buffer_;
-  std::string reply_;
+  std::deque<std::string> outbox_;
+  bool writing_ = false;
+  bool close_after_writes_ = false;
   Connection connection_;
   bool closing_ = false;
+  static constexpr std::size_t kMaxQueuedFrames = 4096;
 };
 
 // ---- HTTP --------------------------------------------------------------------------------

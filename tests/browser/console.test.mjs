@@ -2,7 +2,7 @@
 // playwright-core). Usage: node console.test.mjs CHITIN_BINARY FIXTURES_DIR
 // Starts a fresh installation with one signed skill, runs `chitin gateway --port 0`, then in
 // the browser: logs in with the token, checks the cookie flags, sends a chat message (the
-// agent is not built yet: the console must show "no agent configured"), sees a pending
+// installation has no model: the console must say that no model is configured), sees a pending
 // approval (created in the shared store as an agent turn would), approves it, reads the
 // audit viewer filtered by type (the login and the decision), lists the skill with its permissions, runs the
 // doctor, checks the layout on a phone-sized screen and that no CSP violation occurred, and
@@ -102,8 +102,8 @@ async function main() {
 
   await page.fill('#chat-input', 'hello from the browser');
   await page.click('#chat-form button[type=submit]');
-  await page.waitForSelector('#messages li.error:has-text("no agent configured")');
-  check(true, 'chat answers that no agent is configured yet (issue #8)');
+  await page.waitForSelector('#messages li.error:has-text("no model is configured")');
+  check(true, 'chat without a model says how to configure one');
 
   // An approval as an agent turn creates it (the agent arrives with #8; the store is shared).
   const helper = spawnSync(process.env.APPROVAL_HELPER, [home, '300'], { env, encoding: 'utf8' });

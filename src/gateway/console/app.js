@@ -7,6 +7,7 @@ const $ = (selector) => document.querySelector(selector);
 let socket = null;
 let nextId = 1;
 const pending = new Map();
+const runs = new Map();  // runId -> the <li> that shows the agent's answer as it streams
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -33,6 +34,10 @@ function connect() {
     socket = new WebSocket(`${scheme}//${location.host}/ws`);
     socket.addEventListener('message', (event) => {
       const frame = JSON.parse(event.data);
+      if (frame.type === 'event' && frame.event === 'agent') {
+        onAgentEvent(frame.payload);
+        return;
+      }
       if (frame.type !== 'res' || !pending.has(frame.id)) return;
       const { resolve: ok, reject: bad } = pending.get(frame.id);
       pending.delete(frame.id);
@@ -93,14 +98,47 @@ function selectTab(name) {
   if (loaders[name]) loaders[name]();
 }
 
+// Events of a turn started here: text streams into one line; tool calls, approvals and the
+// end of the turn get lines of their own.
+function onAgentEvent(payload) {
+  let answer = runs.get(payload.runId);
+  if (!answer) {
+    answer = el('li', '', 'agent');
+    runs.set(payload.runId, answer);
+    $('#messages').append(answer);
+  }
+  switch (payload.kind) {
+    case 'text':
+      answer.textContent += payload.delta;
+      break;
+    case 'tool_call':
+      answer.before(el('li', `tool ${payload.tool} ${payload.arguments}`, 'tool'));
+      break;
+    case 'approval_pending':
+      answer.before(el('li', `approval ${payload.id} needed: ${payload.reason} (see Approvals)`,
+        'approval'));
+      break;
+    case 'final':
+      if (!answer.textContent) answer.textContent = payload.answer;
+      if (payload.stop !== 'done') answer.after(el('li', `stopped: ${payload.reason}`, 'error'));
+      runs.delete(payload.runId);
+      break;
+    case 'error':
+      answer.replaceWith(el('li', payload.message, 'error'));
+      runs.delete(payload.runId);
+      break;
+    default:
+      break;
+  }
+}
+
 async function sendChat(event) {
   event.preventDefault();
   const text = $('#chat-input').value;
   $('#chat-input').value = '';
   $('#messages').append(el('li', text, 'user'));
   try {
-    const reply = await call('chat.send', { message: text, sessionKey: 'console' });
-    $('#messages').append(el('li', reply.text || JSON.stringify(reply), 'agent'));
+    await call('chat.send', { message: text, sessionKey: 'console' });
   } catch (error) {
     $('#messages').append(el('li', error.message, 'error'));
   }
