@@ -20,7 +20,7 @@
 #include "agent/agent.h"
 #include "base/crypto.h"
 #include "base/parse.h"
-#include "support/fake_model_server.h"
+#include "providers/replay_server.h"
 #include "sys/temp_directory.h"
 #include "tools/exec_tool.h"
 
@@ -49,12 +49,12 @@ double ms_since(Clock::time_point start) {
   std::exit(1);
 }
 
-std::vector<chitin::testing::Scripted> script(int turns) {
-  std::vector<chitin::testing::Scripted> out;
+std::vector<chitin::providers::Scripted> script(int turns) {
+  std::vector<chitin::providers::Scripted> out;
   for (int i = 0; i < turns; ++i) {
-    out.push_back(chitin::testing::openai_tool_call("call_" + std::to_string(i), "exec",
+    out.push_back(chitin::providers::openai_tool_call("call_" + std::to_string(i), "exec",
                                                     R"({"argv":["true"]})"));
-    out.push_back(chitin::testing::openai_text("Done: it ran and exited 0."));
+    out.push_back(chitin::providers::openai_text("Done: it ran and exited 0."));
   }
   return out;
 }
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
         : !memory    ? memory.error()
                      : detector.error());
   }
-  chitin::testing::FakeModelServer server(script(turns + 10));
+  chitin::providers::ReplayServer server(script(turns + 10));
   chitin::agent::AgentServices services;
   services.config.agent.exec_allow = {"true"};
   services.config.agent.max_turns_per_minute = 1000000;
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   }
 
   // The same two model calls without the agent.
-  chitin::testing::FakeModelServer direct(script(turns));
+  chitin::providers::ReplayServer direct(script(turns));
   chitin::providers::Endpoint endpoint = services.endpoint;
   endpoint.base_url = direct.base() + "/v1";
   const std::vector<chitin::providers::Message> conversation = {

@@ -13,15 +13,15 @@
 
 #include "base/child_process.h"
 #include "support/chitin_cli.h"
-#include "support/fake_model_server.h"
+#include "providers/replay_server.h"
 #include "support/temp_dir.h"
 
 namespace chitin {
 namespace {
 
-using chitin::testing::FakeModelServer;
-using chitin::testing::openai_text;
-using chitin::testing::openai_tool_call;
+using chitin::providers::ReplayServer;
+using chitin::providers::openai_text;
+using chitin::providers::openai_tool_call;
 using chitin::testing::read_text;
 using chitin::testing::TempDir;
 using chitin::testing::write_text;
@@ -38,7 +38,7 @@ class AgentCliTest : public ::testing::Test {
   std::string home() const { return dir_.file("state"); }
   void SetUp() override { ASSERT_EQ(chitin({"init"}).status.code, 0); }
 
-  void configure(const FakeModelServer& server) {
+  void configure(const ReplayServer& server) {
     std::string config = read_text(home() + "/chitin.toml");
     config += "\n[models.default]\nprovider = \"openai\"\nbase_url = \"" + server.base() +
               "/v1\"\nmodel = \"scripted\"\napi_key_secret = \"openai\"\n";
@@ -67,7 +67,7 @@ class AgentCliTest : public ::testing::Test {
 };
 
 TEST_F(AgentCliTest, OneTurnStreamsEventsAndSendsTheStoredKeyOnlyAsAHeader) {
-  FakeModelServer server({openai_tool_call("c1", "write", R"({"path":"hello.txt","content":"hi"})"),
+  ReplayServer server({openai_tool_call("c1", "write", R"({"path":"hello.txt","content":"hi"})"),
                           openai_text("Wrote hello.txt.")});
   configure(server);
   auto run =
@@ -91,7 +91,7 @@ TEST_F(AgentCliTest, OneTurnStreamsEventsAndSendsTheStoredKeyOnlyAsAHeader) {
 }
 
 TEST_F(AgentCliTest, AnApprovalWaitsForAnotherProcessToDecide) {
-  FakeModelServer server(
+  ReplayServer server(
       {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo ran > ran.txt"]})"),
        openai_text("It ran.")});
   configure(server);
@@ -129,7 +129,7 @@ TEST_F(AgentCliTest, AnApprovalWaitsForAnotherProcessToDecide) {
 }
 
 TEST_F(AgentCliTest, ThroughTheRunningGatewayWithAnApproval) {
-  FakeModelServer server(
+  ReplayServer server(
       {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo via-gateway > g.txt"]})"),
        openai_text("Done through the gateway.")});
   configure(server);

@@ -7,7 +7,7 @@
 
 #include "privacy/test_detector.h"
 #include "support/audit_fixture.h"
-#include "support/fake_model_server.h"
+#include "providers/replay_server.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 
@@ -15,10 +15,10 @@ namespace chitin::agent {
 namespace {
 
 using namespace std::chrono_literals;
-using chitin::testing::FakeModelServer;
-using chitin::testing::openai_text;
-using chitin::testing::openai_tool_call;
-using chitin::testing::Scripted;
+using chitin::providers::ReplayServer;
+using chitin::providers::openai_text;
+using chitin::providers::openai_tool_call;
+using chitin::providers::Scripted;
 using chitin::testing::TempDir;
 using chitin::testing::write_text;
 using nlohmann::json;
@@ -32,7 +32,7 @@ class AgentTest : public ::testing::Test {
                std::vector<std::string> egress_allow = {}) {
     agent_.reset();
     log_.reset();  // one writer at a time: the previous agent's log closes first
-    server_ = std::make_unique<FakeModelServer>(std::move(script));
+    server_ = std::make_unique<ReplayServer>(std::move(script));
     log_ = audit_.open();
     sessions_ = std::move(*store::SessionStore::open_path(temp_.file("state.db")));
     approvals_ = std::move(*store::ApprovalStore::open(config::StatePaths{temp_.path()}));
@@ -119,7 +119,7 @@ class AgentTest : public ::testing::Test {
 
   TempDir temp_;
   chitin::testing::AuditFixture audit_;
-  std::unique_ptr<FakeModelServer> server_;
+  std::unique_ptr<ReplayServer> server_;
   std::unique_ptr<audit::AuditLog> log_;
   std::unique_ptr<store::SessionStore> sessions_;
   std::unique_ptr<store::ApprovalStore> approvals_;

@@ -9,16 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/fake_model_server.h"
+#include "providers/replay_server.h"
 
 namespace chitin::providers {
 namespace {
 
 using namespace std::chrono_literals;
 
-using chitin::testing::FakeModelServer;
-using chitin::testing::openai_event;
-using chitin::testing::Scripted;
+using chitin::providers::ReplayServer;
+using chitin::providers::openai_event;
+using chitin::providers::Scripted;
 
 const std::vector<std::string> kOpenAiChunks = {
     openai_event(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":"Hel"}}]})"),
@@ -52,7 +52,7 @@ Endpoint endpoint_for(Api api, const std::string& base) {
 }
 
 TEST(ProviderClient, OpenAiCompatibleStreamsTextAndToolCalls) {
-  FakeModelServer server({Scripted{200, "", kOpenAiChunks, 30ms, 0ms}});
+  ReplayServer server({Scripted{200, "", kOpenAiChunks, 30ms, 0ms}});
   std::vector<std::string> pieces;
   CallOptions options;
   options.on_text = [&](std::string_view text) { pieces.emplace_back(text); };
@@ -92,7 +92,7 @@ TEST(ProviderClient, AnthropicMessagesUseItsHeadersAndToolResultBlocks) {
       "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_"
       "tokens\":5}}\n\n",
       "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"};
-  FakeModelServer server({Scripted{200, "", chunks, 5ms, 0ms}});
+  ReplayServer server({Scripted{200, "", chunks, 5ms, 0ms}});
   auto reply = complete(endpoint_for(Api::kAnthropic, server.base()), conversation(), tools(), {});
   ASSERT_TRUE(reply) << reply.error().describe();
   EXPECT_EQ(reply->text, "It says hello.");
@@ -112,27 +112,27 @@ TEST(ProviderClient, AnthropicMessagesUseItsHeadersAndToolResultBlocks) {
 }
 
 TEST(ProviderClient, OverloadIsRetriedWithBackoffOtherErrorsAreNot) {
-  FakeModelServer busy(
+  ReplayServer busy(
       {Scripted{529, "Retry-After: 0\r\n", {R"({"error":{"message":"Overloaded"}})"}},
        Scripted{200, "", kOpenAiChunks}});
   auto reply = complete(endpoint_for(Api::kOpenAi, busy.base()), conversation(), {}, {});
   ASSERT_TRUE(reply) << reply.error().describe();
   EXPECT_EQ(busy.requests().size(), 2U);
 
-  FakeModelServer denied({Scripted{401, "", {R"({"error":{"message":"Incorrect API key"}})"}}});
+  ReplayServer denied({Scripted{401, "", {R"({"error":{"message":"Incorrect API key"}})"}}});
   auto refused = complete(endpoint_for(Api::kOpenAi, denied.base()), conversation(), {}, {});
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("401: Incorrect API key"), std::string::npos);
   EXPECT_NE(refused.error().message.find("chitin secrets set"), std::string::npos);
   EXPECT_EQ(denied.requests().size(), 1U);
 
-  FakeModelServer always_busy({Scripted{503, "", {"busy"}}});
+  ReplayServer always_busy({Scripted{503, "", {"busy"}}});
   auto gave_up = complete(endpoint_for(Api::kOpenAi, always_busy.base()), conversation(), {}, {});
   ASSERT_FALSE(gave_up);
   EXPECT_EQ(always_busy.requests().size(), 3U);  // the first try and two retries
 
   // Anthropic reports overload inside a 200 stream: retried while nothing was shown.
-  FakeModelServer overloaded(
+  ReplayServer overloaded(
       {Scripted{200,
                 "",
                 {"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
@@ -146,7 +146,7 @@ TEST(ProviderClient, OverloadIsRetriedWithBackoffOtherErrorsAreNot) {
   ASSERT_TRUE(recovered) << recovered.error().describe();
   EXPECT_EQ(overloaded.requests().size(), 2U);
 
-  FakeModelServer moved({Scripted{302, "Location: http://169.254.169.254/\r\n", {}}});
+  ReplayServer moved({Scripted{302, "Location: http://169.254.169.254/\r\n", {}}});
   auto redirected = complete(endpoint_for(Api::kOpenAi, moved.base()), conversation(), {}, {});
   ASSERT_FALSE(redirected);  // never followed
   EXPECT_NE(redirected.error().message.find("302"), std::string::npos);
@@ -154,7 +154,7 @@ TEST(ProviderClient, OverloadIsRetriedWithBackoffOtherErrorsAreNot) {
 
 TEST(ProviderClient, StallsTruncationAndCancellationEndTheCall) {
   // Silent after the first text: the idle timeout ends it, without a retry (text was shown).
-  FakeModelServer stalled({Scripted{200, "", {kOpenAiChunks[0]}, 0ms, 4000ms}});
+  ReplayServer stalled({Scripted{200, "", {kOpenAiChunks[0]}, 0ms, 4000ms}});
   Endpoint endpoint = endpoint_for(Api::kOpenAi, stalled.base());
   endpoint.idle_timeout = 1s;
   auto timed_out = complete(endpoint, conversation(), {}, {});
@@ -165,12 +165,12 @@ TEST(ProviderClient, StallsTruncationAndCancellationEndTheCall) {
       << timed_out.error().message;
   EXPECT_EQ(stalled.requests().size(), 1U);
 
-  FakeModelServer cut({Scripted{200, "", {kOpenAiChunks[0], kOpenAiChunks[1]}}});
+  ReplayServer cut({Scripted{200, "", {kOpenAiChunks[0], kOpenAiChunks[1]}}});
   auto truncated = complete(endpoint_for(Api::kOpenAi, cut.base()), conversation(), {}, {});
   ASSERT_FALSE(truncated);
   EXPECT_NE(truncated.error().message.find("ended early"), std::string::npos);
 
-  FakeModelServer slow({Scripted{200, "", kOpenAiChunks, 1000ms}});
+  ReplayServer slow({Scripted{200, "", kOpenAiChunks, 1000ms}});
   std::atomic<bool> cancel{false};
   CallOptions options;
   options.cancel = &cancel;

@@ -1,29 +1,86 @@
-#include "support/fake_model_server.h"
+#include "providers/replay_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
-#include "support/http_server.h"
 
-namespace chitin::testing {
+namespace chitin::providers {
 
-FakeModelServer::FakeModelServer(std::vector<Scripted> script) : script_(std::move(script)) {
-  listener_ = listen_on_loopback(port_);
+ReplayServer::ReplayServer(std::vector<Scripted> script) : script_(std::move(script)) {
+  listener_ = listen_on_loopback_port(port_);
   thread_ = std::thread([this] { serve(); });
 }
 
-FakeModelServer::~FakeModelServer() {
+ReplayServer::~ReplayServer() {
   ::shutdown(listener_.get(), SHUT_RDWR);
   thread_.join();
 }
 
-std::vector<std::string> FakeModelServer::requests() {
+UniqueFd listen_on_loopback_port(int& port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      ::listen(fd.get(), 16) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    port = 0;
+    return UniqueFd();
+  }
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+StaticPageServer::StaticPageServer(std::string content_type, std::string body)
+    : content_type_(std::move(content_type)), body_(std::move(body)) {
+  listener_ = listen_on_loopback_port(port_);
+  thread_ = std::thread([this] {
+    for (;;) {
+      UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+      if (!client) {
+        return;
+      }
+      std::string request;
+      char buffer[4096];
+      while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+        const ssize_t got = ::recv(client.get(), buffer, sizeof(buffer), 0);
+        if (got <= 0) {
+          break;
+        }
+        request.append(buffer, static_cast<std::size_t>(got));
+      }
+      {
+        std::lock_guard lock(mu_);
+        last_request_ = request;
+      }
+      const std::string response = "HTTP/1.1 200 OK\r\nContent-Type: " + content_type_ +
+                                   "\r\nContent-Length: " + std::to_string(body_.size()) +
+                                   "\r\nConnection: close\r\n\r\n" + body_;
+      (void)!::send(client.get(), response.data(), response.size(), MSG_NOSIGNAL);
+    }
+  });
+}
+
+StaticPageServer::~StaticPageServer() {
+  ::shutdown(listener_.get(), SHUT_RDWR);
+  thread_.join();
+}
+
+std::string StaticPageServer::last_request() {
+  std::lock_guard lock(mu_);
+  return last_request_;
+}
+
+std::vector<std::string> ReplayServer::requests() {
   std::lock_guard lock(mu_);
   return requests_;
 }
 
-std::vector<std::string> FakeModelServer::bodies() {
+std::vector<std::string> ReplayServer::bodies() {
   std::vector<std::string> out;
   for (const std::string& request : requests()) {
     const auto end = request.find("\r\n\r\n");
@@ -32,7 +89,7 @@ std::vector<std::string> FakeModelServer::bodies() {
   return out;
 }
 
-void FakeModelServer::serve() {
+void ReplayServer::serve() {
   for (std::size_t n = 0;; ++n) {
     UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!client) {
@@ -180,4 +237,4 @@ Scripted anthropic_tool_use(const std::string& id, const std::string& name,
   return reply;
 }
 
-}  // namespace chitin::testing
+}  // namespace chitin::providers
