@@ -53,7 +53,7 @@ std::vector<chitin::providers::Scripted> script(int turns) {
   std::vector<chitin::providers::Scripted> out;
   for (int i = 0; i < turns; ++i) {
     out.push_back(chitin::providers::openai_tool_call("call_" + std::to_string(i), "exec",
-                                                    R"({"argv":["true"]})"));
+                                                      R"({"argv":["true"]})"));
     out.push_back(chitin::providers::openai_text("Done: it ran and exited 0."));
   }
   return out;

@@ -12,16 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include "base/child_process.h"
-#include "support/chitin_cli.h"
 #include "providers/replay_server.h"
+#include "support/chitin_cli.h"
 #include "support/temp_dir.h"
 
 namespace chitin {
 namespace {
 
-using chitin::providers::ReplayServer;
 using chitin::providers::openai_text;
 using chitin::providers::openai_tool_call;
+using chitin::providers::ReplayServer;
 using chitin::testing::read_text;
 using chitin::testing::TempDir;
 using chitin::testing::write_text;
@@ -68,7 +68,7 @@ class AgentCliTest : public ::testing::Test {
 
 TEST_F(AgentCliTest, OneTurnStreamsEventsAndSendsTheStoredKeyOnlyAsAHeader) {
   ReplayServer server({openai_tool_call("c1", "write", R"({"path":"hello.txt","content":"hi"})"),
-                          openai_text("Wrote hello.txt.")});
+                       openai_text("Wrote hello.txt.")});
   configure(server);
   auto run =
       chitin({"agent", "--local", "--json", "-m", "Please create hello.txt (key " + kKey + ")"});
@@ -176,6 +176,33 @@ TEST_F(AgentCliTest, WithoutAGatewayItSaysHowToRunLocally) {
   auto run = chitin({"agent", "--gateway", "http://127.0.0.1:1", "-m", "hello"});
   EXPECT_NE(run.status.code, 0);
   EXPECT_NE(run.err.find("--local"), std::string::npos) << run.err;
+}
+
+TEST_F(AgentCliTest, ChatAsksApprovalsInlineAndStreamsAnswers) {
+  ReplayServer server(
+      {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo chat > chat.txt"]})"),
+       openai_text("Made chat.txt."),
+       openai_tool_call("c2", "exec", R"({"argv":["sh","-c","echo no > no.txt"]})"),
+       openai_text("Not made.")});
+  configure(server);
+  auto chat = chitin({"chat", "--local"}, "make chat.txt\ny\nmake no.txt\nn\n/exit\n");
+  EXPECT_EQ(chat.status.code, 0) << chat.err;
+  EXPECT_NE(chat.out.find("approve? [y/N]"), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("Made chat.txt."), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("Not made."), std::string::npos) << chat.out;
+  EXPECT_EQ(read_text(home() + "/workspace/chat.txt"), "chat\n");
+  EXPECT_FALSE(std::ifstream(home() + "/workspace/no.txt").good());
+}
+
+TEST_F(AgentCliTest, TheDemoRunsOfflineAndEveryAttackIsStopped) {
+  chitin::testing::ChitinCli cli{CHITIN_BINARY, home(), dir_.path(), dir_.path()};
+  auto demo = cli.run({"demo"});
+  EXPECT_EQ(demo.status.code, 0) << demo.out << demo.err;
+  EXPECT_NE(demo.out.find("Demo finished: every attack was stopped."), std::string::npos)
+      << demo.out;
+  EXPECT_EQ(demo.out.find("[FAILED]"), std::string::npos) << demo.out;
+  EXPECT_NE(demo.out.find("scripted REPLAY"), std::string::npos);
+  EXPECT_NE(demo.out.find("audit log ok"), std::string::npos);
 }
 
 TEST_F(AgentCliTest, WithoutAModelItSaysHowToAddOne) {

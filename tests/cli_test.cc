@@ -52,14 +52,6 @@ TEST_F(CliTest, UsageErrorsExitTwoWithOneLine) {
   }
 }
 
-TEST_F(CliTest, PlannedCommandsSayTheyAreNotAvailable) {
-  auto run = chitin({"demo"});
-  EXPECT_EQ(run.status.code, 2);
-  EXPECT_EQ(run.err,
-            "chitin: 'demo' is not available in this build yet (it arrives in a later "
-            "release); nothing was done\n");
-}
-
 TEST_F(CliTest, GatewayRefusesAPublicBindWithoutTlsAndSaysWhatToConfigure) {
   ASSERT_EQ(chitin({"init"}).status.code, 0);
   auto run = chitin({"gateway", "--bind", "0.0.0.0", "--port", "0"});

@@ -6,8 +6,8 @@
 #include <thread>
 
 #include "privacy/test_detector.h"
-#include "support/audit_fixture.h"
 #include "providers/replay_server.h"
+#include "support/audit_fixture.h"
 #include "support/http_server.h"
 #include "support/temp_dir.h"
 
@@ -15,9 +15,9 @@ namespace chitin::agent {
 namespace {
 
 using namespace std::chrono_literals;
-using chitin::providers::ReplayServer;
 using chitin::providers::openai_text;
 using chitin::providers::openai_tool_call;
+using chitin::providers::ReplayServer;
 using chitin::providers::Scripted;
 using chitin::testing::TempDir;
 using chitin::testing::write_text;

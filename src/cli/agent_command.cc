@@ -16,9 +16,8 @@
 #include "agent/runtime.h"
 #include "base/log.h"
 #include "cli/command.h"
+#include "cli/gateway_access.h"
 #include "cli/secrets_access.h"
-#include "gateway/client.h"
-#include "sys/file_ops.h"
 
 namespace chitin::cli {
 
@@ -86,16 +85,8 @@ int finish(const Result<agent::TurnResult>& result, bool json) {
 
 // One turn through the running gateway: chat.send, then its events until the final one.
 Result<agent::TurnResult> turn_through_gateway(const State& state, const AgentArguments& args) {
-  const config::GatewayConfig& gateway = state.config.gateway;
-  const std::string url =
-      !args.gateway.empty()
-          ? args.gateway
-          : gateway::local_gateway_url(gateway.bind, gateway.port, !gateway.tls_cert.empty());
-  std::string token = CHITIN_TRY(sys::read_file(state.paths.gateway_token_file(), 4096));
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) {
-    token.pop_back();
-  }
-  auto client = CHITIN_TRY(gateway::Client::connect(url, token, gateway.tls_cert));
+  GatewayConnection gateway = CHITIN_TRY(connect_gateway(state, args.gateway));
+  auto& client = gateway.client;
   const nlohmann::json started = CHITIN_TRY(
       client->call("chat.send", {{"message", args.message}, {"sessionKey", args.session}}));
   const std::string run = started.value("runId", "");

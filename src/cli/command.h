@@ -67,6 +67,7 @@ void add_privacy_command(CLI::App& app, CommandContext& context);
 void add_import_command(CLI::App& app, CommandContext& context);
 void add_secrets_command(CLI::App& app, CommandContext& context);
 void add_agent_command(CLI::App& app, CommandContext& context);
-void add_planned_commands(CLI::App& app, CommandContext& context);
+void add_demo_command(CLI::App& app, CommandContext& context);
+void add_chat_command(CLI::App& app, CommandContext& context);
 
 }  // namespace chitin::cli

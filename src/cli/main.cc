@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
   chitin::cli::add_privacy_command(app, context);
   chitin::cli::add_secrets_command(app, context);
   chitin::cli::add_agent_command(app, context);
+  chitin::cli::add_demo_command(app, context);
   chitin::cli::add_import_command(app, context);
-  chitin::cli::add_planned_commands(app, context);
+  chitin::cli::add_chat_command(app, context);
 
   // CLI11 runs the chosen command's callback inside parse(); the log level must be set first.
   app.parse_complete_callback([&context] {

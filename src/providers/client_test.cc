@@ -16,8 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-using chitin::providers::ReplayServer;
 using chitin::providers::openai_event;
+using chitin::providers::ReplayServer;
 using chitin::providers::Scripted;
 
 const std::vector<std::string> kOpenAiChunks = {
@@ -112,9 +112,8 @@ TEST(ProviderClient, AnthropicMessagesUseItsHeadersAndToolResultBlocks) {
 }
 
 TEST(ProviderClient, OverloadIsRetriedWithBackoffOtherErrorsAreNot) {
-  ReplayServer busy(
-      {Scripted{529, "Retry-After: 0\r\n", {R"({"error":{"message":"Overloaded"}})"}},
-       Scripted{200, "", kOpenAiChunks}});
+  ReplayServer busy({Scripted{529, "Retry-After: 0\r\n", {R"({"error":{"message":"Overloaded"}})"}},
+                     Scripted{200, "", kOpenAiChunks}});
   auto reply = complete(endpoint_for(Api::kOpenAi, busy.base()), conversation(), {}, {});
   ASSERT_TRUE(reply) << reply.error().describe();
   EXPECT_EQ(busy.requests().size(), 2U);

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace chitin::providers {
 
 ReplayServer::ReplayServer(std::vector<Scripted> script) : script_(std::move(script)) {
