@@ -29,7 +29,8 @@ class AgentTest : public ::testing::Test {
   void SetUp() override { std::filesystem::create_directories(temp_.file("ws")); }
 
   Agent& start(std::vector<Scripted> script, config::AgentConfig agent = {},
-               std::vector<std::string> egress_allow = {}) {
+               std::vector<std::string> egress_allow = {},
+               providers::Api api = providers::Api::kOpenAi) {
     agent_.reset();
     log_.reset();  // one writer at a time: the previous agent's log closes first
     server_ = std::make_unique<ReplayServer>(std::move(script));
@@ -51,7 +52,8 @@ class AgentTest : public ::testing::Test {
     services.stored_secrets = std::make_shared<const secrets::LeakScanner>(
         std::vector<secrets::NamedValue>{{"openai", "sk-proj-TOPSECRETvalue0123456789"}});
     services.vault_key.fill(7);
-    services.endpoint.base_url = server_->base() + "/v1";
+    services.endpoint.api = api;
+    services.endpoint.base_url = server_->base() + (api == providers::Api::kOpenAi ? "/v1" : "");
     services.endpoint.model = "scripted";
     services.endpoint.backoff = 5ms;
     services.endpoint.idle_timeout = 2s;
@@ -385,6 +387,33 @@ TEST_F(AgentTest, AnInjectedWebPageCannotMakeTheAgentExfiltrate) {
                   "did not approve"),
               std::string::npos);
   }
+}
+
+}  // namespace
+}  // namespace chitin::agent
+
+namespace chitin::agent {
+namespace {
+
+TEST_F(AgentTest, AnthropicMessagesGetToolResultBlocksAndThePlaceholdersToo) {
+  start({providers::anthropic_tool_use("toolu_1", "list", R"({"path":"."})"),
+         providers::anthropic_text("Listed for \u27e6EMAIL_1\u27e7.")},
+        {}, {}, providers::Api::kAnthropic);
+  auto result = turn("list my files, I am wang.fang@example.cn");
+  ASSERT_TRUE(result.has_value()) << result.error().describe();
+  EXPECT_EQ(result->answer, "Listed for wang.fang@example.cn.");
+  const auto requests = server_->requests();
+  ASSERT_EQ(requests.size(), 2U);
+  EXPECT_NE(requests[0].find("POST /v1/messages"), std::string::npos);
+  const json first = json::parse(server_->bodies()[0]);
+  EXPECT_TRUE(first["system"].is_string());  // the system prompt in Anthropic's own field
+  EXPECT_EQ(first.dump().find("wang.fang@example.cn"), std::string::npos);
+  const json second = json::parse(server_->bodies()[1]);
+  const json& last = second["messages"].back();
+  EXPECT_EQ(last["role"], "user");
+  EXPECT_EQ(last["content"][0]["type"], "tool_result");
+  EXPECT_EQ(last["content"][0]["tool_use_id"], "toolu_1");
+  EXPECT_EQ(second["messages"][1]["content"].back()["type"], "tool_use");
 }
 
 }  // namespace
