@@ -205,6 +205,22 @@ TEST_F(AgentCliTest, TheDemoRunsOfflineAndEveryAttackIsStopped) {
   EXPECT_NE(demo.out.find("audit log ok"), std::string::npos);
 }
 
+TEST_F(AgentCliTest, AWorkspaceHoldingTheStateDirectoryIsRefused) {
+  ReplayServer server({openai_text("never")});
+  configure(server);
+  for (const std::string& workspace : {dir_.path(), home() + "/keys"}) {
+    std::string config = read_text(home() + "/chitin.toml");
+    const auto at = config.find("workspace = \"");
+    ASSERT_NE(at, std::string::npos);
+    config.replace(at, config.find('\n', at) - at, "workspace = \"" + workspace + "\"");
+    write_text(home() + "/chitin.toml", config);
+    auto run = chitin({"agent", "--local", "-m", "hello"});
+    EXPECT_NE(run.status.code, 0) << workspace;
+    EXPECT_NE(run.err.find("state directory"), std::string::npos) << run.err;
+  }
+  EXPECT_TRUE(server.requests().empty());
+}
+
 TEST_F(AgentCliTest, WithoutAModelItSaysHowToAddOne) {
   auto run = chitin({"agent", "--local", "-m", "hello"});
   EXPECT_NE(run.status.code, 0);

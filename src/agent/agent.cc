@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <set>
 #include <thread>
 
 #include "agent/model_filter.h"
@@ -20,7 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kLeaseTtl = 120s;
 constexpr auto kLeaseWait = 600s;
 
 constexpr std::string_view kPreamble =
@@ -50,11 +50,60 @@ std::string fenced(std::string_view tool, std::string_view text) {
                      body);
 }
 
+// Completes a history whose last assistant calls never got results (a crash, a restart, an
+// error mid-turn): every call gets a "not run" result, as both APIs require.
+void answer_dangling_calls(std::vector<providers::Message>& messages) {
+  std::vector<providers::Message> out;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    out.push_back(messages[i]);
+    if (messages[i].role != providers::Role::kAssistant || messages[i].tool_calls.empty()) {
+      continue;
+    }
+    std::set<std::string> answered;
+    for (std::size_t j = i + 1; j < messages.size() && messages[j].role == providers::Role::kTool;
+         ++j) {
+      answered.insert(messages[j].tool_call_id);
+    }
+    std::vector<providers::Message> missing;
+    for (const providers::ToolCall& call : messages[i].tool_calls) {
+      if (answered.count(call.id) == 0) {
+        missing.push_back(providers::Message{providers::Role::kTool,
+                                             "not run: the turn ended before this call ran",
+                                             {},
+                                             call.id,
+                                             call.name,
+                                             true});
+      }
+    }
+    // Results that exist come next in the history; the missing ones go after them.
+    std::size_t j = i + 1;
+    while (j < messages.size() && messages[j].role == providers::Role::kTool) {
+      out.push_back(messages[j++]);
+    }
+    out.insert(out.end(), missing.begin(), missing.end());
+    i = j - 1;
+  }
+  messages = std::move(out);
+}
+
 }  // namespace
+
+std::string Agent::for_transcript(const providers::Message& message) const {
+  if (!services_.stored_secrets || services_.stored_secrets->empty()) {
+    return encode_message(message);
+  }
+  providers::Message copy = message;
+  copy.text = services_.stored_secrets->redact(copy.text);
+  for (providers::ToolCall& call : copy.tool_calls) {
+    call.arguments = services_.stored_secrets->redact(call.arguments);
+  }
+  return encode_message(copy);
+}
 
 struct Agent::Turn {
   const TurnRequest& request;
   const EventSink& sink;
+  std::string holder;  // this turn's session lease
   ToolEnvironment tools;
   std::vector<providers::Message> messages;
   policy::TurnState state;
@@ -77,6 +126,12 @@ void Agent::record(const std::string& type, const std::string& session, nlohmann
     // The caller sees the failure on its next append; a turn never goes on unaudited.
     (void)appended;
   }
+}
+
+std::chrono::milliseconds Agent::lease_ttl() const {
+  // Longer than the longest single step (a sandboxed run, a model call without a byte).
+  return std::chrono::seconds(std::max<std::int64_t>(services_.config.sandbox.timeout_s, 120) +
+                              120);
 }
 
 Result<void> Agent::check_budgets(const TurnRequest& request) {
@@ -113,7 +168,7 @@ Result<std::string> Agent::system_prompt(const TurnRequest& request) const {
 
 Result<void> Agent::wait_for_lease(const TurnRequest& request, const std::string& holder) {
   const auto deadline = std::chrono::steady_clock::now() + kLeaseWait;
-  while (!CHITIN_TRY(services_.sessions->try_lease(request.session, holder, kLeaseTtl))) {
+  while (!CHITIN_TRY(services_.sessions->try_lease(request.session, holder, lease_ttl()))) {
     if ((request.cancel != nullptr && request.cancel->load()) ||
         std::chrono::steady_clock::now() > deadline) {
       return fail(ErrorCode::kUnavailable,
@@ -156,7 +211,7 @@ Result<bool> Agent::approve(Turn& turn, const policy::Action& action, const std:
                           {{"id", pending.id}, {"status", now->status}, {"by", now->resolved_by}}});
       return approved;
     }
-    (void)services_.sessions->try_lease(turn.request.session, turn.tools.exec.actor, kLeaseTtl);
+    (void)services_.sessions->try_lease(turn.request.session, turn.holder, lease_ttl());
     std::this_thread::sleep_for(services_.approval_poll);
   }
 }
@@ -166,10 +221,7 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
   auto answer = [&](std::string text, bool is_error, nlohmann::json details) -> Result<void> {
     providers::Message result{
         providers::Role::kTool, std::move(text), {}, call.id, call.name, is_error};
-    const std::string stored = services_.stored_secrets
-                                   ? services_.stored_secrets->redact(encode_message(result))
-                                   : encode_message(result);
-    CHITIN_TRY(services_.sessions->append(session, "tool", stored));
+    CHITIN_TRY(services_.sessions->append(session, "tool", for_transcript(result)));
     details["tool"] = call.name.substr(0, 64);
     details["error"] = is_error;
     turn.sink(TurnEvent{"tool_result",
@@ -181,6 +233,19 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
     record("tool.result", session, std::move(details));
     return {};
   };
+  if (!turn.stopped && turn.request.cancel != nullptr && turn.request.cancel->load()) {
+    turn.stopped = true;
+    turn.result.stop = "cancelled";
+    turn.result.reason = "the turn was cancelled";
+  }
+  // The lease is renewed before every tool (a run can take the sandbox's whole timeout); if
+  // another turn took the session meanwhile, this one stops rather than interleave with it.
+  if (!turn.stopped &&
+      !services_.sessions->try_lease(session, turn.holder, lease_ttl()).value_or(false)) {
+    turn.stopped = true;
+    turn.result.stop = "cancelled";
+    turn.result.reason = "the session's lease was lost to another turn";
+  }
   if (turn.stopped) {
     return answer("not run: the turn was stopped (" + turn.result.reason + ")", true,
                   {{"skipped", true}});
@@ -189,8 +254,8 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
                       {{"id", call.id},
                        {"tool", call.name.substr(0, 64)},
                        {"arguments", call.arguments.substr(0, 4096)}}});
-  const nlohmann::json arguments = nlohmann::json::parse(call.arguments, nullptr, false);
-  auto action = arguments.is_object()
+  const nlohmann::json arguments = parse_arguments(call.arguments);
+  auto action = arguments.is_object() && !call.arguments_invalid
                     ? tools::read_action(call.name, arguments)
                     : Result<policy::Action>(fail(ErrorCode::kInvalidInput,
                                                   "{}: the arguments are not a JSON object",
@@ -278,7 +343,7 @@ Result<TurnResult> Agent::run_turn(const TurnRequest& request, const EventSink& 
         privacy::Vault::open_sealed(as_chars(raw), services_.vault_key, "the session vault"));
   }
   const tools::Workspace workspace = CHITIN_TRY(tools::Workspace::open(services_.workspace));
-  Turn turn{request, sink, {}, {}, {}, {}, false};
+  Turn turn{request, sink, holder, {}, {}, {}, {}, false};
   turn.tools.workspace = &workspace;
   turn.tools.memory = services_.memory;
   turn.tools.agent = services_.agent;
@@ -315,13 +380,17 @@ Result<TurnResult> Agent::run_turn(const TurnRequest& request, const EventSink& 
     if (!message || (message->role == providers::Role::kTool && turn.messages.size() == 1)) {
       continue;
     }
+    // Tool output in the history is untrusted content in this turn's context too: an
+    // instruction planted in an earlier turn must not drive side effects now.
+    if (message->role == providers::Role::kTool && !turn.state.tainted) {
+      turn.state.tainted = true;
+      turn.state.taint_source = "earlier tool output in this session's history";
+    }
     turn.messages.push_back(std::move(*message));
   }
+  answer_dangling_calls(turn.messages);
   providers::Message user{providers::Role::kUser, request.text, {}, "", "", false};
-  CHITIN_TRY(services_.sessions->append(request.session, "user",
-                                        services_.stored_secrets
-                                            ? services_.stored_secrets->redact(encode_message(user))
-                                            : encode_message(user)));
+  CHITIN_TRY(services_.sessions->append(request.session, "user", for_transcript(user)));
   turn.messages.push_back(std::move(user));
   record("agent.turn", request.session,
          {{"origin", request.origin},
@@ -344,7 +413,7 @@ Result<TurnResult> Agent::run_turn(const TurnRequest& request, const EventSink& 
       turn.result.reason = fmt::format("the turn reached {} model calls", kMaxModelCallsPerTurn);
       break;
     }
-    (void)services_.sessions->try_lease(request.session, holder, kLeaseTtl);
+    (void)services_.sessions->try_lease(request.session, holder, lease_ttl());
     const auto outgoing = CHITIN_TRY(filter.outgoing(turn.messages));
     record("model.request", request.session,
            {{"model", services_.endpoint.model},
@@ -381,10 +450,7 @@ Result<TurnResult> Agent::run_turn(const TurnRequest& request, const EventSink& 
     providers::Reply restored = filter.restored(std::move(*reply));
     providers::Message assistant{
         providers::Role::kAssistant, restored.text, restored.tool_calls, "", "", false};
-    CHITIN_TRY(services_.sessions->append(
-        request.session, "assistant",
-        services_.stored_secrets ? services_.stored_secrets->redact(encode_message(assistant))
-                                 : encode_message(assistant)));
+    CHITIN_TRY(services_.sessions->append(request.session, "assistant", for_transcript(assistant)));
     turn.messages.push_back(std::move(assistant));
     if (restored.tool_calls.empty()) {
       turn.result.answer = restored.text;

@@ -94,6 +94,9 @@ class Agent {
   Result<void> handle_call(Turn& turn, const providers::ToolCall& call);
   Result<bool> approve(Turn& turn, const policy::Action& action, const std::string& reason);
   void record(const std::string& type, const std::string& session, nlohmann::json details);
+  // The message as the transcript keeps it: stored secret values removed from each field.
+  [[nodiscard]] std::string for_transcript(const providers::Message& message) const;
+  [[nodiscard]] std::chrono::milliseconds lease_ttl() const;
 
   AgentServices services_;
   policy::ToolPolicy policy_;

@@ -1,10 +1,20 @@
 #include "agent/model_filter.h"
 
+#include "base/json_depth.h"
+
 namespace chitin::agent {
 
 namespace {
 constexpr int kMaxJsonDepth = 64;
 }  // namespace
+
+nlohmann::json parse_arguments(std::string_view text) {
+  if (json_nesting_depth(text) > static_cast<std::size_t>(kMaxJsonDepth)) {
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  return value.is_object() ? value : nlohmann::json(nlohmann::json::value_t::discarded);
+}
 
 ModelFilter::ModelFilter(const privacy::Detector* detector, const secrets::LeakScanner* stored,
                          privacy::Vault& vault)
@@ -66,11 +76,12 @@ Result<std::vector<providers::Message>> ModelFilter::outgoing(
     providers::Message copy = message;
     copy.text = CHITIN_TRY(text(message.text));
     for (providers::ToolCall& call : copy.tool_calls) {
-      const nlohmann::json arguments = nlohmann::json::parse(call.arguments, nullptr, false);
-      call.arguments = arguments.is_object()
-                           ? CHITIN_TRY(json_strings(arguments, 0))
-                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                           : std::string("{}");
+      // Arguments that are not a JSON object go back as {} (the model was told they were bad).
+      const nlohmann::json arguments = parse_arguments(call.arguments);
+      auto redacted = arguments.is_object() ? json_strings(arguments, 0)
+                                            : Result<nlohmann::json>(nlohmann::json::object());
+      call.arguments = (redacted ? *redacted : nlohmann::json::object())
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     out.push_back(std::move(copy));
   }
@@ -80,7 +91,7 @@ Result<std::vector<providers::Message>> ModelFilter::outgoing(
 providers::Reply ModelFilter::restored(providers::Reply reply) const {
   reply.text = privacy::restore(reply.text, vault_);
   for (providers::ToolCall& call : reply.tool_calls) {
-    const nlohmann::json arguments = nlohmann::json::parse(call.arguments, nullptr, false);
+    const nlohmann::json arguments = parse_arguments(call.arguments);
     if (arguments.is_object()) {
       call.arguments = privacy::restore_json(arguments, vault_)
                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

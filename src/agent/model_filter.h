@@ -20,6 +20,10 @@
 
 namespace chitin::agent {
 
+// A tool call's arguments as a JSON object, or a discarded value when they are not one or
+// nest more than 64 levels (checked before parsing, so no input can exhaust the stack).
+nlohmann::json parse_arguments(std::string_view text);
+
 class ModelFilter {
  public:
   // `detector` null: the filter is off (privacy.dangerously_disable_model_filter); stored

@@ -1,6 +1,8 @@
 #include "agent/runtime.h"
 
 #include <fmt/format.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 
 #include "base/version.h"
@@ -9,6 +11,36 @@
 namespace chitin::agent {
 
 namespace {
+
+std::string real(const std::string& path) {
+  char resolved[PATH_MAX];
+  return ::realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path;
+}
+
+bool within(const std::string& inner, const std::string& outer) {
+  return inner == outer || outer == "/" || inner.starts_with(outer + "/");
+}
+
+// The workspace is what the agent's tools (and every sandboxed exec) can see: it must not
+// hold the state directory (keys, the secrets store, the audit log), and inside the state
+// directory only workspace/ is the agent's.
+Result<void> keep_state_out(const config::StatePaths& paths, const std::string& workspace) {
+  const std::string home = real(paths.home);
+  const std::string dir = real(workspace);
+  if (within(home, dir)) {
+    return fail(ErrorCode::kPermission,
+                "the agent workspace {} contains the state directory {} (its keys and secrets "
+                "would be in reach of the agent); set agent.workspace to a directory outside it",
+                workspace, paths.home);
+  }
+  if (within(dir, home) && !within(dir, real(paths.workspace_dir()))) {
+    return fail(ErrorCode::kPermission,
+                "the agent workspace {} is inside the state directory {}; only {} is the "
+                "agent's there (set agent.workspace elsewhere, or leave it empty)",
+                workspace, paths.home, paths.workspace_dir());
+  }
+  return {};
+}
 
 Result<void> make_workspace(const std::string& path) {
   if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -70,7 +102,9 @@ Result<std::unique_ptr<AgentRuntime>> open_runtime(const config::StatePaths& pat
   services.config = config;
   services.paths = paths;
   services.workspace = workspace_path(paths, config);
+  CHITIN_RETURN_IF_ERROR(keep_state_out(paths, services.workspace));
   CHITIN_RETURN_IF_ERROR(make_workspace(services.workspace));
+  CHITIN_RETURN_IF_ERROR(keep_state_out(paths, services.workspace));  // as it is on disk now
   services.endpoint = CHITIN_TRY(model_endpoint(config, config.agent.model, options.store));
   services.audit = options.audit;
   if (services.audit == nullptr) {

@@ -45,25 +45,25 @@ void print_event(const agent::TurnEvent& event, bool json) {
   }
   const nlohmann::json& d = event.data;
   if (event.type == "text") {
-    fmt::print("{}", d.value("delta", ""));
+    fmt::print("{}", terminal_safe(d.value("delta", "")));
     std::fflush(stdout);
   } else if (event.type == "tool_call") {
-    fmt::print(stderr, "[tool] {} {}\n", d.value("tool", ""),
+    fmt::print(stderr, "[tool] {} {}\n", log::escaped(d.value("tool", ""), 64),
                log::escaped(d.value("arguments", ""), 300));
   } else if (event.type == "tool_result" && d.value("is_error", false)) {
-    fmt::print(stderr, "[tool] {} failed: {}\n", d.value("tool", ""),
+    fmt::print(stderr, "[tool] {} failed: {}\n", log::escaped(d.value("tool", ""), 64),
                log::escaped(d.value("output", ""), 300));
   } else if (event.type == "approval_pending") {
     fmt::print(stderr,
                "[approval] {} waits for a decision: {}\n  action: {}\n  approve with `chitin "
                "approvals approve {}` or deny with `chitin approvals deny {}` (Ctrl-C denies)\n",
-               d.value("id", ""), d.value("reason", ""), log::escaped(d["action"].dump(), 400),
-               d.value("id", ""), d.value("id", ""));
+               d.value("id", ""), log::escaped(d.value("reason", ""), 400),
+               log::escaped(d["action"].dump(), 400), d.value("id", ""), d.value("id", ""));
   } else if (event.type == "approval_resolved") {
     fmt::print(stderr, "[approval] {} {} by {}\n", d.value("id", ""), d.value("status", ""),
                d.value("by", ""));
   } else if (event.type == "notice") {
-    fmt::print(stderr, "[stop] {}\n", d.value("reason", ""));
+    fmt::print(stderr, "[stop] {}\n", log::escaped(d.value("reason", ""), 400));
   } else if (event.type == "final") {
     fmt::print("\n");
   }

@@ -30,7 +30,8 @@ struct ChatArguments {
 };
 
 bool ask_approval(const nlohmann::json& event) {
-  fmt::print("\n[approval] {}\n  action: {}\n  approve? [y/N] ", event.value("reason", ""),
+  fmt::print("\n[approval] {}\n  action: {}\n  approve? [y/N] ",
+             log::escaped(event.value("reason", ""), 400),
              log::escaped(event.value("action", nlohmann::json::object()).dump(), 400));
   std::fflush(stdout);
   std::string answer;
@@ -43,20 +44,20 @@ bool ask_approval(const nlohmann::json& event) {
 // Prints one event; returns true when the turn is over.
 bool show(const std::string& kind, const nlohmann::json& event) {
   if (kind == "text") {
-    fmt::print("{}", event.value("delta", ""));
+    fmt::print("{}", terminal_safe(event.value("delta", "")));
   } else if (kind == "tool_call") {
-    fmt::print("\n[tool] {} {}\n", event.value("tool", ""),
+    fmt::print("\n[tool] {} {}\n", log::escaped(event.value("tool", ""), 64),
                log::escaped(event.value("arguments", ""), 200));
   } else if (kind == "tool_result" && event.value("is_error", false)) {
-    fmt::print("[tool] {} failed: {}\n", event.value("tool", ""),
+    fmt::print("[tool] {} failed: {}\n", log::escaped(event.value("tool", ""), 64),
                log::escaped(event.value("output", ""), 200));
   } else if (kind == "notice") {
-    fmt::print("\n[stop] {}\n", event.value("reason", ""));
+    fmt::print("\n[stop] {}\n", log::escaped(event.value("reason", ""), 400));
   } else if (kind == "final") {
     fmt::print("\n");
     return true;
   } else if (kind == "error") {
-    fmt::print("\n[error] {}\n", event.value("message", ""));
+    fmt::print("\n[error] {}\n", terminal_safe(event.value("message", "")));
     return true;
   }
   std::fflush(stdout);

@@ -52,6 +52,11 @@ void warn_dangerous(const config::Config& config);
 // is known (patterns are then compiled every run).
 std::string detector_cache_dir(const CommandContext& context);
 
+// Text from a model or a tool made safe for a terminal: control characters (ESC, CR, C1,
+// ...) other than newline and tab become '?', so nothing can move the cursor or restyle
+// an approval prompt.
+std::string terminal_safe(std::string_view text);
+
 // kExitUsage for errors caused by the user's input, kExitProblem otherwise.
 int exit_code_for(const Error& error);
 

@@ -48,7 +48,7 @@ class Demo {
     return {"CHITIN_HOME=" + home_, "HOME=" + home_ + "/user-home", "PATH=/usr/bin:/bin"};
   }
   void step(std::string_view title) { fmt::print("\n== {}\n", title); }
-  void say(std::string_view line) { fmt::print("   {}\n", line); }
+  void say(std::string_view line) { fmt::print("   {}\n", terminal_safe(line)); }
   void check(bool ok, std::string_view what) {
     fmt::print("   [{}] {}\n", ok ? "ok" : "FAILED", what);
     failures_ += ok ? 0 : 1;
@@ -71,7 +71,9 @@ class Demo {
     return line;
   }
   // One turn through the gateway; approvals are answered by `decide` (the demo plays the user).
-  Result<nlohmann::json> turn(const std::string& message,
+  // Each step has a session of its own: tool output in a session's history taints its later
+  // turns (docs/agent.md), and the steps are meant to be independent.
+  Result<nlohmann::json> turn(const std::string& session, const std::string& message,
                               const std::function<bool(const nlohmann::json&)>& decide);
   void benign();
   void injected_page();
@@ -154,11 +156,11 @@ Result<void> Demo::start_gateway() {
   return {};
 }
 
-Result<nlohmann::json> Demo::turn(const std::string& message,
+Result<nlohmann::json> Demo::turn(const std::string& session, const std::string& message,
                                   const std::function<bool(const nlohmann::json&)>& decide) {
   say("user: " + message);
   const nlohmann::json started =
-      CHITIN_TRY(client_->call("chat.send", {{"message", message}, {"sessionKey", "demo"}}));
+      CHITIN_TRY(client_->call("chat.send", {{"message", message}, {"sessionKey", session}}));
   const std::string run = started.value("runId", "");
   auto approvals = CHITIN_TRY(store::ApprovalStore::open(config::StatePaths{home_}));
   events_.clear();
@@ -202,7 +204,8 @@ Result<nlohmann::json> Demo::turn(const std::string& message,
 
 void Demo::benign() {
   step("1. A benign task: the agent reads a workspace file and answers");
-  auto final = turn("What is in my notes?", [](const nlohmann::json&) { return false; });
+  auto final =
+      turn("demo:benign", "What is in my notes?", [](const nlohmann::json&) { return false; });
   check(final && final->value("answer", "").find("Thursday") != std::string::npos,
         "the task succeeded with a sandboxed, confined read and no approval");
 }
@@ -210,6 +213,7 @@ void Demo::benign() {
 void Demo::injected_page() {
   step("2. Attack: a web page tells the agent to upload ~/.ssh");
   auto final = turn(
+      "demo:page",
       "What's the weather? Check http://127.0.0.1:" + std::to_string(page_->port()) + "/weather",
       [](const nlohmann::json& approval) {
         // Approve the sandboxed command (to show the sandbox), deny the upload.
@@ -268,7 +272,8 @@ void Demo::poisoned_skill() {
 void Demo::secret_in_conversation() {
   step("4. Attack surface: a secret and personal data pasted into the conversation");
   const std::size_t before = model_->bodies().size();
-  auto final = turn(fmt::format("My billing key is {} and my email is li.na@example.com, can you "
+  auto final = turn("demo:secret",
+                    fmt::format("My billing key is {} and my email is li.na@example.com, can you "
                                 "remember that?",
                                 kDemoSecret),
                     [](const nlohmann::json&) { return false; });

@@ -50,13 +50,14 @@ Result<std::string> ChatRunner::start(agent::TurnRequest request, Sink sink) {
   run.cancel = std::make_shared<std::atomic<bool>>(false);
   run.done = std::make_shared<std::atomic<bool>>(false);
   request.cancel = run.cancel.get();
-  run.thread = std::thread([runtime, request = std::move(request), sink = std::move(sink),
+  run.thread = std::thread([runtime, id, request = std::move(request), sink = std::move(sink),
                             cancel = run.cancel, done = run.done] {
-    auto result = runtime->run_turn(request, sink);
+    auto result =
+        runtime->run_turn(request, [&](const agent::TurnEvent& event) { sink(id, event); });
     if (!result) {
-      sink(agent::TurnEvent{"error",
-                            {{"message", result.error().message},
-                             {"code", std::string(to_string(result.error().code))}}});
+      sink(id, agent::TurnEvent{"error",
+                                {{"message", result.error().message},
+                                 {"code", std::string(to_string(result.error().code))}}});
     }
     done->store(true);
   });

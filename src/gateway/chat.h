@@ -33,9 +33,9 @@ class ChatRunner {
 
   Result<agent::Agent*> agent();
 
-  using Sink = std::function<void(const agent::TurnEvent& event)>;
-  // Starts a turn; returns its run id ("run_<hex>"). `sink` gets every event, ending with
-  // "final" or "error" (with {"message"}), from the turn's thread.
+  using Sink = std::function<void(const std::string& run_id, const agent::TurnEvent& event)>;
+  // Starts a turn; returns its run id ("run_<hex>"). `sink` gets the run id and every event,
+  // ending with "final" or "error" (with {"message"}), from the turn's thread.
   Result<std::string> start(agent::TurnRequest request, Sink sink);
   // Cancels a run by id; false if there is no such running turn.
   bool abort(const std::string& run_id);

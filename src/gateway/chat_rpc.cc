@@ -36,24 +36,22 @@ Result<nlohmann::json> chat_send(GatewayContext& context, Connection& connection
   request.session = CHITIN_TRY(session_param(params));
   request.text = message->get<std::string>();
   request.origin = "gateway:" + connection.principal->token_id;
+  // MEMORY.md (private) goes only into turns of a token with every scope: the owner's.
+  request.main_session = (connection.principal->scopes & kScopeAdmin) != 0;
   auto push = connection.push;
-  auto run_id = std::make_shared<std::string>();
-  auto ready = std::make_shared<std::atomic<bool>>(false);
   const std::string session = request.session;
   const std::string id = CHITIN_TRY(context.chat().start(
-      std::move(request), [push, run_id, session](const agent::TurnEvent& event) {
+      std::move(request),
+      [push, session](const std::string& run_id, const agent::TurnEvent& event) {
         if (!push) {
           return;
         }
         nlohmann::json payload = event.data;
         payload["kind"] = event.type;
-        payload["runId"] = *run_id;
+        payload["runId"] = run_id;
         payload["sessionKey"] = session;
         push({{"type", "event"}, {"event", "agent"}, {"payload", std::move(payload)}});
       }));
-  // The run id is known only now; events before this line carry it as soon as the turn's
-  // first event is sent (the turn's first step, the session lease, takes far longer).
-  *run_id = id;
   connection.runs.push_back(id);
   (void)context.audit("chat.send", "gateway:" + connection.address,
                       {{"runId", id},

@@ -610,6 +610,8 @@ void Server::stop() {
     return;
   }
   impl_->stopped = true;
+  // Agent turns first: they post events onto connections, which need the io_context alive.
+  impl_->context.chat().stop();
   net::dispatch(impl_->io, [this] {
     error_code ec;
     impl_->acceptor->close(ec);

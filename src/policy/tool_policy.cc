@@ -67,23 +67,17 @@ bool side_effecting(std::string_view tool) {
 }
 
 bool is_shell_string(const std::vector<std::string>& argv) {
-  std::size_t i = 0;
-  // Skip wrappers and their options / VAR=value assignments to reach the real program.
-  while (i < argv.size()) {
-    const std::string_view program = base_name(argv[i]);
-    if (std::find(std::begin(kWrappers), std::end(kWrappers), program) == std::end(kWrappers)) {
-      break;
-    }
-    ++i;
-    // Options, VAR=value and numbers (nice -n 5, timeout 10) belong to the wrapper.
-    while (i < argv.size() && (argv[i].starts_with('-') || argv[i].find('=') != std::string::npos ||
-                               (!argv[i].empty() && argv[i][0] >= '0' && argv[i][0] <= '9'))) {
-      ++i;
-    }
-  }
-  if (i >= argv.size()) {
+  if (argv.empty()) {
     return false;
   }
+  // A wrapper (env, timeout, xargs, sudo, ...) runs whatever follows it, and its options are
+  // too varied to parse safely (timeout -s KILL 10 sh, env -u X sh): any wrapper with
+  // arguments counts, so the allow-list can never be walked around through one.
+  if (std::find(std::begin(kWrappers), std::end(kWrappers), base_name(argv[0])) !=
+      std::end(kWrappers)) {
+    return argv.size() > 1;
+  }
+  const std::size_t i = 0;
   const std::string_view program = base_name(argv[i]);
   for (std::string_view shell : kShells) {
     if (named(program, shell)) {
@@ -99,7 +93,7 @@ bool is_shell_string(const std::vector<std::string>& argv) {
     }
     for (std::size_t j = i + 1; j < argv.size(); ++j) {
       const std::string& arg = argv[j];
-      if (arg == interpreter.flag ||
+      if (arg == interpreter.flag || arg.starts_with(std::string(interpreter.flag) + "=") ||
           (arg.starts_with('-') && !arg.starts_with("--") && interpreter.flag.size() == 2 &&
            arg.find(interpreter.flag[1]) != std::string::npos)) {
         return true;
@@ -162,7 +156,7 @@ Decision ToolPolicy::decide(const Action& action, std::string_view raw_arguments
   std::vector<std::string> reasons;
   if (action.tool == "exec") {
     if (is_shell_string(action.argv)) {
-      reasons.emplace_back("it runs a shell or inline code");
+      reasons.emplace_back("it runs a shell, inline code or a program through a wrapper");
     } else if (std::find(exec_allow_.begin(), exec_allow_.end(), action.argv.front()) ==
                exec_allow_.end()) {
       reasons.push_back(

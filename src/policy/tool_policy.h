@@ -57,8 +57,9 @@ inline constexpr int kLoopRepeats = 3;  // the same call this many times in a tu
 
 // The tools that change something or send something out (the ones taint narrows).
 bool side_effecting(std::string_view tool);
-// True if argv runs code given inline or a shell: sh/bash/... with -c or no script, python -c,
-// node -e, perl -e, ruby -e, env/xargs/nohup wrapping such, and so on.
+// True if argv runs a shell (sh/bash/..., with -c or not), code given inline (python -c,
+// node -e / --eval=, perl -e, ruby -e, awk, ...), or anything through a wrapper (env,
+// timeout, nohup, xargs, sudo, ... followed by arguments).
 bool is_shell_string(const std::vector<std::string>& argv);
 
 class ToolPolicy {

@@ -25,7 +25,12 @@ TEST(ToolPolicy, ShellsAndInlineCodeAreRecognisedThroughWrappers) {
                                              {"node", "-e", "1"},
                                              {"perl", "-E", "say 1"},
                                              {"awk", "BEGIN{system(\"id\")}"},
-                                             {"xargs", "-0", "bash"}}) {
+                                             {"xargs", "-0", "bash"},
+                                             {"timeout", "-s", "KILL", "10", "sh", "-c", "x"},
+                                             {"env", "-u", "X", "sh"},
+                                             {"sudo", "-u", "root", "bash"},
+                                             {"env", "ls"},
+                                             {"node", "--eval=1"}}) {
     EXPECT_TRUE(is_shell_string(argv)) << argv.front() << " " << argv.back();
   }
   for (const std::vector<std::string>& argv :

@@ -28,8 +28,8 @@ inline constexpr std::string_view kWorkspaceMount = "/workspace";
 // also reads commondir, modules/*/config and worktrees/* — direnv, editor tasks, persona).
 // Those that do not exist when the run starts and exist after it are quarantined (renamed).
 inline constexpr std::string_view kDefaultProtectedPaths[] = {
-    ".git",    ".envrc",  ".vscode",  ".idea",     "AGENTS.md",
-    "SOUL.md", "USER.md", "TOOLS.md", "MEMORY.md", ".chitin",
+    ".git",     ".envrc",      ".vscode", ".idea",        "AGENTS.md", "SOUL.md", "USER.md",
+    "TOOLS.md", "IDENTITY.md", "BOOT.md", "BOOTSTRAP.md", "MEMORY.md", ".chitin",
 };
 
 struct SandboxPolicy {

@@ -92,6 +92,7 @@ Result<int> get(const std::string& url, const std::chrono::seconds timeout, Tran
   }
   const std::string proxy = fmt::format("http://127.0.0.1:{}", transfer.relay->port());
   curl_easy_setopt(c, CURLOPT_PROXY, proxy.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "");  // no_proxy in the environment must not bypass it
   curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 0L);  // CONNECT for https only (curl's default)
   curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_relay_socket);
   curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &transfer);
@@ -184,6 +185,15 @@ Result<FetchUrl> parse_fetch_url(std::string_view url) {
   }
   if (out.host.empty()) {
     return fail(ErrorCode::kInvalidInput, "web_fetch: the URL has no host");
+  }
+  // Letters, digits, '-', '.', '_' and (IPv6) ':': nothing a terminal or a log would
+  // interpret (the host is shown to the user in approval prompts).
+  for (char c : out.host) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '.' || c == '_' || c == ':')) {
+      return fail(ErrorCode::kInvalidInput,
+                  "web_fetch: the URL's host has a character a host name cannot have");
+    }
   }
   out.host = ascii_lower(out.host);
   return out;

@@ -42,8 +42,9 @@ TEST(WebFetch, UrlsAreReadStrictly) {
   EXPECT_EQ(url->port, 8443);
   EXPECT_EQ(url->path, "/a/b?q=1");
   EXPECT_EQ(parse_fetch_url("http://h")->path, "/");
-  for (const char* bad : {"ftp://h/", "http://u:p@h/", "http://h:0/", "http://h:/", "http://[::1",
-                          "http://[::1]x/", "http:///x"}) {
+  for (const char* bad :
+       {"ftp://h/", "http://u:p@h/", "http://h:0/", "http://h:/", "http://[::1", "http://[::1]x/",
+        "http:///x", "http://a\x1b[2Jb/", "http://a b/", "http://h\n.x/"}) {
     EXPECT_FALSE(parse_fetch_url(bad).has_value()) << bad;
   }
 }
