@@ -108,7 +108,9 @@ int main(int argc, char** argv) {
 
   auto one_turn = [&](int i) {
     chitin::agent::TurnRequest request;
-    request.session = "bench:" + std::to_string(i % 8);
+    // A fresh session per turn: tool output in a session's history would make the next turn's
+    // exec wait for an approval (taint), and the bench measures one untainted turn.
+    request.session = "bench:" + std::to_string(i);
     request.text = "Run true in the workspace and tell me how it went. My email is li@example.com.";
     auto result = agent.run_turn(request, [](const chitin::agent::TurnEvent&) {});
     if (!result) {
@@ -121,7 +123,7 @@ int main(int argc, char** argv) {
     }
   };
   for (int i = 0; i < 5; ++i) {  // warm-up: caches, first SQLite pages
-    one_turn(i);
+    one_turn(1000000 + i);
   }
   std::vector<double> turn_ms;
   for (int i = 0; i < turns; ++i) {
