@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -86,9 +87,12 @@ class AgentTest : public ::testing::Test {
   }
 
   // Resolves the first approval that appears, from another thread (as another process would).
+  // It keeps looking until the test's turn has returned (stop_): under ASan the first
+  // web_fetch compiles the proxy's secret-shape patterns, which takes many seconds.
   std::thread resolver(bool approve) {
+    stop_ = false;
     return std::thread([this, approve] {
-      for (int i = 0; i < 500; ++i) {
+      while (!stop_) {
         auto pending = approvals_->pending();
         if (pending && !pending->empty()) {
           (void)approvals_->resolve(pending->front().id, approve, "test");
@@ -101,9 +105,10 @@ class AgentTest : public ::testing::Test {
 
   // Denies the next `count` approvals as they appear.
   std::thread denier(int count) {
+    stop_ = false;
     return std::thread([this, count] {
       int done = 0;
-      for (int i = 0; i < 1000 && done < count; ++i) {
+      while (!stop_ && done < count) {
         auto pending = approvals_->pending();
         if (pending) {
           for (const store::Approval& approval : *pending) {
@@ -129,6 +134,7 @@ class AgentTest : public ::testing::Test {
   std::unique_ptr<Agent> agent_;
   std::mutex mu_;
   std::vector<TurnEvent> events_;
+  std::atomic<bool> stop_{false};  // set when a turn has returned: helper threads end
 };
 
 TEST_F(AgentTest, MultiStepToolUseRunsSandboxedAndAnswers) {
@@ -220,6 +226,7 @@ TEST_F(AgentTest, ApprovalsApproveDenyAndTimeOut) {
         agent);
   std::thread approve = resolver(true);
   ASSERT_TRUE(turn("run it").has_value());
+  stop_ = true;
   approve.join();
   ASSERT_EQ(events("approval_pending").size(), 1U);
   const json action = events("approval_pending")[0].data["action"];
@@ -234,6 +241,7 @@ TEST_F(AgentTest, ApprovalsApproveDenyAndTimeOut) {
         agent);
   std::thread deny = resolver(false);
   ASSERT_TRUE(turn("run it", "test:deny").has_value());
+  stop_ = true;
   deny.join();
   EXPECT_FALSE(std::filesystem::exists(temp_.file("ws/out2.txt")));
   EXPECT_EQ(events("approval_resolved").at(0).data["status"], "denied");
@@ -257,6 +265,7 @@ TEST_F(AgentTest, UntrustedOutputMakesTheNextSideEffectAsk) {
          openai_text("I did not write it.")});
   std::thread deny = resolver(false);
   auto result = turn("summarise page.md");
+  stop_ = true;
   deny.join();
   ASSERT_TRUE(result.has_value());
   ASSERT_EQ(events("approval_pending").size(), 1U);
@@ -363,6 +372,7 @@ TEST_F(AgentTest, AnInjectedWebPageCannotMakeTheAgentExfiltrate) {
         {}, {site});
   std::thread deny = denier(2);
   auto result = turn("What is the weather?");
+  stop_ = true;
   deny.join();
   ASSERT_TRUE(result.has_value()) << result.error().describe();
   const auto bodies = server_->bodies();
@@ -431,6 +441,7 @@ TEST_F(AgentTest, ToolOutputInTheHistoryTaintsLaterTurns) {
   EXPECT_TRUE(events("approval_pending").empty());
   std::thread deny = denier(1);
   ASSERT_TRUE(turn("go on").has_value());
+  stop_ = true;
   deny.join();
   ASSERT_EQ(events("approval_pending").size(), 1U);
   EXPECT_NE(events("approval_pending")[0].data["reason"].get<std::string>().find("history"),
