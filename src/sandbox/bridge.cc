@@ -35,6 +35,8 @@ UniqueFd connect_proxy() {
   return fd;
 }
 
+}  // namespace
+
 bool forward(int from, int to) {
   char buffer[32768];
   const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
@@ -52,8 +54,6 @@ bool forward(int from, int to) {
   }
   return true;
 }
-
-}  // namespace
 
 Result<UniqueFd> listen_bridge() {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));

@@ -13,6 +13,11 @@ namespace chitin::sandbox {
 // the bridge is ready).
 Result<UniqueFd> listen_bridge();
 
+// Moves one read's worth of bytes from `from` to `to`; false once `from` has ended (its end
+// is passed on with shutdown(SHUT_WR)) or `to` failed. Shared with the host-side relay of
+// web_fetch (tools/proxy_relay.h).
+bool forward(int from, int to);
+
 // Serves forever (until the sandbox ends).
 [[noreturn]] void run_bridge(UniqueFd listener);
 

@@ -7,29 +7,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "sandbox/bridge.h"
+
 namespace chitin::tools {
-
-namespace {
-
-bool pump(int from, int to) {
-  char buffer[32768];
-  const ssize_t n = ::recv(from, buffer, sizeof(buffer), 0);
-  if (n <= 0) {
-    ::shutdown(to, SHUT_WR);
-    return false;
-  }
-  std::size_t sent = 0;
-  while (sent < static_cast<std::size_t>(n)) {
-    const ssize_t m = ::send(to, buffer + sent, static_cast<std::size_t>(n) - sent, MSG_NOSIGNAL);
-    if (m <= 0) {
-      return false;
-    }
-    sent += static_cast<std::size_t>(m);
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<std::pair<UniqueFd, std::uint16_t>> bound_loopback_socket() {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -140,10 +120,10 @@ void ProxyRelay::relay(UniqueFd client) {
       return;
     }
     if (fds[0].revents != 0 && client_open) {
-      client_open = pump(client.get(), upstream.get());
+      client_open = sandbox::forward(client.get(), upstream.get());
     }
     if (fds[1].revents != 0 && upstream_open) {
-      upstream_open = pump(upstream.get(), client.get());
+      upstream_open = sandbox::forward(upstream.get(), client.get());
       if (!upstream_open) {
         return;  // the proxy finished: the response is complete
       }
