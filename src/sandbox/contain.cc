@@ -168,22 +168,70 @@ Result<void> write_etc(const Prepared& prepared) {
   return {};
 }
 
+// A workspace path opened beneath the mounted workspace without following any symlink: what
+// the steps below mount onto, so a symlink planted in the workspace can never redirect a mount.
+Result<UniqueFd> open_in_workspace(int root, const std::string& relative) {
+  return sys::open_beneath(root, relative, O_PATH, 0, true);
+}
+
+// Binds each declared workspace path onto its place under /workspace. With WorkspaceAccess
+// kNone the places are created in the new root's tmpfs first (they are not on the workspace).
+Result<void> bind_workspace_paths(const Prepared& prepared, int root, const std::string& target) {
+  for (const auto& bind : prepared.workspace_binds) {
+    if (prepared.policy.workspace_access == WorkspaceAccess::kNone) {
+      const std::string place = target + "/" + bind.relative;
+      if (bind.directory) {
+        CHITIN_RETURN_IF_ERROR(make_dirs(place, 0755));
+      } else {
+        CHITIN_RETURN_IF_ERROR(make_dirs(place.substr(0, place.rfind('/')), 0755));
+        UniqueFd created(::open(place.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (!created) {
+          return errno_fail(fmt::format("create mount point workspace/{}", bind.relative));
+        }
+      }
+    }
+    UniqueFd onto = CHITIN_TRY(open_in_workspace(root, bind.relative));
+    if (::mount(fd_path(bind.fd.get()).c_str(), fd_path(onto.get()).c_str(), nullptr,
+                MS_BIND | MS_REC, nullptr) != 0) {
+      return errno_fail(fmt::format("bind workspace/{}", bind.relative));
+    }
+    // Re-open: `onto` still names the mount below the new one.
+    UniqueFd top = CHITIN_TRY(open_in_workspace(root, bind.relative));
+    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (!bind.writable) {
+      attributes |= MOUNT_ATTR_RDONLY;
+    }
+    if (mount_setattr(top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE, attributes) != 0) {
+      return errno_fail(fmt::format("set attributes of workspace/{}", bind.relative));
+    }
+  }
+  return {};
+}
+
 Result<void> mount_workspace(const Prepared& prepared) {
   const std::string target = std::string(kNewRoot) + std::string(kWorkspaceMount);
   CHITIN_RETURN_IF_ERROR(make_dirs(target, 0755));
-  if (::mount(fd_path(prepared.workspace.get()).c_str(), target.c_str(), nullptr, MS_BIND | MS_REC,
-              nullptr) != 0) {
-    return errno_fail("bind the workspace");
+  const WorkspaceAccess access = prepared.policy.workspace_access;
+  if (access != WorkspaceAccess::kNone) {
+    if (::mount(fd_path(prepared.workspace.get()).c_str(), target.c_str(), nullptr,
+                MS_BIND | MS_REC, nullptr) != 0) {
+      return errno_fail("bind the workspace");
+    }
+    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    if (access == WorkspaceAccess::kReadOnly) {
+      attributes |= MOUNT_ATTR_RDONLY;
+    }
+    if (mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, attributes) != 0) {
+      return errno_fail("set the workspace's mount attributes");
+    }
   }
-  if (mount_setattr(AT_FDCWD, target.c_str(), AT_RECURSIVE, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) !=
-      0) {
-    return errno_fail("set nosuid,nodev on the workspace");
-  }
+  UniqueFd root = CHITIN_TRY(sys::open_file(target, O_PATH | O_DIRECTORY));
+  CHITIN_RETURN_IF_ERROR(bind_workspace_paths(prepared, root.get(), target));
   // Protected paths: each is opened beneath the mounted workspace without following any
   // symlink, bound onto itself, and made read-only. The first component of a nested path
   // (".git" for ".git/hooks") is bound onto itself too, so it is a mount point and cannot be
-  // renamed away to be replaced by a writable copy.
-  UniqueFd root = CHITIN_TRY(sys::open_file(target, O_PATH | O_DIRECTORY));
+  // renamed away to be replaced by a writable copy. They go last, so they win over a
+  // declared writable path that contains them. Those not visible (kNone) are skipped.
   std::vector<std::string> anchors;
   for (const std::string& relative : prepared.protected_paths) {
     const auto slash = relative.find('/');
@@ -192,14 +240,18 @@ Result<void> mount_workspace(const Prepared& prepared) {
     }
   }
   const auto bind_onto_itself = [&](const std::string& relative, bool read_only) -> Result<void> {
-    UniqueFd fd = CHITIN_TRY(sys::open_beneath(root.get(), relative, O_PATH, 0, true));
-    const std::string self = fd_path(fd.get());
+    auto fd = open_in_workspace(root.get(), relative);
+    if (!fd && fd.error().sys_errno == ENOENT && access == WorkspaceAccess::kNone) {
+      return {};
+    }
+    CHITIN_RETURN_IF_ERROR(fd);
+    const std::string self = fd_path(fd->get());
     if (::mount(self.c_str(), self.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
       return errno_fail(fmt::format("bind workspace/{} onto itself", relative));
     }
     if (read_only) {
       // Re-open: the fd still names the mount below the new one.
-      UniqueFd top = CHITIN_TRY(sys::open_beneath(root.get(), relative, O_PATH, 0, true));
+      UniqueFd top = CHITIN_TRY(open_in_workspace(root.get(), relative));
       if (mount_setattr(top.get(), "", AT_EMPTY_PATH | AT_RECURSIVE,
                         MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV) != 0) {
         return errno_fail(fmt::format("make workspace/{} read-only", relative));
@@ -371,7 +423,6 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
   }
   const std::uint64_t all = ll::fs_rights_for_abi(abi);
   const std::uint64_t read = ll::kReadFile | ll::kReadDir;
-  const std::uint64_t read_exec = read | ll::kExecute;
   const std::uint64_t write_all = all & ~(ll::kMakeChar | ll::kMakeBlock);
   auto ruleset = CHITIN_TRY(
       ll::Ruleset::create(ll::RulesetSpec{all, ll::kBindTcp | ll::kConnectTcp,
@@ -392,23 +443,60 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
     return ruleset.allow_path(fd->get(), access & all);
   };
 
+  // With an executables list, execute is granted on exactly those files (and the skill's
+  // folder) and stripped from everything else.
+  const bool exec_limited = !policy.executables.empty();
+  const std::uint64_t execute = exec_limited ? 0 : ll::kExecute;
+  const std::uint64_t read_run = read | execute;
+  const std::uint64_t write_run = exec_limited ? write_all & ~ll::kExecute : write_all;
+
   // Listing directories is harmless: the whole tree is what we mounted.
   CHITIN_RETURN_IF_ERROR(allow("/", ll::kReadDir));
   for (const char* dir : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
-    CHITIN_RETURN_IF_ERROR(allow(dir, read_exec));
+    CHITIN_RETURN_IF_ERROR(allow(dir, read_run));
   }
   CHITIN_RETURN_IF_ERROR(allow("/etc", read));
   CHITIN_RETURN_IF_ERROR(allow("/proc", read));
   CHITIN_RETURN_IF_ERROR(allow("/dev", read | ll::kWriteFile | ll::kIoctlDev));
-  CHITIN_RETURN_IF_ERROR(allow("/dev/shm", write_all));
-  CHITIN_RETURN_IF_ERROR(allow("/tmp", write_all));
-  CHITIN_RETURN_IF_ERROR(allow(std::string(kSandboxHome), write_all));
-  CHITIN_RETURN_IF_ERROR(allow(std::string(kWorkspaceMount), write_all));
+  CHITIN_RETURN_IF_ERROR(allow("/dev/shm", write_run));
+  CHITIN_RETURN_IF_ERROR(allow("/tmp", write_run));
+  CHITIN_RETURN_IF_ERROR(allow(std::string(kSandboxHome), write_run));
+  const std::string workspace(kWorkspaceMount);
+  switch (policy.workspace_access) {
+    case WorkspaceAccess::kReadWrite:
+      CHITIN_RETURN_IF_ERROR(allow(workspace, write_run));
+      break;
+    case WorkspaceAccess::kReadOnly:
+      CHITIN_RETURN_IF_ERROR(allow(workspace, read_run));
+      break;
+    case WorkspaceAccess::kNone:
+      CHITIN_RETURN_IF_ERROR(allow(workspace, ll::kReadDir));
+      break;
+  }
+  for (const std::string& relative : policy.workspace_read) {
+    CHITIN_RETURN_IF_ERROR(allow(workspace + "/" + relative, read_run));
+  }
+  for (const std::string& relative : policy.workspace_write) {
+    CHITIN_RETURN_IF_ERROR(allow(workspace + "/" + relative, write_run));
+  }
   for (const std::string& path : policy.read_only) {
-    CHITIN_RETURN_IF_ERROR(allow(path, read_exec));
+    CHITIN_RETURN_IF_ERROR(allow(path, read_run));
   }
   for (const std::string& path : policy.read_write) {
-    CHITIN_RETURN_IF_ERROR(allow(path, write_all));
+    CHITIN_RETURN_IF_ERROR(allow(path, write_run));
+  }
+  if (!policy.skill_dir.empty()) {
+    CHITIN_RETURN_IF_ERROR(allow(std::string(kSkillMount), read | ll::kExecute));
+  }
+  if (exec_limited) {
+    for (const std::string& path : policy.executables) {
+      CHITIN_RETURN_IF_ERROR(allow(path, ll::kReadFile | ll::kExecute));
+    }
+    // The kernel opens a dynamic executable's loader for execute too.
+    for (const char* loader : {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1",
+                               "/lib/ld-linux-armhf.so.3", "/lib/ld-linux.so.2"}) {
+      CHITIN_RETURN_IF_ERROR(allow(loader, ll::kReadFile | ll::kExecute));
+    }
   }
   if (!policy.ca_bundle.empty()) {
     CHITIN_RETURN_IF_ERROR(allow(std::string(kCaBundleInSandbox), read));
@@ -483,6 +571,48 @@ Result<Prepared> prepare(SandboxPolicy policy) {
     prepared.extra.push_back({std::string(kCaBundleInSandbox),
                               CHITIN_TRY(sys::open_file(policy.ca_bundle, O_PATH)), false, false});
   }
+  if (!policy.skill_dir.empty()) {
+    // O_NOFOLLOW: the skill's folder itself, never something a symlink in its place names.
+    prepared.extra.push_back(
+        {std::string(kSkillMount),
+         CHITIN_TRY(sys::open_file(policy.skill_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW)), true,
+         false});
+  }
+  const auto is_protected = [&](const std::string& relative) {
+    return std::any_of(
+        policy.protected_paths.begin(), policy.protected_paths.end(),
+        [&](const std::string& p) { return relative == p || relative.starts_with(p + "/"); });
+  };
+  for (const auto* list : {&policy.workspace_read, &policy.workspace_write}) {
+    for (const std::string& relative : *list) {
+      auto fd = sys::open_beneath(prepared.workspace.get(), relative, O_PATH, 0, true);
+      if (!fd && fd.error().sys_errno == ENOENT) {
+        continue;  // nothing there to read or write
+      }
+      if (!fd) {
+        return fail(ErrorCode::kPermission,
+                    "workspace path '{}' cannot be bound ({}); declared paths are never "
+                    "followed through symlinks",
+                    relative, fd.error().describe());
+      }
+      struct stat st {};
+      if (::fstat(fd->get(), &st) != 0) {
+        return errno_fail(fmt::format("stat workspace/{}", relative));
+      }
+      if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+        return fail(ErrorCode::kPermission, "workspace path '{}' is neither a file nor a directory",
+                    relative);
+      }
+      const bool writable = list == &policy.workspace_write && !is_protected(relative);
+      prepared.workspace_binds.push_back({relative, std::move(*fd), S_ISDIR(st.st_mode), writable});
+    }
+  }
+  // Parents before their children, so a child's mount lands inside its parent's.
+  std::stable_sort(prepared.workspace_binds.begin(), prepared.workspace_binds.end(),
+                   [](const auto& a, const auto& b) {
+                     return std::count(a.relative.begin(), a.relative.end(), '/') <
+                            std::count(b.relative.begin(), b.relative.end(), '/');
+                   });
   for (const std::string& relative : policy.protected_paths) {
     auto fd = sys::open_beneath(prepared.workspace.get(), relative, O_PATH, 0, true);
     if (fd) {

@@ -29,6 +29,13 @@ struct Prepared {
   std::vector<Source> devices;        // /dev/null and friends, bound after /dev is mounted
   std::vector<std::string> symlinks;  // "target\0link-path": merged-usr links (/bin -> usr/bin)
   std::vector<std::string> protected_paths;  // workspace-relative paths that exist
+  struct WorkspaceBind {
+    std::string relative;
+    UniqueFd fd;  // O_PATH, opened beneath the workspace without following symlinks
+    bool directory = true;
+    bool writable = false;
+  };
+  std::vector<WorkspaceBind> workspace_binds;  // policy workspace_read / workspace_write
   std::string etc_passwd;
   std::string etc_group;
 };

@@ -94,8 +94,25 @@ SandboxPolicy default_policy() {
   return policy;
 }
 
+std::string_view to_string(WorkspaceAccess access) {
+  switch (access) {
+    case WorkspaceAccess::kReadWrite:
+      return "rw";
+    case WorkspaceAccess::kReadOnly:
+      return "ro";
+    case WorkspaceAccess::kNone:
+      return "none";
+  }
+  return "rw";
+}
+
 nlohmann::json policy_to_json(const SandboxPolicy& p) {
   return nlohmann::json{{"argv", p.argv},
+                        {"workspace_access", to_string(p.workspace_access)},
+                        {"workspace_read", p.workspace_read},
+                        {"workspace_write", p.workspace_write},
+                        {"skill_dir", p.skill_dir},
+                        {"executables", p.executables},
                         {"env", p.env},
                         {"workspace", p.workspace},
                         {"read_only", p.read_only},
@@ -137,6 +154,24 @@ Result<void> validate_policy(const SandboxPolicy& p) {
   }
   if (!p.ca_bundle.empty()) {
     CHITIN_RETURN_IF_ERROR(check_path("ca_bundle", p.ca_bundle, false));
+  }
+  if (!p.skill_dir.empty()) {
+    CHITIN_RETURN_IF_ERROR(check_path("skill_dir", p.skill_dir, false));
+  }
+  if (p.executables.size() > kMaxExecutables) {
+    return fail(ErrorCode::kInvalidInput, "policy: more than {} executables", kMaxExecutables);
+  }
+  for (const std::string& path : p.executables) {
+    CHITIN_RETURN_IF_ERROR(check_path("executables", path, false));
+  }
+  for (const auto* list : {&p.workspace_read, &p.workspace_write}) {
+    if (list->size() > kMaxPaths) {
+      return fail(ErrorCode::kInvalidInput, "policy: more than {} workspace paths", kMaxPaths);
+    }
+    for (const std::string& path : *list) {
+      CHITIN_RETURN_IF_ERROR(
+          check_path(list == &p.workspace_read ? "workspace_read" : "workspace_write", path, true));
+    }
   }
   for (const auto* list : {&p.read_only, &p.read_write}) {
     if (list->size() > kMaxPaths) {
@@ -184,13 +219,32 @@ Result<SandboxPolicy> policy_from_json(std::string_view text) {
       p.read_write = CHITIN_TRY(string_list(value, key, kMaxPaths));
     } else if (key == "protected_paths") {
       p.protected_paths = CHITIN_TRY(string_list(value, key, kMaxPaths));
-    } else if (key == "workspace" || key == "proxy_socket" || key == "ca_bundle") {
+    } else if (key == "workspace_read") {
+      p.workspace_read = CHITIN_TRY(string_list(value, key, kMaxPaths));
+    } else if (key == "workspace_write") {
+      p.workspace_write = CHITIN_TRY(string_list(value, key, kMaxPaths));
+    } else if (key == "executables") {
+      p.executables = CHITIN_TRY(string_list(value, key, kMaxExecutables));
+    } else if (key == "workspace_access") {
+      const std::string access = value.is_string() ? value.get<std::string>() : std::string();
+      if (access == "rw") {
+        p.workspace_access = WorkspaceAccess::kReadWrite;
+      } else if (access == "ro") {
+        p.workspace_access = WorkspaceAccess::kReadOnly;
+      } else if (access == "none") {
+        p.workspace_access = WorkspaceAccess::kNone;
+      } else {
+        return fail(ErrorCode::kInvalidInput, "policy workspace_access: expected rw, ro or none");
+      }
+    } else if (key == "workspace" || key == "proxy_socket" || key == "ca_bundle" ||
+               key == "skill_dir") {
       if (!value.is_string()) {
         return fail(ErrorCode::kInvalidInput, "policy {}: expected a string", key);
       }
       (key == "workspace"      ? p.workspace
        : key == "proxy_socket" ? p.proxy_socket
-                               : p.ca_bundle) = value.get<std::string>();
+       : key == "ca_bundle"    ? p.ca_bundle
+                               : p.skill_dir) = value.get<std::string>();
     } else {
       std::uint64_t* field = key == "timeout_ms"         ? &p.timeout_ms
                              : key == "memory_mb"        ? &p.memory_mb

@@ -19,6 +19,7 @@ inline constexpr std::size_t kMaxArgBytes = 128 * 1024;
 inline constexpr std::size_t kMaxEnv = 256;
 inline constexpr std::size_t kMaxPaths = 64;
 inline constexpr std::size_t kMaxPathBytes = 4096;
+inline constexpr std::size_t kMaxExecutables = 512;
 
 // Where the workspace appears inside the sandbox.
 inline constexpr std::string_view kWorkspaceMount = "/workspace";
@@ -32,6 +33,14 @@ inline constexpr std::string_view kDefaultProtectedPaths[] = {
     "TOOLS.md", "IDENTITY.md", "BOOT.md", "BOOTSTRAP.md", "MEMORY.md", ".chitin",
 };
 
+// How the workspace itself appears at /workspace. kNone: an empty read-only directory, into
+// which only `workspace_read` / `workspace_write` are bound (a skill's declared paths).
+enum class WorkspaceAccess : std::uint8_t { kReadWrite, kReadOnly, kNone };
+
+// Where a skill's verified folder appears inside the sandbox (always read-only: writing to it
+// would break its signature).
+inline constexpr std::string_view kSkillMount = "/skill";
+
 struct SandboxPolicy {
   std::vector<std::string> argv;        // argv[0]: absolute, or looked up in the PATH of `env`
   std::vector<std::string> env;         // exactly the tool's environment, NAME=VALUE
@@ -39,6 +48,19 @@ struct SandboxPolicy {
   std::vector<std::string> read_only;   // absolute host paths, bound read-only at the same path
   std::vector<std::string> read_write;  // absolute host paths, bound read-write at the same path
   std::vector<std::string> protected_paths;  // workspace-relative, re-bound read-only
+  WorkspaceAccess workspace_access = WorkspaceAccess::kReadWrite;
+  // Workspace-relative paths bound on top of the workspace (read-only / read-write), each
+  // opened beneath it without following any symlink; those that do not exist are skipped. A
+  // writable one that is, or lies inside, a protected path stays read-only.
+  std::vector<std::string> workspace_read;
+  std::vector<std::string> workspace_write;
+  // Absolute host path of a directory bound read-only at kSkillMount; empty: none.
+  std::string skill_dir;
+  // When not empty, the only files execve may run (absolute paths, the same inside the
+  // sandbox as on the host; the dynamic loader and anything under kSkillMount are added):
+  // Landlock then grants execute nowhere else, so neither /tmp, HOME nor the workspace can
+  // hold a runnable copy of something undeclared.
+  std::vector<std::string> executables;
   std::uint64_t timeout_ms = 120000;
   std::uint64_t memory_mb = 1024;
   std::uint64_t pids_max = 256;
@@ -65,6 +87,7 @@ inline constexpr std::uint16_t kProxyBridgePort = 3128;
 
 SandboxPolicy default_policy();
 
+std::string_view to_string(WorkspaceAccess access);
 nlohmann::json policy_to_json(const SandboxPolicy& policy);
 // Strict: unknown keys, wrong types, relative or ".." paths, bad env names, out-of-range
 // limits and oversize input are errors naming the field.

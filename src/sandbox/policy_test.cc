@@ -23,6 +23,20 @@ TEST(PolicyTest, RoundTripsThroughJson) {
   EXPECT_EQ(again->read_only, p.read_only);
   EXPECT_EQ(again->protected_paths, p.protected_paths);
   EXPECT_EQ(again->timeout_ms, 5000u);
+  EXPECT_EQ(again->workspace_access, WorkspaceAccess::kReadWrite);
+
+  p.workspace_access = WorkspaceAccess::kNone;
+  p.workspace_read = {"data"};
+  p.workspace_write = {"out/reports"};
+  p.skill_dir = "/state/skills/weather";
+  p.executables = {"/usr/bin/curl"};
+  again = policy_from_json(policy_to_json(p).dump());
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->workspace_access, WorkspaceAccess::kNone);
+  EXPECT_EQ(again->workspace_read, p.workspace_read);
+  EXPECT_EQ(again->workspace_write, p.workspace_write);
+  EXPECT_EQ(again->skill_dir, p.skill_dir);
+  EXPECT_EQ(again->executables, p.executables);
 }
 
 TEST(PolicyTest, RejectsBadInputNamingTheField) {
@@ -52,6 +66,18 @@ TEST(PolicyTest, RejectsBadInputNamingTheField) {
   p = valid();
   p.memory_mb = 1;
   EXPECT_NE(error_of(p).find("memory_mb: 1 is out of range"), std::string::npos);
+  p = valid();
+  p.workspace_write = {"../escape"};
+  EXPECT_NE(error_of(p).find("workspace_write"), std::string::npos);
+  p = valid();
+  p.workspace_read = {"/abs"};
+  EXPECT_NE(error_of(p).find("relative to the workspace"), std::string::npos);
+  p = valid();
+  p.executables = {"curl"};
+  EXPECT_NE(error_of(p).find("executables"), std::string::npos);
+  p = valid();
+  p.skill_dir = "skills/x";
+  EXPECT_NE(error_of(p).find("skill_dir"), std::string::npos);
 }
 
 TEST(PolicyTest, JsonParserIsStrictAndBounded) {
@@ -63,6 +89,10 @@ TEST(PolicyTest, JsonParserIsStrictAndBounded) {
   EXPECT_FALSE(policy_from_json(R"({"argv":"/bin/true","workspace":"/w"})").has_value());
   EXPECT_FALSE(policy_from_json(R"({"argv":["/bin/true"],"workspace":"/w","pids_max":-1})"));
   EXPECT_FALSE(policy_from_json(std::string(kMaxPolicyBytes + 1, ' ')).has_value());
+  auto access =
+      policy_from_json(R"({"argv":["/bin/true"],"workspace":"/w","workspace_access":"all"})");
+  ASSERT_FALSE(access.has_value());
+  EXPECT_NE(access.error().message.find("rw, ro or none"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,101 @@
+#pragma once
+// A fixture for tests that run programs in a real sandbox (the chitin-sandbox helper) and
+// probe it with sandbox_probe. Needs user namespaces (tier T1); skipped, loudly, where the
+// kernel has none.
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "sandbox/runner.h"
+#include "support/audit_fixture.h"
+#include "support/temp_dir.h"
+
+namespace chitin::sandbox {
+
+struct Outcome {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string read_all(int fd) {
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof(buffer))) > 0) {
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(::mkdir(workspace().c_str(), 0755), 0);
+    Outcome probe = run(policy({"/bin/true"}));
+    if (probe.code == kExitSetupFailed &&
+        probe.err.find("cannot create namespaces") != std::string::npos) {
+      GTEST_SKIP() << "no user namespaces on this kernel (tier below T1): " << probe.err;
+    }
+    ASSERT_EQ(probe.code, 0) << probe.err;
+  }
+
+  std::string workspace() const { return dir_.file("workspace"); }
+
+  SandboxPolicy policy(std::vector<std::string> argv) const {
+    SandboxPolicy p = default_policy();
+    p.workspace = workspace();
+    p.env = {"PATH=/usr/bin:/bin", "HOME=/home/sandbox"};
+    p.read_only = {probe_dir()};
+    p.argv = std::move(argv);
+    p.timeout_ms = 30000;
+    return p;
+  }
+
+  static std::string probe_path() { return SANDBOX_PROBE; }
+  static std::string probe_dir() {
+    const std::string path = probe_path();
+    return path.substr(0, path.rfind('/'));
+  }
+
+  Outcome run(const SandboxPolicy& p) const {
+    RunOptions options;
+    options.helper = CHITIN_SANDBOX_BINARY;
+    options.stdin_mode = Stdio::kNull;
+    options.stdout_mode = Stdio::kPipe;
+    options.stderr_mode = Stdio::kPipe;
+    auto process = start_sandboxed(p, options);
+    EXPECT_TRUE(process.has_value()) << process.error().describe();
+    Outcome outcome;
+    if (!process) {
+      return outcome;
+    }
+    outcome.out = read_all(process->helper.stdout_pipe().get());
+    outcome.err = read_all(process->helper.stderr_pipe().get());
+    auto status = process->helper.wait();
+    outcome.code = status && status->exited ? status->code : -1;
+    return outcome;
+  }
+
+  // Runs the probe and returns its one-line answer.
+  std::string probe(std::vector<std::string> args, SandboxPolicy base = {}) const {
+    SandboxPolicy p = base.workspace.empty() ? policy({}) : base;
+    p.argv = {probe_path()};
+    p.argv.insert(p.argv.end(), args.begin(), args.end());
+    Outcome outcome = run(p);
+    EXPECT_EQ(outcome.code, 0) << outcome.err;
+    while (!outcome.out.empty() && outcome.out.back() == '\n') {
+      outcome.out.pop_back();
+    }
+    return outcome.out;
+  }
+
+  chitin::testing::TempDir dir_;
+  chitin::testing::AuditFixture audit_;
+};
+
+}  // namespace chitin::sandbox
