@@ -16,12 +16,11 @@
 #include "cli/secrets_access.h"
 #include "config/config.h"
 #include "config/state_dir.h"
-#include "egress/local_ca.h"
-#include "egress/proxy.h"
 #include "sandbox/runner.h"
 #include "sandbox/selftest.h"
 #include "secrets/leak_scanner.h"
 #include "sys/file_ops.h"
+#include "tools/egress_run.h"
 
 namespace chitin::cli {
 
@@ -121,73 +120,8 @@ Result<SecretsForRun> secrets_for_run(const config::StatePaths& paths,
     values.push_back({secret.name, secret.value});
   }
   out.stored = std::make_shared<const secrets::LeakScanner>(values);
-  for (const std::string& name : names) {
-    const secrets::Secret* secret = out.store->find(name);
-    if (secret == nullptr) {
-      return fail(ErrorCode::kNotFound,
-                  "--secret {}: no such secret ('chitin secrets list' shows the stored ones)",
-                  name);
-    }
-    if (secret->hosts.empty()) {
-      return fail(ErrorCode::kInvalidInput,
-                  "--secret {}: it is bound to no host, so it could be sent nowhere; bind it "
-                  "with 'chitin secrets set {} --hosts HOST' (re-enter the value)",
-                  name, name);
-    }
-    // Its variable must not replace one the run depends on, nor another granted secret's.
-    const std::string variable = secrets::env_name(name);
-    static constexpr std::string_view kReserved[] = {"PATH",
-                                                     "HOME",
-                                                     "LANG",
-                                                     "USER",
-                                                     "HTTP_PROXY",
-                                                     "HTTPS_PROXY",
-                                                     "SSL_CERT_FILE",
-                                                     "CURL_CA_BUNDLE",
-                                                     "REQUESTS_CA_BUNDLE",
-                                                     "GIT_SSL_CAINFO",
-                                                     "NODE_EXTRA_CA_CERTS"};
-    const bool taken =
-        std::find(std::begin(kReserved), std::end(kReserved), variable) != std::end(kReserved) ||
-        variable.starts_with("LD_") ||
-        std::any_of(out.granted.begin(), out.granted.end(),
-                    [&](const auto& other) { return secrets::env_name(other.name) == variable; });
-    if (taken) {
-      return fail(ErrorCode::kInvalidInput,
-                  "--secret {}: its variable {} is reserved for the run or taken by another "
-                  "granted secret; store it under another name",
-                  name, variable);
-    }
-    egress::GrantedSecret grant;
-    grant.name = secret->name;
-    grant.value = secret->value;
-    grant.hosts = CHITIN_TRY(egress::parse_rules(secret->hosts));
-    grant.header = secret->header;
-    grant.format = secret->format;
-    grant.body = secret->body;
-    out.granted.push_back(std::move(grant));
-  }
+  out.granted = CHITIN_TRY(tools::grant_secrets(*out.store, names, "--secret"));
   return out;
-}
-
-// The CA bundle the sandbox trusts for a run with secrets: the system's roots plus the
-// installation's local egress CA (created here for installations older than it).
-Result<std::shared_ptr<egress::LocalCa>> write_ca_bundle(const config::StatePaths& paths,
-                                                         const std::string& bundle) {
-  const std::string key = paths.keys_dir() + "/egress-ca.key";
-  const std::string cert = paths.keys_dir() + "/egress-ca.pem";
-  CHITIN_TRY(egress::create_local_ca(key, cert));
-  auto ca = CHITIN_TRY(egress::LocalCa::load(key, cert));
-  std::string text;
-  if (auto system = sys::read_regular_file("/etc/ssl/certs/ca-certificates.crt", 8U << 20)) {
-    text = std::move(*system);
-  }
-  if (!text.empty() && !text.ends_with('\n')) {
-    text.push_back('\n');
-  }
-  text += ca->certificate_pem();
-  CHITIN_TRY(sys::write_file_atomic(bundle, text, 0644, sys::WriteMode::kReplace));
-  return ca;
 }
 
 int run_sandbox(const CommandContext& context, const RunArguments& args) {
@@ -253,11 +187,7 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     return exit_code_for(granted.error());
   }
   // A granted secret reaches the tool only as its placeholder, in a variable named after it.
-  for (const egress::GrantedSecret& grant : granted->granted) {
-    const std::string name = secrets::env_name(grant.name);
-    std::erase_if(policy.env, [&](const std::string& e) { return e.starts_with(name + "="); });
-    policy.env.push_back(name + "=" + secrets::placeholder(grant.name));
-  }
+  tools::add_secret_placeholders(granted->granted, policy);
   auto log = audit::open_installation_log(*paths, config);
   if (!log) {
     print_error(
@@ -298,61 +228,29 @@ int run_sandbox(const CommandContext& context, const RunArguments& args) {
     print_error(fmt::format("--allow-host: {}", rules.error().message));
     return kExitUsage;
   }
-  std::unique_ptr<egress::EgressProxy> proxy;
-  std::string proxy_dir;
+  std::unique_ptr<tools::EgressRun> egress_run;
   if (!rules->empty()) {
-    proxy_dir = "/tmp/chitin-egress-XXXXXX";
-    if (::mkdtemp(proxy_dir.data()) == nullptr) {
-      print_error("cannot create a directory for the egress proxy socket");
-      return sandbox::kExitSetupFailed;
-    }
-    egress::ProxyOptions proxy_options;
-    proxy_options.socket_path = proxy_dir + "/egress.sock";
-    proxy_options.rules = std::move(*rules);
-    proxy_options.allow_private_addresses = config.egress.dangerously_allow_private_addresses;
-    proxy_options.audit = log->get();
-    proxy_options.actor = "egress:cli";
-    proxy_options.secrets = std::move(granted->granted);
-    proxy_options.stored_secrets = granted->stored;
-    proxy_options.privacy_cache_dir = paths->home + "/cache";
-    if (!proxy_options.secrets.empty()) {
-      auto ca = write_ca_bundle(*paths, proxy_dir + "/ca-bundle.pem");
-      if (!ca) {
-        print_error(ca.error());
-        ::rmdir(proxy_dir.c_str());
-        return sandbox::kExitSetupFailed;
-      }
-      proxy_options.ca = std::move(*ca);
-      policy.ca_bundle = proxy_dir + "/ca-bundle.pem";
-      const std::string bundle(sandbox::kCaBundleInSandbox);
-      for (const char* name : {"SSL_CERT_FILE", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
-                               "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS"}) {
-        policy.env.push_back(fmt::format("{}={}", name, bundle));
-      }
-    }
-    auto started = egress::EgressProxy::start(std::move(proxy_options));
+    tools::EgressRunOptions egress_options;
+    egress_options.rules = std::move(*rules);
+    egress_options.allow_private_addresses = config.egress.dangerously_allow_private_addresses;
+    egress_options.audit = log->get();
+    egress_options.actor = "cli";
+    egress_options.secrets = std::move(granted->granted);
+    egress_options.stored_secrets = granted->stored;
+    egress_options.privacy_cache_dir = paths->home + "/cache";
+    egress_options.keys_dir = paths->keys_dir();
+    auto started = tools::EgressRun::start(std::move(egress_options));
     if (!started) {
       print_error(started.error());
-      ::unlink((proxy_dir + "/ca-bundle.pem").c_str());
-      ::rmdir(proxy_dir.c_str());
       return sandbox::kExitSetupFailed;
     }
-    proxy = std::move(*started);
-    policy.proxy_socket = proxy->socket_path();
-    const std::string url = fmt::format("http://127.0.0.1:{}", sandbox::kProxyBridgePort);
-    for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
-      policy.env.push_back(fmt::format("{}={}", name, url));
-    }
+    egress_run = std::move(*started);
+    egress_run->apply_to(policy);
   }
   const auto start = std::chrono::steady_clock::now();
   auto outcome = sandbox::run_sandboxed_with_report(policy, sandbox::RunOptions{});
-  std::vector<std::string> used;
-  if (proxy) {
-    proxy->stop();
-    used = proxy->used_secrets();
-    ::unlink((proxy_dir + "/ca-bundle.pem").c_str());
-    ::rmdir(proxy_dir.c_str());
-  }
+  const std::vector<std::string> used =
+      egress_run ? egress_run->finish() : std::vector<std::string>();
   if (!used.empty()) {
     if (auto marked = granted->store->mark_used(used, std::time(nullptr)); !marked) {
       print_error(fmt::format("warning: could not record when secrets were last used: {}",

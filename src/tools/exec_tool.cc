@@ -7,8 +7,8 @@
 
 #include <chrono>
 
-#include "egress/proxy.h"
 #include "sandbox/runner.h"
+#include "tools/egress_run.h"
 
 namespace chitin::tools {
 
@@ -100,74 +100,58 @@ std::string ExecOutcome::render() const {
   return text;
 }
 
-Result<ExecOutcome> run_exec(const std::vector<std::string>& argv, const ExecSetup& setup) {
-  sandbox::SandboxPolicy policy = sandbox::default_policy();
-  policy.argv = argv;
-  policy.workspace = setup.workspace;
-  policy.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/sandbox", "LANG=C.UTF-8",
-                "USER=sandbox"};
-  policy.timeout_ms = static_cast<std::uint64_t>(setup.limits.timeout_s) * 1000;
-  policy.memory_mb = static_cast<std::uint64_t>(setup.limits.memory_mb);
-  policy.pids_max = static_cast<std::uint64_t>(setup.limits.pids_max);
-  policy.tmp_mb = static_cast<std::uint64_t>(setup.limits.tmp_mb);
-  CHITIN_RETURN_IF_ERROR(sandbox::validate_policy(policy));
-
-  std::unique_ptr<egress::EgressProxy> proxy;
-  std::string proxy_dir;
-  if (!setup.egress.empty()) {
-    if (setup.audit == nullptr) {
-      return fail(ErrorCode::kInvalidInput, "exec with network needs the audit log");
-    }
-    proxy_dir = "/tmp/chitin-egress-XXXXXX";
-    if (::mkdtemp(proxy_dir.data()) == nullptr) {
-      return errno_fail("create a directory for the egress proxy socket");
-    }
-    egress::ProxyOptions options;
-    options.socket_path = proxy_dir + "/egress.sock";
-    options.rules = setup.egress;
-    options.allow_private_addresses = setup.allow_private_addresses;
-    options.audit = setup.audit;
-    options.actor = "egress:" + setup.actor;
-    options.session = setup.session;
-    options.stored_secrets = setup.stored_secrets;
-    options.privacy_cache_dir = setup.privacy_cache_dir;
-    auto started = egress::EgressProxy::start(std::move(options));
-    if (!started) {
-      ::rmdir(proxy_dir.c_str());
-      return fail(started.error());
-    }
-    proxy = std::move(*started);
-    policy.proxy_socket = proxy->socket_path();
-    const std::string url = fmt::format("http://127.0.0.1:{}", sandbox::kProxyBridgePort);
-    for (const char* name : {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"}) {
-      policy.env.push_back(fmt::format("{}={}", name, url));
-    }
-  }
+Result<ExecOutcome> run_captured(const sandbox::SandboxPolicy& policy, const std::string& helper,
+                                 std::size_t max_output_bytes) {
   const auto start = std::chrono::steady_clock::now();
   sandbox::RunOptions run;
-  run.helper = setup.helper;
+  run.helper = helper;
   run.stdin_mode = Stdio::kNull;
   run.stdout_mode = Stdio::kPipe;
   run.stderr_mode = Stdio::kPipe;
   ExecOutcome outcome;
-  auto report = [&]() -> Result<sandbox::RunReport> {
-    sandbox::SandboxProcess process = CHITIN_TRY(sandbox::start_sandboxed(policy, run));
-    drain(process.helper.stdout_pipe(), process.helper.stderr_pipe(), setup.max_output_bytes,
-          outcome);
-    return sandbox::finish_sandboxed(process);
-  }();
-  if (proxy) {
-    proxy->stop();
-    ::rmdir(proxy_dir.c_str());
-  }
-  CHITIN_RETURN_IF_ERROR(report);
-  outcome.exit_code = report->exit_code;
-  outcome.limits = report->limits;
-  outcome.quarantined = report->quarantined;
+  sandbox::SandboxProcess process = CHITIN_TRY(sandbox::start_sandboxed(policy, run));
+  drain(process.helper.stdout_pipe(), process.helper.stderr_pipe(), max_output_bytes, outcome);
+  const sandbox::RunReport report = CHITIN_TRY(sandbox::finish_sandboxed(process));
+  outcome.exit_code = report.exit_code;
+  outcome.limits = report.limits;
+  outcome.quarantined = report.quarantined;
   outcome.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - start)
                             .count();
   return outcome;
+}
+
+sandbox::SandboxPolicy base_policy(const std::string& workspace,
+                                   const config::SandboxConfig& limits) {
+  sandbox::SandboxPolicy policy = sandbox::default_policy();
+  policy.workspace = workspace;
+  policy.env = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/sandbox", "LANG=C.UTF-8",
+                "USER=sandbox"};
+  policy.timeout_ms = static_cast<std::uint64_t>(limits.timeout_s) * 1000;
+  policy.memory_mb = static_cast<std::uint64_t>(limits.memory_mb);
+  policy.pids_max = static_cast<std::uint64_t>(limits.pids_max);
+  policy.tmp_mb = static_cast<std::uint64_t>(limits.tmp_mb);
+  return policy;
+}
+
+Result<ExecOutcome> run_exec(const std::vector<std::string>& argv, const ExecSetup& setup) {
+  sandbox::SandboxPolicy policy = base_policy(setup.workspace, setup.limits);
+  policy.argv = argv;
+  CHITIN_RETURN_IF_ERROR(sandbox::validate_policy(policy));
+  std::unique_ptr<EgressRun> egress;
+  if (!setup.egress.empty()) {
+    EgressRunOptions options;
+    options.rules = setup.egress;
+    options.allow_private_addresses = setup.allow_private_addresses;
+    options.audit = setup.audit;
+    options.actor = setup.actor;
+    options.session = setup.session;
+    options.stored_secrets = setup.stored_secrets;
+    options.privacy_cache_dir = setup.privacy_cache_dir;
+    egress = CHITIN_TRY(EgressRun::start(std::move(options)));
+    egress->apply_to(policy);
+  }
+  return run_captured(policy, setup.helper, setup.max_output_bytes);
 }
 
 }  // namespace chitin::tools

@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "egress/rules.h"
+#include "sandbox/policy.h"
 #include "secrets/leak_scanner.h"
 
 namespace chitin::tools {
@@ -48,5 +49,14 @@ struct ExecOutcome {
 };
 
 Result<ExecOutcome> run_exec(const std::vector<std::string>& argv, const ExecSetup& setup);
+
+// The policy every agent run starts from: the workspace at /workspace, the sandbox's PATH,
+// HOME, LANG and USER and nothing else of the environment, the [sandbox] limits.
+sandbox::SandboxPolicy base_policy(const std::string& workspace,
+                                   const config::SandboxConfig& limits);
+
+// Runs `policy` with stdin empty and stdout and stderr captured up to `max_output_bytes` each.
+Result<ExecOutcome> run_captured(const sandbox::SandboxPolicy& policy, const std::string& helper,
+                                 std::size_t max_output_bytes);
 
 }  // namespace chitin::tools

@@ -8,7 +8,7 @@
 #include "base/ascii.h"
 #include "base/unique_fd.h"
 #include "base/version.h"
-#include "egress/proxy.h"
+#include "tools/egress_run.h"
 #include "tools/proxy_relay.h"
 
 namespace chitin::tools {
@@ -404,24 +404,15 @@ Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup) {
   if (setup.audit == nullptr) {
     return fail(ErrorCode::kInvalidInput, "web_fetch needs the audit log");
   }
-  std::string proxy_dir = "/tmp/chitin-fetch-XXXXXX";
-  if (::mkdtemp(proxy_dir.data()) == nullptr) {
-    return errno_fail("create a directory for the egress proxy socket");
-  }
-  struct RemoveDir {
-    const std::string& dir;
-    ~RemoveDir() { ::rmdir(dir.c_str()); }
-  } remove_dir{proxy_dir};
-  egress::ProxyOptions options;
-  options.socket_path = proxy_dir + "/egress.sock";
+  EgressRunOptions options;
   options.rules = setup.rules;
   options.allow_private_addresses = setup.allow_private_addresses;
   options.audit = setup.audit;
-  options.actor = "egress:" + setup.actor;
+  options.actor = setup.actor;
   options.session = setup.session;
   options.stored_secrets = setup.stored_secrets;
   options.privacy_cache_dir = setup.privacy_cache_dir;
-  std::unique_ptr<egress::EgressProxy> proxy = CHITIN_TRY(egress::EgressProxy::start(options));
+  std::unique_ptr<EgressRun> proxy = CHITIN_TRY(EgressRun::start(std::move(options)));
   std::unique_ptr<ProxyRelay> relay = CHITIN_TRY(ProxyRelay::start(proxy->socket_path()));
 
   std::string current = url;
@@ -429,7 +420,7 @@ Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup) {
   for (int hop = 0;; ++hop) {
     const Url parts = CHITIN_TRY(parse_fetch_url(current));
     if (!egress::allowed(setup.rules, parts.host, parts.port)) {
-      proxy->stop();
+      (void)proxy->finish();
       return fail(ErrorCode::kPermission,
                   "{}:{} is not allowed for this fetch{}; call web_fetch on that URL to ask for it",
                   parts.host, parts.port, hop > 0 ? " (a redirect led there)" : "");
@@ -441,7 +432,7 @@ Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup) {
       robots.max_bytes = 512 * 1024;
       auto status = get(origin_of(parts) + "/robots.txt", setup.timeout, robots);
       if (status && *status == 200 && !robots_allows(robots.body, parts.path)) {
-        proxy->stop();
+        (void)proxy->finish();
         return fail(ErrorCode::kPermission,
                     "{}'s robots.txt does not allow fetching {} (Chitin honours robots.txt)",
                     parts.host, parts.path.substr(0, 256));
@@ -452,7 +443,7 @@ Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup) {
     transfer.max_bytes = setup.max_bytes;
     const int status = CHITIN_TRY(get(current, setup.timeout, transfer));
     if (transfer.refused) {
-      proxy->stop();
+      (void)proxy->finish();
       std::string reason = transfer.body.substr(0, 512);
       while (!reason.empty() && reason.back() == '\n') {
         reason.pop_back();
@@ -462,14 +453,14 @@ Result<FetchResult> web_fetch(const std::string& url, const FetchSetup& setup) {
     }
     if (status >= 300 && status < 400 && !transfer.location.empty()) {
       if (hop >= kMaxRedirects) {
-        proxy->stop();
+        (void)proxy->finish();
         return fail(ErrorCode::kLimitExceeded, "{} redirected more than {} times",
                     url.substr(0, 256), kMaxRedirects);
       }
       current = resolve_location(parts, transfer.location);
       continue;
     }
-    proxy->stop();
+    (void)proxy->finish();
     FetchResult result;
     result.status = status;
     result.url = current;
