@@ -27,9 +27,11 @@
 #include "privacy/vault.h"
 #include "providers/client.h"
 #include "secrets/leak_scanner.h"
+#include "secrets/store.h"
 #include "store/approvals.h"
 #include "store/memory.h"
 #include "store/sessions.h"
+#include "tools/skill_tool.h"
 
 namespace chitin::agent {
 
@@ -49,6 +51,7 @@ struct AgentServices {
   store::MemoryStore* memory = nullptr;
   const privacy::Detector* detector = nullptr;  // null only when the filter is disabled
   std::shared_ptr<const secrets::LeakScanner> stored_secrets;
+  const secrets::Store* store = nullptr;  // skills' declared secrets; null: none stored
   privacy::VaultKey vault_key{};
   providers::Endpoint endpoint;
   std::string sandbox_helper;  // empty: next to the executable
@@ -89,7 +92,8 @@ class Agent {
  private:
   struct Turn;
   Result<void> check_budgets(const TurnRequest& request);
-  Result<std::string> system_prompt(const TurnRequest& request) const;
+  Result<std::string> system_prompt(const TurnRequest& request,
+                                    const std::vector<tools::AgentSkill>& skills) const;
   Result<void> wait_for_lease(const TurnRequest& request, const std::string& holder);
   Result<void> handle_call(Turn& turn, const providers::ToolCall& call);
   Result<bool> approve(Turn& turn, const policy::Action& action, const std::string& reason);

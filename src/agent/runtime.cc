@@ -132,6 +132,7 @@ Result<std::unique_ptr<AgentRuntime>> open_runtime(const config::StatePaths& pat
     }
     services.stored_secrets = std::make_shared<const secrets::LeakScanner>(values);
   }
+  services.store = options.store;
   services.vault_key = CHITIN_TRY(privacy::load_or_create_vault_key(paths.keys_dir()));
   services.sandbox_helper = options.sandbox_helper;
   runtime->agent = std::make_unique<Agent>(std::move(services));

@@ -12,10 +12,10 @@ std::string argument(const nlohmann::json& arguments, const char* key) {
   return arguments.at(key).get<std::string>();
 }
 
-ToolOutput run_exec(const policy::Action& action, const ToolEnvironment& environment) {
-  auto outcome = tools::run_exec(action.argv, environment.exec);
+ToolOutput exec_output(const Result<tools::ExecOutcome>& outcome, std::string_view tool) {
   if (!outcome) {
-    return error(fmt::format("exec failed before the program ran: {}", outcome.error().message));
+    return error(
+        fmt::format("{} failed before the program ran: {}", tool, outcome.error().message));
   }
   ToolOutput output{outcome->render(), outcome->exit_code != 0, {}};
   output.audit = {{"exit", outcome->exit_code},
@@ -26,6 +26,33 @@ ToolOutput run_exec(const policy::Action& action, const ToolEnvironment& environ
   if (!outcome->quarantined.empty()) {
     output.audit["quarantined"] = outcome->quarantined;
   }
+  return output;
+}
+
+ToolOutput run_skill_tool(const policy::Action& action, const ToolEnvironment& environment) {
+  const tools::AgentSkill* skill = environment.skills == nullptr
+                                       ? nullptr
+                                       : tools::find_skill(*environment.skills, action.skill);
+  if (skill == nullptr) {
+    return error(
+        fmt::format("no skill named '{}' is installed and verified", action.skill.substr(0, 64)));
+  }
+  if (action.tool == "skill_read") {
+    auto text = tools::read_skill_file(*skill, action.path);
+    if (!text) {
+      return error(text.error().message);
+    }
+    ToolOutput output{std::move(*text), false, {}};
+    output.audit = {{"skill", skill->name}, {"path", action.path.substr(0, 256)}};
+    return output;
+  }
+  tools::SkillRunSetup setup;
+  setup.exec = environment.exec;
+  setup.store = environment.store;
+  setup.keys_dir = environment.keys_dir;
+  ToolOutput output = exec_output(tools::run_skill(*skill, action.argv, setup), action.tool);
+  output.audit["skill"] = skill->name;
+  output.audit["skill_manifest"] = skill->manifest;
   return output;
 }
 
@@ -96,7 +123,9 @@ ToolOutput run_tool(const policy::Action& action, const nlohmann::json& argument
   const tools::Workspace& workspace = *environment.workspace;
   ToolOutput output;
   if (action.tool == "exec") {
-    output = run_exec(action, environment);
+    output = exec_output(tools::run_exec(action.argv, environment.exec), action.tool);
+  } else if (action.tool == "skill_read" || action.tool == "skill_exec") {
+    output = run_skill_tool(action, environment);
   } else if (action.tool == "read") {
     auto read = workspace.read(action.path);
     if (!read) {

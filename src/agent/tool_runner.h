@@ -10,6 +10,7 @@
 #include "policy/tool_policy.h"
 #include "store/memory.h"
 #include "tools/exec_tool.h"
+#include "tools/skill_tool.h"
 #include "tools/web_fetch.h"
 #include "tools/workspace_files.h"
 
@@ -23,6 +24,9 @@ struct ToolEnvironment {
   store::MemoryStore* memory = nullptr;
   std::string agent = "main";
   tools::FetchSetup fetch;  // rules: egress.allow (an approved host is added per call)
+  const std::vector<tools::AgentSkill>* skills = nullptr;  // verified at this turn's start
+  const secrets::Store* store = nullptr;                   // for skills that declare secrets
+  std::string keys_dir;                                    // the local egress CA
 };
 
 struct ToolOutput {

@@ -80,7 +80,8 @@ inline constexpr std::size_t kMaxModels = 32;
 
 // The agent's built-in tools, by the names the model sees.
 inline constexpr std::string_view kToolNames[] = {
-    "exec", "read", "write", "edit", "list", "web_fetch", "memory_search", "memory_write"};
+    "exec",      "read",          "write",        "edit",       "list",
+    "web_fetch", "memory_search", "memory_write", "skill_read", "skill_exec"};
 
 // The agent's tool policy and budgets, `[agent]` (docs/config.md, docs/agent.md).
 struct AgentConfig {

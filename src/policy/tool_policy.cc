@@ -52,6 +52,14 @@ nlohmann::json Action::to_json() const {
   } else if (tool == "web_fetch") {
     out["url"] = url;
     out["host"] = fmt::format("{}:{}", host, port);
+  } else if (tool == "skill_exec") {
+    out["skill"] = skill;
+    out["skill_manifest"] = skill_manifest;
+    out["argv"] = argv;
+  } else if (tool == "skill_read") {
+    out["skill"] = skill;
+    out["skill_manifest"] = skill_manifest;
+    out["path"] = path;
   } else if (!path.empty()) {
     out["path"] = path;
   }
@@ -63,7 +71,7 @@ nlohmann::json Action::to_json() const {
 
 bool side_effecting(std::string_view tool) {
   return tool == "exec" || tool == "write" || tool == "edit" || tool == "web_fetch" ||
-         tool == "memory_write";
+         tool == "memory_write" || tool == "skill_exec";
 }
 
 bool is_shell_string(const std::vector<std::string>& argv) {
@@ -162,6 +170,13 @@ Decision ToolPolicy::decide(const Action& action, std::string_view raw_arguments
       reasons.push_back(
           fmt::format("'{}' is not on agent.exec_allow", action.argv.front().substr(0, 128)));
     }
+  }
+  if (action.tool == "skill_exec" && is_shell_string(action.argv)) {
+    reasons.emplace_back("it runs a shell, inline code or a program through a wrapper");
+  }
+  if (action.skill_quarantined) {
+    reasons.push_back(fmt::format("the skill '{}' is quarantined (installed unsigned)",
+                                  action.skill.substr(0, 64)));
   }
   if (action.tool == "web_fetch" && !egress::allowed(egress_allow_, action.host, action.port)) {
     reasons.push_back(fmt::format("{}:{} is not on egress.allow", action.host, action.port));

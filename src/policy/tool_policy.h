@@ -6,6 +6,7 @@
 //   - exec of a program not on exec_allow, and any shell or interpreter given code inline
 //     (sh -c, python -c, node -e, ...), asks;
 //   - web_fetch to a host not on egress.allow asks;
+//   - any use of a quarantined skill asks; skill_exec of a shell string asks;
 //   - after untrusted content entered the turn (tool output, web pages, files, group
 //     messages), every side-effecting tool asks (taint narrowing);
 //   - the turn's tool-call budget and repeated identical calls (a loop) stop the turn.
@@ -42,6 +43,9 @@ struct Action {
   std::string host;                    // web_fetch: lower-case host
   std::uint16_t port = 0;              // web_fetch
   std::string fingerprint;             // a hash of the full arguments (content, text)
+  std::string skill;                   // skill_read / skill_exec: the skill's name
+  std::string skill_manifest;          // its manifest hash (an approval binds to the version)
+  bool skill_quarantined = false;      // installed unsigned: every use asks
 
   [[nodiscard]] nlohmann::json to_json() const;
 };

@@ -304,11 +304,16 @@ Result<LockEntry> Installer::commit(StagedSkill& staged, audit::AuditLog& log,
 }
 
 Result<std::vector<LoadedSkill>> Installer::load(audit::AuditLog* log) const {
-  const SkillsLock lock = CHITIN_TRY(load_lock(paths_.skills_lock_file()));
-  auto keys = TrustStore(paths_.skill_trust_dir()).list();
+  return load_installed(paths_, log);
+}
+
+Result<std::vector<LoadedSkill>> load_installed(const config::StatePaths& paths,
+                                                audit::AuditLog* log) {
+  const SkillsLock lock = CHITIN_TRY(load_lock(paths.skills_lock_file()));
+  auto keys = TrustStore(paths.skill_trust_dir()).list();
   std::vector<LoadedSkill> loaded;
   for (const auto& [name, entry] : lock.skills) {
-    LoadedSkill skill{name, entry, paths_.skills_dir() + "/" + name, false, {}, {}};
+    LoadedSkill skill{name, entry, paths.skills_dir() + "/" + name, false, {}, {}};
     auto status = sys::status_if_exists(skill.dir);
     if (!status || !*status || !(*status)->is_directory) {
       skill.problem = "its folder is missing or not a directory";

@@ -73,6 +73,11 @@ struct LoadedSkill {
   std::optional<SkillDocument> document;
 };
 
+// Re-verifies every installed skill against skills.lock and the trust store (what
+// Installer::load does; the agent loads skills this way, without the scanner).
+Result<std::vector<LoadedSkill>> load_installed(const config::StatePaths& paths,
+                                                audit::AuditLog* log);
+
 class Installer {
  public:
   Installer(config::StatePaths paths, const Scanner& scanner)

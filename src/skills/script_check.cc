@@ -14,16 +14,6 @@
 
 namespace chitin::skills {
 
-namespace {
-
-constexpr std::size_t kMaxFindingsPerKind = 8;
-
-constexpr std::array<std::string_view, 18> kScriptExtensions = {
-    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py",  ".js",  ".mjs", ".cjs",
-    ".ts", ".rb",   ".pl",  ".ps1", ".psm1", ".php", ".lua", ".bat", ".cmd"};
-
-// Shell words that are not programs: keywords, builtins, and the POSIX utilities every
-// sandbox provides from /usr (docs/skill-scanner.md: exec[] lists binaries beyond these).
 const std::set<std::string_view>& baseline_commands() {
   static const std::set<std::string_view> names = {
       // keywords and builtins
@@ -46,6 +36,16 @@ const std::set<std::string_view>& baseline_commands() {
   return names;
 }
 
+namespace {
+
+constexpr std::size_t kMaxFindingsPerKind = 8;
+
+constexpr std::array<std::string_view, 18> kScriptExtensions = {
+    ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py",  ".js",  ".mjs", ".cjs",
+    ".ts", ".rb",   ".pl",  ".ps1", ".psm1", ".php", ".lua", ".bat", ".cmd"};
+
+// Shell words that are not programs: keywords, builtins, and the POSIX utilities every
+// sandbox provides from /usr (docs/skill-scanner.md: exec[] lists binaries beyond these).
 // Binaries whose use means network access even when no URL is written out.
 const std::set<std::string_view>& network_commands() {
   static const std::set<std::string_view> names = {

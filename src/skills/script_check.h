@@ -4,6 +4,7 @@
 // manifest. Undeclared use is a high finding: at run time the sandbox would refuse it, and a
 // skill that needs what it does not declare is either broken or hiding something.
 
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -11,6 +12,10 @@
 #include "skills/scanner.h"
 
 namespace chitin::skills {
+
+// Commands every skill may use without declaring them in permissions.exec: shell builtins and
+// keywords, and the POSIX utilities (docs/skills.md).
+const std::set<std::string_view>& baseline_commands();
 
 // True for files that run: a #! line, or a script extension (.sh .py .js .ps1 ...).
 bool is_script(std::string_view name, std::string_view content);

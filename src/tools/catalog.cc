@@ -40,6 +40,15 @@ constexpr ToolDeclaration kDeclarations[] = {
      R"({"type":"object","properties":{"query":{"type":"string"}},"required":["query"],"additionalProperties":false})"},
     {"memory_write", "Save a note to the agent's long-term memory.",
      R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"],"additionalProperties":false})"},
+    {"skill_read",
+     "Read an installed skill's instructions (SKILL.md, the default) or another file of its "
+     "folder. Read a skill's SKILL.md before using it.",
+     R"({"type":"object","properties":{"skill":{"type":"string"},"path":{"type":"string","description":"File in the skill's folder; default SKILL.md"}},"required":["skill"],"additionalProperties":false})"},
+    {"skill_exec",
+     "Run a program for an installed skill, in a sandbox limited to what the skill declares: "
+     "its folder read-only at /skill, only its declared workspace paths under /workspace, "
+     "programs and hosts. Use the commands its SKILL.md gives.",
+     R"({"type":"object","properties":{"skill":{"type":"string"},"argv":{"type":"array","items":{"type":"string"},"minItems":1,"description":"Program and arguments, e.g. [\"/skill/scripts/run.sh\", \"Paris\"]"}},"required":["skill","argv"],"additionalProperties":false})"},
 };
 
 const ToolDeclaration* find_declaration(std::string_view name) {
@@ -64,6 +73,33 @@ Result<std::string> string_argument(const nlohmann::json& arguments, std::string
                 max_bytes, value.size());
   }
   return value;
+}
+
+Result<std::vector<std::string>> read_argv(const nlohmann::json& arguments, std::string_view tool) {
+  const auto argv = arguments.find("argv");
+  if (argv == arguments.end() || !argv->is_array() || argv->empty()) {
+    return fail(ErrorCode::kInvalidInput,
+                "{}: 'argv' must be a non-empty array of strings, e.g. [\"ls\", \"-la\"]", tool);
+  }
+  if (argv->size() > kMaxArgvItems) {
+    return fail(ErrorCode::kLimitExceeded, "{}: at most {} arguments", tool, kMaxArgvItems);
+  }
+  std::vector<std::string> out;
+  for (const auto& item : *argv) {
+    if (!item.is_string()) {
+      return fail(ErrorCode::kInvalidInput, "{}: every item of 'argv' must be a string", tool);
+    }
+    const std::string& text = item.get_ref<const std::string&>();
+    if (text.size() > kMaxArgBytes || text.find('\0') != std::string::npos) {
+      return fail(ErrorCode::kInvalidInput,
+                  "{}: an argument is over {} bytes or contains a NUL byte", tool, kMaxArgBytes);
+    }
+    out.push_back(text);
+  }
+  if (out.front().empty()) {
+    return fail(ErrorCode::kInvalidInput, "{}: argv[0] (the program) is empty", tool);
+  }
+  return out;
 }
 
 Result<void> read_url(std::string_view url, policy::Action& action) {
@@ -111,28 +147,7 @@ Result<policy::Action> read_action(std::string_view tool, const nlohmann::json& 
   action.fingerprint =
       audit::fingerprint(arguments.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if (tool == "exec") {
-    const auto argv = arguments.find("argv");
-    if (argv == arguments.end() || !argv->is_array() || argv->empty()) {
-      return fail(ErrorCode::kInvalidInput,
-                  "exec: 'argv' must be a non-empty array of strings, e.g. [\"ls\", \"-la\"]");
-    }
-    if (argv->size() > kMaxArgvItems) {
-      return fail(ErrorCode::kLimitExceeded, "exec: at most {} arguments", kMaxArgvItems);
-    }
-    for (const auto& item : *argv) {
-      if (!item.is_string()) {
-        return fail(ErrorCode::kInvalidInput, "exec: every item of 'argv' must be a string");
-      }
-      const std::string& text = item.get_ref<const std::string&>();
-      if (text.size() > kMaxArgBytes || text.find('\0') != std::string::npos) {
-        return fail(ErrorCode::kInvalidInput,
-                    "exec: an argument is over {} bytes or contains a NUL byte", kMaxArgBytes);
-      }
-      action.argv.push_back(text);
-    }
-    if (action.argv.front().empty()) {
-      return fail(ErrorCode::kInvalidInput, "exec: argv[0] (the program) is empty");
-    }
+    action.argv = CHITIN_TRY(read_argv(arguments, tool));
     action.cwd = "/workspace";
   } else if (tool == "read" || tool == "list") {
     action.path = CHITIN_TRY(string_argument(arguments, tool, "path", 4096));
@@ -150,6 +165,16 @@ Result<policy::Action> read_action(std::string_view tool, const nlohmann::json& 
     CHITIN_TRY(string_argument(arguments, tool, "query", 1024));
   } else if (tool == "memory_write") {
     CHITIN_TRY(string_argument(arguments, tool, "text", 16 * 1024));
+  } else if (tool == "skill_read" || tool == "skill_exec") {
+    action.skill = CHITIN_TRY(string_argument(arguments, tool, "skill", 64));
+    if (tool == "skill_exec") {
+      action.argv = CHITIN_TRY(read_argv(arguments, tool));
+      action.cwd = "/workspace";
+    } else {
+      action.path = arguments.contains("path")
+                        ? CHITIN_TRY(string_argument(arguments, tool, "path", 4096))
+                        : std::string("SKILL.md");
+    }
   }
   return action;
 }

@@ -111,6 +111,21 @@ Result<ReadResult> Workspace::read(std::string_view path) const {
   return result;
 }
 
+Result<void> Workspace::make_directories(std::string_view path) const {
+  const std::string rel = CHITIN_TRY(relative(path));
+  UniqueFd dir = CHITIN_TRY(open_directory(fd_.get(), "."));
+  if (rel == ".") {
+    return {};
+  }
+  for (const std::string& part : components(rel)) {
+    if (::mkdirat(dir.get(), part.c_str(), 0700) != 0 && errno != EEXIST) {
+      return errno_fail(fmt::format("cannot create directory '{}'", part));
+    }
+    dir = CHITIN_TRY(open_directory(dir.get(), part));
+  }
+  return {};
+}
+
 Result<std::size_t> Workspace::write(std::string_view path, std::string_view content) const {
   const std::string rel = CHITIN_TRY(relative(path));
   if (rel == ".") {

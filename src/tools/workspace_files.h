@@ -59,6 +59,8 @@ class Workspace {
   Result<void> edit(std::string_view path, std::string_view old,
                     std::string_view replacement) const;
   Result<ListResult> list(std::string_view path) const;
+  // Creates the directory and its parents (0700), never through a symlink.
+  Result<void> make_directories(std::string_view path) const;
 
   [[nodiscard]] const std::string& root() const { return root_; }
 
