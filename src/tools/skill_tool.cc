@@ -189,10 +189,16 @@ Result<std::string> read_skill_file(const AgentSkill& skill, std::string_view pa
                 log::escaped(path, 256), st.st_size, kMaxSkillFileBytes);
   }
   std::string text = CHITIN_TRY(sys::read_all(fd->get(), kMaxSkillFileBytes, path));
-  const std::string mount(sandbox::kSkillMount);
-  for (std::size_t at = text.find("{baseDir}"); at != std::string::npos;
-       at = text.find("{baseDir}", at + mount.size())) {
-    text.replace(at, 9, mount);
+  // OpenClaw's {baseDir}, and the manifest's own {skill} and {workspace}.
+  const std::pair<std::string_view, std::string_view> placeholders[] = {
+      {"{baseDir}", sandbox::kSkillMount},
+      {"{skill}", sandbox::kSkillMount},
+      {"{workspace}", sandbox::kWorkspaceMount}};
+  for (const auto& [placeholder, value] : placeholders) {
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
   }
   return text;
 }
