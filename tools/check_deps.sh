@@ -23,8 +23,9 @@ for dir in src/*/; do
   while IFS=: read -r file line text; do
     dep=$(sed -E 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"([^/"]+)\/.*/\1/' <<<"$text")
     [ "$dep" = "$module" ] && continue
-    # Tests next to the code may use the shared test helpers in tests/support.
-    [[ "$dep" = support && "$file" == *_test.cc ]] && continue
+    # Tests next to the code (and their shared fixtures, *_test.h) may use the shared test
+    # helpers in tests/support.
+    [[ "$dep" = support && ( "$file" == *_test.cc || "$file" == *_test.h ) ]] && continue
     if [ -z "${rank[$dep]+x}" ]; then
       echo "$file:$line: includes \"$dep/...\", which is not a module" >&2
       status=1

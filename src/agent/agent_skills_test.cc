@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/agent_fixture.h"
+#include "agent/agent_fixture_test.h"
 #include "support/skill_fixture.h"
 
 namespace chitin::agent {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "agent/agent_fixture.h"
+#include "agent/agent_fixture_test.h"
 #include "privacy/test_detector.h"
 #include "providers/replay_server.h"
 #include "support/audit_fixture.h"

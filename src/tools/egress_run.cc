@@ -56,7 +56,7 @@ Result<std::unique_ptr<EgressRun>> EgressRun::start(EgressRunOptions options) {
   if (options.audit == nullptr) {
     return fail(ErrorCode::kInvalidInput, "a run with network needs the audit log");
   }
-  std::unique_ptr<EgressRun> run(new EgressRun());
+  auto run = std::make_unique<EgressRun>(PrivateTag{});
   run->dir_ = "/tmp/chitin-egress-XXXXXX";
   if (::mkdtemp(run->dir_.data()) == nullptr) {
     run->dir_.clear();

@@ -44,7 +44,12 @@ class EgressRun {
   std::vector<std::string> finish();
 
  private:
-  EgressRun() = default;
+  struct PrivateTag {};
+
+ public:
+  explicit EgressRun(PrivateTag /*tag*/) {}
+
+ private:
   std::string dir_;
   std::string ca_bundle_;  // empty without secrets
   std::unique_ptr<egress::EgressProxy> proxy_;
