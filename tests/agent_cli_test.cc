@@ -50,6 +50,25 @@ class AgentCliTest : public ::testing::Test {
     ASSERT_EQ(set.status.code, 0) << set.err;
   }
 
+  // `chitin gateway --port 0` on this installation; the URL it reports as ready.
+  ChildProcess start_gateway(std::string& url) {
+    SpawnOptions options;
+    options.argv = {CHITIN_BINARY, "gateway", "--port", "0"};
+    options.env = gateway_env();
+    options.stdout_mode = Stdio::kPipe;
+    options.stderr_mode = Stdio::kNull;
+    auto gateway = ChildProcess::spawn(options);
+    EXPECT_TRUE(gateway) << gateway.error().describe();
+    const std::string ready = chitin::testing::read_until(gateway->stdout_pipe().get(), "/ (web");
+    const auto at = ready.find("ready on ");
+    EXPECT_NE(at, std::string::npos) << ready;
+    url = ready.substr(at + 9, ready.find('/', at + 17) - at - 9);
+    return std::move(*gateway);
+  }
+  std::vector<std::string> gateway_env() const {
+    return {"CHITIN_HOME=" + home(), "HOME=" + dir_.path(), "PATH=/usr/bin:/bin"};
+  }
+
   static std::vector<json> lines(const std::string& out) {
     std::vector<json> events;
     std::size_t start = 0;
@@ -133,22 +152,13 @@ TEST_F(AgentCliTest, ThroughTheRunningGatewayWithAnApproval) {
       {openai_tool_call("c1", "exec", R"({"argv":["sh","-c","echo via-gateway > g.txt"]})"),
        openai_text("Done through the gateway.")});
   configure(server);
-  SpawnOptions gateway_options;
-  gateway_options.argv = {CHITIN_BINARY, "gateway", "--port", "0"};
-  gateway_options.env = std::vector<std::string>{"CHITIN_HOME=" + home(), "HOME=" + dir_.path(),
-                                                 "PATH=/usr/bin:/bin"};
-  gateway_options.stdout_mode = Stdio::kPipe;
-  gateway_options.stderr_mode = Stdio::kNull;
-  auto gateway = ChildProcess::spawn(gateway_options);
-  ASSERT_TRUE(gateway) << gateway.error().describe();
-  const std::string ready = chitin::testing::read_until(gateway->stdout_pipe().get(), "/ (web");
-  const auto at = ready.find("ready on ");
-  ASSERT_NE(at, std::string::npos) << ready;
-  const std::string url = ready.substr(at + 9, ready.find('/', at + 17) - at - 9);
+  std::string url;
+  ChildProcess gateway = start_gateway(url);
+  ASSERT_FALSE(url.empty());
 
   SpawnOptions options;
   options.argv = {CHITIN_BINARY, "agent", "--gateway", url, "--json", "-m", "run it"};
-  options.env = gateway_options.env;
+  options.env = gateway_env();
   options.stdout_mode = Stdio::kPipe;
   options.stderr_mode = Stdio::kPipe;
   auto turn = ChildProcess::spawn(options);
@@ -165,10 +175,40 @@ TEST_F(AgentCliTest, ThroughTheRunningGatewayWithAnApproval) {
   EXPECT_EQ(status->code, 0) << out;
   EXPECT_EQ(lines(out).back()["answer"], "Done through the gateway.");
   EXPECT_EQ(read_text(home() + "/workspace/g.txt"), "via-gateway\n");
-  ASSERT_TRUE(gateway->kill(SIGTERM));
-  ASSERT_TRUE(gateway->wait());
+  ASSERT_TRUE(gateway.kill(SIGTERM));
+  ASSERT_TRUE(gateway.wait());
   auto trail = chitin({"audit", "tail", "--type", "approval", "-n", "10"});
   EXPECT_NE(trail.out.find("approval.result"), std::string::npos) << trail.out;
+  EXPECT_EQ(chitin({"audit", "verify"}).status.code, 0);
+}
+
+// While the gateway holds the audit log, other commands record through it (audit/relay.h),
+// and a skill installed meanwhile is offered from the next turn.
+TEST_F(AgentCliTest, CommandsRecordWhileTheGatewayRunsAndNewSkillsAreOffered) {
+  ReplayServer server({openai_text("I see the skill.")});
+  configure(server);
+  std::string url;
+  ChildProcess gateway = start_gateway(url);
+  ASSERT_FALSE(url.empty());
+  ASSERT_EQ(::mkdir(dir_.file("hello-skill").c_str(), 0755), 0);
+  write_text(dir_.file("hello-skill/SKILL.md"),
+             "---\nname: hello-skill\ndescription: Says hello.\n---\n# Hello\n");
+  auto installed =
+      chitin({"skill", "install", dir_.file("hello-skill"), "--allow-unsigned", "--yes"});
+  ASSERT_EQ(installed.status.code, 0) << installed.err;
+  auto set = chitin({"secrets", "set", "other", "--hosts", "example.org"}, "value-123\n");
+  ASSERT_EQ(set.status.code, 0) << set.err;
+  auto turn = chitin({"agent", "--gateway", url, "--json", "-m", "which skills?"});
+  ASSERT_EQ(turn.status.code, 0) << turn.err;
+  const json request = json::parse(server.bodies().at(0));
+  EXPECT_NE(request["messages"][0]["content"].get<std::string>().find(
+                "- hello-skill: Says hello. (quarantined"),
+            std::string::npos)
+      << request["messages"][0]["content"];
+  ASSERT_TRUE(gateway.kill(SIGTERM));
+  ASSERT_TRUE(gateway.wait());
+  auto trail = chitin({"audit", "tail", "--type", "skill", "-n", "10", "--json"});
+  EXPECT_NE(trail.out.find("\"relayed\""), std::string::npos) << trail.out;
   EXPECT_EQ(chitin({"audit", "verify"}).status.code, 0);
 }
 

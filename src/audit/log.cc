@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 
 #include "audit/recovery.h"
 #include "base/check.h"
@@ -72,7 +73,9 @@ LogOptions log_options(const config::AuditConfig& config, std::string dir) {
 Result<std::unique_ptr<AuditLog>> open_installation_log(const config::StatePaths& paths,
                                                         const config::Config& config) {
   crypto::Ed25519SecretKey key = CHITIN_TRY(config::load_audit_secret_key(paths));
-  return AuditLog::open(log_options(config.audit, paths.audit_dir()), std::move(key));
+  LogOptions options = log_options(config.audit, paths.audit_dir());
+  options.relay_when_held = true;
+  return AuditLog::open(std::move(options), std::move(key));
 }
 
 AuditLog::AuditLog(PrivateTag /*only open() constructs*/, LogOptions options,
@@ -81,12 +84,89 @@ AuditLog::AuditLog(PrivateTag /*only open() constructs*/, LogOptions options,
 
 Result<std::unique_ptr<AuditLog>> AuditLog::open(LogOptions options, crypto::Ed25519SecretKey key) {
   CHITIN_TRY(sys::ensure_directory(options.dir, 0700));
+  auto lock = lock_directory(
+      options.dir, options.relay_when_held ? std::chrono::milliseconds(0) : options.lock_timeout);
+  if (!lock && lock.error().code == ErrorCode::kUnavailable && options.relay_when_held) {
+    auto log = std::make_unique<AuditLog>(PrivateTag{}, std::move(options), std::move(key));
+    log->relay_mode_ = true;
+    return log;
+  }
+  return open_held(std::move(options), std::move(key), CHITIN_TRY(std::move(lock)));
+}
+
+Result<std::unique_ptr<AuditLog>> AuditLog::open_held(LogOptions options,
+                                                      crypto::Ed25519SecretKey key, UniqueFd lock) {
   auto log = std::make_unique<AuditLog>(PrivateTag{}, std::move(options), std::move(key));
-  log->lock_fd_ = CHITIN_TRY(lock_directory(log->options_.dir, log->options_.lock_timeout));
+  log->lock_fd_ = std::move(lock);
   CHITIN_RETURN_IF_ERROR(log->recover_or_create());
   log->last_checkpoint_ = Clock::now();
   log->flusher_ = std::thread([raw = log.get()] { raw->flusher_main(); });
+  // Events other processes hand over while this one holds the log; each is durable before
+  // its sender hears back.
+  auto receiver = RelayReceiver::start(
+      log->options_.dir, [raw = log.get()](const Event& event) -> Result<std::uint64_t> {
+        const std::uint64_t seq = CHITIN_TRY(raw->append(event));
+        CHITIN_RETURN_IF_ERROR(raw->flush());
+        return seq;
+      });
+  if (receiver) {
+    log->receiver_ = std::move(*receiver);
+  } else {
+    CHITIN_LOG(kWarn, "other Chitin processes cannot record audit events while this one runs: {}",
+               receiver.error().describe());
+  }
   return log;
+}
+
+Result<std::uint64_t> AuditLog::relay(const Event& event) {
+  std::lock_guard guard(relay_mu_);
+  if (upgraded_) {
+    return upgraded_->append(event);
+  }
+  // The file holds what the log will: redacted here already, never the raw values.
+  Event redacted{event.type, event.actor, event.session, redact_for_audit(event.details)};
+  if (redactor_) {
+    redacted.details = apply_redactor(redacted.details, redactor_);
+  }
+  const auto deadline = WallClock::now() + options_.relay_timeout;
+  const std::string name = CHITIN_TRY(submit_relayed(options_.dir, redacted, deadline));
+  auto next_lock_try = Clock::now();
+  bool claimed = false;
+  for (;;) {
+    if (auto seq = CHITIN_TRY(take_ack(options_.dir, name))) {
+      relayed_seq_ = *seq;
+      return *seq;
+    }
+    if (!upgraded_ && Clock::now() >= next_lock_try) {
+      // The holder may have gone: then this process takes over, and its receiver records
+      // the waiting events, this one included.
+      next_lock_try = Clock::now() + std::chrono::milliseconds(100);
+      if (auto lock = lock_directory(options_.dir, std::chrono::milliseconds(0))) {
+        LogOptions held = options_;
+        held.relay_when_held = false;
+        auto key = CHITIN_TRY(crypto::Ed25519SecretKey::from_bytes(key_.bytes()));
+        upgraded_ = CHITIN_TRY(open_held(std::move(held), std::move(key), std::move(*lock)));
+        if (redactor_) {
+          upgraded_->set_redactor(redactor_);
+        }
+        continue;
+      }
+    }
+    if (WallClock::now() >= deadline && !claimed) {
+      if (withdraw_relayed(options_.dir, name)) {
+        return fail(ErrorCode::kUnavailable,
+                    "another Chitin process holds the audit log in {} and did not record the "
+                    "event within {} ms, so the action is refused; is that process stuck?",
+                    options_.dir, options_.relay_timeout.count());
+      }
+      claimed = true;  // taken just now: its ack is on the way
+    }
+    if (claimed && WallClock::now() >= deadline + options_.relay_timeout) {
+      return fail(ErrorCode::kUnavailable,
+                  "the process holding the audit log took the event but never answered");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 Result<void> AuditLog::open_segment(std::uint64_t number, bool create) {
@@ -178,6 +258,9 @@ Result<std::uint64_t> AuditLog::append(const Event& event) {
     return fail(ErrorCode::kInvalidInput,
                 "audit event type '{}' is reserved for the audit log itself", event.type);
   }
+  if (relay_mode_) {
+    return relay(event);
+  }
   Event redacted{event.type, event.actor, event.session, redact_for_audit(event.details)};
   if (redactor_) {
     redacted.details = apply_redactor(redacted.details, redactor_);
@@ -251,11 +334,24 @@ Result<void> AuditLog::wait_durable_locked(std::uint64_t seq, std::unique_lock<s
 }
 
 Result<void> AuditLog::flush() {
+  if (relay_mode_) {
+    // Every relayed event was durable before its ack.
+    std::lock_guard guard(relay_mu_);
+    return upgraded_ ? upgraded_->flush() : Result<void>();
+  }
   std::unique_lock lock(mu_);
   return wait_durable_locked(next_seq_ - 1, lock);
 }
 
 Result<void> AuditLog::close() {
+  if (relay_mode_) {
+    std::lock_guard guard(relay_mu_);
+    return upgraded_ ? upgraded_->close() : Result<void>();
+  }
+  // No relayed event is taken in once closing begins.
+  if (receiver_) {
+    receiver_->stop();
+  }
   {
     std::unique_lock lock(mu_);
     if (closing_) {
@@ -293,6 +389,9 @@ AuditLog::~AuditLog() {
 }
 
 Health AuditLog::health() const {
+  if (relay_mode_) {
+    return Health{};  // each relayed append reports its own failure
+  }
   std::lock_guard lock(mu_);
   if (fault_) {
     return Health{false, fault_->describe()};
@@ -304,9 +403,14 @@ Health AuditLog::health() const {
 }
 
 std::uint64_t AuditLog::last_seq() const {
+  if (relay_mode_) {
+    return relayed_seq_;
+  }
   std::lock_guard lock(mu_);
   return next_seq_ - 1;
 }
+
+bool AuditLog::relaying() const { return relay_mode_; }
 
 void AuditLog::inject_write_failure_for_test(int error_number) {
   std::lock_guard lock(mu_);

@@ -13,7 +13,9 @@
 //
 // Thread-safe: any number of threads may append; records get consecutive seq numbers in the
 // order append() takes the lock. One background thread writes and syncs. One process at a
-// time may hold a log open (an flock on audit/lock).
+// time may hold a log open (an flock on audit/lock); with `relay_when_held`, a process that
+// finds it held gets a log that hands each event to the holder instead (audit/relay.h) and
+// becomes the holder itself if the other process goes away.
 
 #include <chrono>
 #include <condition_variable>
@@ -27,6 +29,7 @@
 
 #include "audit/record.h"
 #include "audit/recovery.h"
+#include "audit/relay.h"
 #include "audit/segments.h"
 #include "base/crypto.h"
 #include "base/result.h"
@@ -43,7 +46,11 @@ struct LogOptions {
   std::uint64_t checkpoint_every = 1000;
   std::chrono::milliseconds checkpoint_interval{10000};
   std::chrono::milliseconds lock_timeout{5000};  // wait this long for another process's lock
-  std::string actor = "chitin";                  // actor of the log's own records
+  // Instead of waiting for the lock, relay events to the process that holds it (the
+  // installation's log does: the gateway holds it for as long as it runs).
+  bool relay_when_held = false;
+  std::chrono::milliseconds relay_timeout{10000};  // for the holder to record a relayed event
+  std::string actor = "chitin";                    // actor of the log's own records
 };
 
 LogOptions log_options(const config::AuditConfig& config, std::string dir);
@@ -84,11 +91,16 @@ class AuditLog {
 
   [[nodiscard]] Health health() const;
   [[nodiscard]] std::uint64_t last_seq() const;
+  // True while events go to another process that holds the log.
+  [[nodiscard]] bool relaying() const;
 
   // Test hook: the next write or sync fails with `error_number` (as a full disk would).
   void inject_write_failure_for_test(int error_number);
 
  private:
+  static Result<std::unique_ptr<AuditLog>> open_held(LogOptions options,
+                                                     crypto::Ed25519SecretKey key, UniqueFd lock);
+  Result<std::uint64_t> relay(const Event& event);
   Result<void> recover_or_create();
   Result<void> cut_torn_tail(const TailState::Torn& torn);
   Result<std::uint64_t> append_locked(const Event& event, std::unique_lock<std::mutex>& lock);
@@ -128,6 +140,13 @@ class AuditLog {
   std::uint64_t segment_bytes_ = 0;
 
   std::thread flusher_;
+  std::unique_ptr<RelayReceiver> receiver_;  // the holder's: records other processes' events
+
+  // Relay mode (another process held the lock at open):
+  bool relay_mode_ = false;
+  std::mutex relay_mu_;
+  std::unique_ptr<AuditLog> upgraded_;  // set once this process took the lock over
+  std::uint64_t relayed_seq_ = 0;
 };
 
 // Opens the audit log of an installation: its audit/ directory, its [audit] settings and its

@@ -47,13 +47,12 @@ int run_resolve(const CommandContext& context, const std::string& id, bool appro
   if (!state) {
     return kExitUsage;
   }
+  // While another process holds the audit log (the gateway, or `chitin agent --local` waiting
+  // for this very decision), the record is relayed to it (audit/relay.h); the waiting turn
+  // also records approval.result when it sees the decision.
   auto log = audit::open_installation_log(state->paths, state->config);
   auto store = store::ApprovalStore::open(state->paths);
-  // While another process holds the audit log (the gateway, or `chitin agent --local` waiting
-  // for this very decision), that process records the decision when its turn sees it
-  // (approval.result, with who resolved it), so the decision is never unaudited.
-  const bool held_elsewhere = !log && log.error().code == ErrorCode::kUnavailable;
-  if ((!log && !held_elsewhere) || !store) {
+  if (!log || !store) {
     print_error(!store ? store.error() : log.error());
     return kExitProblem;
   }
@@ -61,11 +60,6 @@ int run_resolve(const CommandContext& context, const std::string& id, bool appro
   if (!resolved) {
     print_error(resolved.error());
     return exit_code_for(resolved.error());
-  }
-  if (held_elsewhere) {
-    fmt::print("{} {} (the process that asked records it in the audit log)\n", id,
-               resolved->status);
-    return kExitOk;
   }
   if (auto audited = (*log)->append(audit::Event{"approval.resolve",
                                                  "cli",
