@@ -174,21 +174,48 @@ Result<UniqueFd> open_in_workspace(int root, const std::string& relative) {
   return sys::open_beneath(root, relative, O_PATH, 0, true);
 }
 
-// Binds each declared workspace path onto its place under /workspace. With WorkspaceAccess
-// kNone the places are created in the new root's tmpfs first (they are not on the workspace).
-Result<void> bind_workspace_paths(const Prepared& prepared, int root, const std::string& target) {
+// MOUNT_ATTR_NOEXEC when the run has an executables list (see scratch_flags).
+std::uint64_t noexec_attribute(const Prepared& prepared) {
+  return prepared.policy.executables.empty() ? 0 : MOUNT_ATTR_NOEXEC;
+}
+
+// Creates the place a declared path is bound onto, in the new root's tmpfs under /workspace
+// (WorkspaceAccess kNone): every component made with mkdirat and opened without following
+// symlinks, and nothing made where something exists already.
+Result<void> make_place(int root, const std::string& relative, bool directory) {
+  if (open_in_workspace(root, relative)) {
+    return {};
+  }
+  UniqueFd dir = CHITIN_TRY(sys::open_beneath(root, ".", O_PATH | O_DIRECTORY, 0, true));
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t slash = relative.find('/', start);
+    const std::string part = relative.substr(start, slash - start);
+    const bool last = slash == std::string::npos;
+    if (last && !directory) {
+      UniqueFd created(::openat(dir.get(), part.c_str(),
+                                O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+      if (!created) {
+        return errno_fail(fmt::format("create mount point workspace/{}", relative));
+      }
+      return {};
+    }
+    if (::mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST) {
+      return errno_fail(fmt::format("create mount point workspace/{}", relative));
+    }
+    dir = CHITIN_TRY(sys::open_beneath(dir.get(), part, O_PATH | O_DIRECTORY, 0, true));
+    if (last) {
+      return {};
+    }
+    start = slash + 1;
+  }
+}
+
+// Binds each declared workspace path onto its place under /workspace.
+Result<void> bind_workspace_paths(const Prepared& prepared, int root) {
   for (const auto& bind : prepared.workspace_binds) {
     if (prepared.policy.workspace_access == WorkspaceAccess::kNone) {
-      const std::string place = target + "/" + bind.relative;
-      if (bind.directory) {
-        CHITIN_RETURN_IF_ERROR(make_dirs(place, 0755));
-      } else {
-        CHITIN_RETURN_IF_ERROR(make_dirs(place.substr(0, place.rfind('/')), 0755));
-        UniqueFd created(::open(place.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
-        if (!created) {
-          return errno_fail(fmt::format("create mount point workspace/{}", bind.relative));
-        }
-      }
+      CHITIN_RETURN_IF_ERROR(make_place(root, bind.relative, bind.directory));
     }
     UniqueFd onto = CHITIN_TRY(open_in_workspace(root, bind.relative));
     if (::mount(fd_path(bind.fd.get()).c_str(), fd_path(onto.get()).c_str(), nullptr,
@@ -197,7 +224,7 @@ Result<void> bind_workspace_paths(const Prepared& prepared, int root, const std:
     }
     // Re-open: `onto` still names the mount below the new one.
     UniqueFd top = CHITIN_TRY(open_in_workspace(root, bind.relative));
-    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | noexec_attribute(prepared);
     if (!bind.writable) {
       attributes |= MOUNT_ATTR_RDONLY;
     }
@@ -217,7 +244,7 @@ Result<void> mount_workspace(const Prepared& prepared) {
                 MS_BIND | MS_REC, nullptr) != 0) {
       return errno_fail("bind the workspace");
     }
-    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+    std::uint64_t attributes = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | noexec_attribute(prepared);
     if (access == WorkspaceAccess::kReadOnly) {
       attributes |= MOUNT_ATTR_RDONLY;
     }
@@ -226,7 +253,7 @@ Result<void> mount_workspace(const Prepared& prepared) {
     }
   }
   UniqueFd root = CHITIN_TRY(sys::open_file(target, O_PATH | O_DIRECTORY));
-  CHITIN_RETURN_IF_ERROR(bind_workspace_paths(prepared, root.get(), target));
+  CHITIN_RETURN_IF_ERROR(bind_workspace_paths(prepared, root.get()));
   // Protected paths: each is opened beneath the mounted workspace without following any
   // symlink, bound onto itself, and made read-only. The first component of a nested path
   // (".git" for ".git/hooks") is bound onto itself too, so it is a mount point and cannot be
@@ -271,12 +298,20 @@ Result<void> mount_workspace(const Prepared& prepared) {
   return {};
 }
 
+// With an executables list, the writable places are noexec too: Landlock only checks execve,
+// while noexec also refuses mapping their files executable (the loader run directly on a
+// copied binary, LD_PRELOAD, dlopen).
+unsigned long scratch_flags(const SandboxPolicy& policy) {
+  return MS_NOSUID | MS_NODEV |
+         (policy.executables.empty() ? 0UL : static_cast<unsigned long>(MS_NOEXEC));
+}
+
 Result<void> mount_scratch(const Prepared& prepared) {
   const std::string tmp_options = fmt::format("size={}m,mode=1777", prepared.policy.tmp_mb);
+  const unsigned long flags = scratch_flags(prepared.policy);
+  CHITIN_RETURN_IF_ERROR(mount_tmpfs(std::string(kNewRoot) + "/tmp", tmp_options, flags));
   CHITIN_RETURN_IF_ERROR(
-      mount_tmpfs(std::string(kNewRoot) + "/tmp", tmp_options, MS_NOSUID | MS_NODEV));
-  CHITIN_RETURN_IF_ERROR(mount_tmpfs(std::string(kNewRoot) + std::string(kSandboxHome),
-                                     "size=16m,mode=0755", MS_NOSUID | MS_NODEV));
+      mount_tmpfs(std::string(kNewRoot) + std::string(kSandboxHome), "size=16m,mode=0755", flags));
   const std::string home = std::string(kNewRoot) + std::string(kSandboxHome);
   if (::chown(home.c_str(), kSandboxUid, kSandboxGid) != 0) {
     return errno_fail("chown the empty HOME");
@@ -299,7 +334,7 @@ Result<void> mount_dev(const Prepared& prepared) {
   for (const auto& device : prepared.devices) {
     CHITIN_RETURN_IF_ERROR(bind(device));
   }
-  return mount_tmpfs(dev + "/shm", "size=16m,mode=1777", MS_NOSUID | MS_NODEV);
+  return mount_tmpfs(dev + "/shm", "size=16m,mode=1777", scratch_flags(prepared.policy));
 }
 
 Result<void> mount_proc() {
@@ -671,7 +706,7 @@ Result<void> contain(const Prepared& prepared) {
       {"close inherited fds", [] { return close_inherited_fds(); }},
       {"drop privileges", [] { return drop_privileges(); }},
       {"apply Landlock", [&] { return apply_landlock(policy); }},
-      {"install seccomp", [] { return install_seccomp_filter(); }},
+      {"install seccomp", [&] { return install_seccomp_filter(!policy.executables.empty()); }},
   };
   for (const Step& step : steps) {
     if (auto done = step.run(); !done) {

@@ -87,7 +87,7 @@ Result<void> check(int rc, std::string_view what) {
 
 }  // namespace
 
-Result<void> install_seccomp_filter() {
+Result<void> install_seccomp_filter(bool exec_only_files) {
   Filter filter(seccomp_init(SCMP_ACT_ALLOW));
   if (!filter) {
     return fail(ErrorCode::kIo, "seccomp: cannot allocate a filter");
@@ -102,6 +102,15 @@ Result<void> install_seccomp_filter() {
       continue;  // not on this architecture
     }
     CHITIN_RETURN_IF_ERROR(check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), number, 0), name));
+  }
+  if (exec_only_files) {
+    for (const char* name : {"memfd_create", "memfd_secret", "execveat"}) {
+      const int number = seccomp_syscall_resolve_name(name);
+      if (number != __NR_SCMP_ERROR) {
+        CHITIN_RETURN_IF_ERROR(
+            check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), number, 0), name));
+      }
+    }
   }
   // clone3 keeps its flags in memory where seccomp cannot look: make libc fall back to clone.
   CHITIN_RETURN_IF_ERROR(

@@ -9,7 +9,9 @@
 
 namespace chitin::sandbox {
 
-// Loads the filter into the calling thread. REQUIRES: no_new_privs is set.
-Result<void> install_seccomp_filter();
+// Loads the filter into the calling thread. REQUIRES: no_new_privs is set. `exec_only_files`
+// (runs limited to listed executables) also refuses memfd_create and execveat: code written
+// to an anonymous in-memory file would otherwise run outside Landlock's execute rules.
+Result<void> install_seccomp_filter(bool exec_only_files = false);
 
 }  // namespace chitin::sandbox

@@ -134,6 +134,50 @@ TEST_F(DeclaredRunTest, OnlyDeclaredProgramsCanBeExecuted) {
   EXPECT_EQ(outcome.out, "ok\ncat-ran\ncopy-ran\nws-ran\n") << outcome.err;
 }
 
+TEST_F(DeclaredRunTest, UndeclaredCodeCannotBeMappedExecutableEither) {
+  // Landlock checks execve only; the loader run directly, LD_PRELOAD or an in-memory file
+  // would map code without one. Writable places are noexec and memfd_create is refused.
+  const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+  if (!sys::status_of(loader)) {
+    GTEST_SKIP() << "no " << loader << " on this machine";
+  }
+  SandboxPolicy p = policy({"/bin/sh", "-c",
+                            "cp /bin/true /tmp/t && " + loader +
+                                " /tmp/t && echo tmp-ran; "
+                                "cp /bin/true /workspace/t && " +
+                                loader +
+                                " /workspace/t && echo ws-ran; "
+                                "cp /bin/true $HOME/t && " +
+                                loader +
+                                " $HOME/t && echo home-ran; "
+                                "true"});
+  p.executables = {"/bin/sh", "/usr/bin/cp", "/bin/cp"};
+  Outcome outcome = run(p);
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "");
+  p.executables.clear();  // the same run without a list: everything runs
+  outcome = run(p);
+  EXPECT_EQ(outcome.out, "tmp-ran\nws-ran\nhome-ran\n") << outcome.err;
+
+  SandboxPolicy memfd = policy({probe_path(), "memfd"});
+  memfd.executables = {probe_path()};
+  EXPECT_EQ(answer(memfd), "EPERM");
+  memfd.executables.clear();
+  EXPECT_EQ(answer(memfd), "OPEN");
+}
+
+TEST_F(DeclaredRunTest, AWritableFileInsideAReadOnlyDeclaredFolder) {
+  ASSERT_EQ(::mkdir((workspace() + "/a").c_str(), 0755), 0);
+  write_text(workspace() + "/a/f.txt", "old\n");
+  write_text(workspace() + "/a/g.txt", "g\n");
+  SandboxPolicy p = declared({"write", "/workspace/a/f.txt"});
+  p.workspace_read = {"a"};
+  p.workspace_write = {"a/f.txt"};
+  EXPECT_EQ(answer(p), "OPEN");
+  p.argv = {probe_path(), "write", "/workspace/a/g.txt"};
+  EXPECT_EQ(answer(p), "EROFS");
+}
+
 TEST_F(DeclaredRunTest, ScriptsInTheSkillFolderRunWithDeclaredInterpreters) {
   ASSERT_EQ(::mkdir(dir_.file("skill").c_str(), 0755), 0);
   write_text(dir_.file("skill/run.sh"), "#!/bin/sh\necho from-skill \"$1\"\n");

@@ -124,6 +124,9 @@ int main(int argc, char** argv) {
   if (probe == "rename") {
     return result(rename(arg, argv[3]));
   }
+  if (probe == "memfd") {
+    return result(static_cast<int>(syscall(SYS_memfd_create, "probe", 0U)));
+  }
   if (probe == "connect") {
     return connect_tcp(arg, port_of(argv[3]), SOCK_STREAM);
   }
