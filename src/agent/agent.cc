@@ -11,6 +11,7 @@
 #include "agent/tool_runner.h"
 #include "agent/transcript_codec.h"
 #include "agent/workspace_context.h"
+#include "base/ascii.h"
 #include "base/crypto.h"
 #include "base/encoding.h"
 #include "tools/catalog.h"
@@ -41,12 +42,25 @@ std::string utc_day() {
   return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-// Text inside <TAG ATTRIBUTES>...</TAG>, escaped so that it cannot close its own fence.
+// Text inside <TAG ATTRIBUTES>...</TAG>. Fence tags in the text (any case, opening or
+// closing) get a backslash after '<', so text can neither close its own fence nor open one
+// that claims another trust level (a web page posing as a verified skill file).
 std::string fence(std::string_view tag, std::string_view attributes, std::string_view text) {
-  std::string body(text);
-  const std::string closing = fmt::format("</{}", tag);
-  for (std::size_t at = body.find(closing); at != std::string::npos; at = body.find(closing, at)) {
-    body.replace(at, 2, "<\\/");
+  std::string body;
+  body.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    body.push_back(text[i]);
+    if (text[i] != '<') {
+      continue;
+    }
+    std::string_view rest = text.substr(i + 1, 16);
+    if (rest.starts_with('/')) {
+      rest.remove_prefix(1);
+    }
+    const std::string lower = ascii_lower(rest);
+    if (lower.starts_with("tool_output") || lower.starts_with("skill_file")) {
+      body.push_back('\\');
+    }
   }
   return fmt::format("<{} {}>\n{}\n</{}>", tag, attributes, body, tag);
 }
@@ -319,6 +333,15 @@ Result<void> Agent::handle_call(Turn& turn, const providers::ToolCall& call) {
       break;
     case policy::Verdict::kAllow:
       break;
+  }
+  if (action->tool == "skill_exec") {
+    // A skill may declare a longer time limit than [sandbox]'s: the lease must outlast it.
+    if (const tools::AgentSkill* skill = tools::find_skill(turn.skills, action->skill);
+        skill != nullptr && skill->permissions.timeout_s) {
+      const auto needed = std::chrono::seconds(*skill->permissions.timeout_s + 120);
+      (void)services_.sessions->try_lease(session, turn.holder,
+                                          std::max<std::chrono::milliseconds>(lease_ttl(), needed));
+    }
   }
   ToolOutput output = run_tool(*action, arguments, turn.tools, approved);
   turn.result.tool_calls++;

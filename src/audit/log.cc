@@ -132,10 +132,20 @@ Result<std::uint64_t> AuditLog::relay(const Event& event) {
   const std::string name = CHITIN_TRY(submit_relayed(options_.dir, redacted, deadline));
   auto next_lock_try = Clock::now();
   bool claimed = false;
+  // On any failure below the event is withdrawn if still unclaimed: a later holder must not
+  // record an action this process refused.
+  const auto give_up = [&](Error error) -> Result<std::uint64_t> {
+    (void)withdraw_relayed(options_.dir, name);
+    return fail(std::move(error));
+  };
   for (;;) {
-    if (auto seq = CHITIN_TRY(take_ack(options_.dir, name))) {
-      relayed_seq_ = *seq;
-      return *seq;
+    auto ack = take_ack(options_.dir, name);
+    if (!ack) {
+      return give_up(ack.error());
+    }
+    if (*ack) {
+      relayed_seq_ = **ack;
+      return **ack;
     }
     if (!upgraded_ && Clock::now() >= next_lock_try) {
       // The holder may have gone: then this process takes over, and its receiver records
@@ -144,11 +154,19 @@ Result<std::uint64_t> AuditLog::relay(const Event& event) {
       if (auto lock = lock_directory(options_.dir, std::chrono::milliseconds(0))) {
         LogOptions held = options_;
         held.relay_when_held = false;
-        auto key = CHITIN_TRY(crypto::Ed25519SecretKey::from_bytes(key_.bytes()));
-        upgraded_ = CHITIN_TRY(open_held(std::move(held), std::move(key), std::move(*lock)));
+        auto key = crypto::Ed25519SecretKey::from_bytes(key_.bytes());
+        if (!key) {
+          return give_up(key.error());
+        }
+        auto opened = open_held(std::move(held), std::move(*key), std::move(*lock));
+        if (!opened) {
+          return give_up(opened.error());
+        }
+        upgraded_ = std::move(*opened);
         if (redactor_) {
           upgraded_->set_redactor(redactor_);
         }
+        upgraded_raw_ = upgraded_.get();
         continue;
       }
     }
@@ -390,7 +408,9 @@ AuditLog::~AuditLog() {
 
 Health AuditLog::health() const {
   if (relay_mode_) {
-    return Health{};  // each relayed append reports its own failure
+    const AuditLog* upgraded = upgraded_raw_.load();
+    return upgraded != nullptr ? upgraded->health()
+                               : Health{};  // each relayed append reports its own failure
   }
   std::lock_guard lock(mu_);
   if (fault_) {
@@ -404,13 +424,14 @@ Health AuditLog::health() const {
 
 std::uint64_t AuditLog::last_seq() const {
   if (relay_mode_) {
-    return relayed_seq_;
+    const AuditLog* upgraded = upgraded_raw_.load();
+    return upgraded != nullptr ? upgraded->last_seq() : relayed_seq_.load();
   }
   std::lock_guard lock(mu_);
   return next_seq_ - 1;
 }
 
-bool AuditLog::relaying() const { return relay_mode_; }
+bool AuditLog::relaying() const { return relay_mode_ && upgraded_raw_.load() == nullptr; }
 
 void AuditLog::inject_write_failure_for_test(int error_number) {
   std::lock_guard lock(mu_);

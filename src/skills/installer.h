@@ -17,6 +17,7 @@
 
 #include "audit/log.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "config/state_dir.h"
 #include "skills/lock.h"
 #include "skills/scanner.h"
@@ -68,6 +69,9 @@ struct LoadedSkill {
   std::string name;
   LockEntry entry;
   std::string dir;
+  // The folder as verified (O_PATH): opened first, then verified and read through it, so a
+  // folder renamed into `dir` afterwards (a new install) is not what was checked.
+  std::shared_ptr<const UniqueFd> folder;
   bool ok = false;
   std::string problem;  // why it is disabled, when !ok
   std::optional<SkillDocument> document;

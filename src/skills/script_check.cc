@@ -14,6 +14,8 @@
 
 namespace chitin::skills {
 
+// Shell words that are not programs: keywords, builtins, and the POSIX utilities every
+// sandbox provides from /usr (docs/skill-scanner.md: exec[] lists binaries beyond these).
 const std::set<std::string_view>& baseline_commands() {
   static const std::set<std::string_view> names = {
       // keywords and builtins
@@ -44,8 +46,6 @@ constexpr std::array<std::string_view, 18> kScriptExtensions = {
     ".sh", ".bash", ".zsh", ".ksh", ".fish", ".py",  ".js",  ".mjs", ".cjs",
     ".ts", ".rb",   ".pl",  ".ps1", ".psm1", ".php", ".lua", ".bat", ".cmd"};
 
-// Shell words that are not programs: keywords, builtins, and the POSIX utilities every
-// sandbox provides from /usr (docs/skill-scanner.md: exec[] lists binaries beyond these).
 // Binaries whose use means network access even when no URL is written out.
 const std::set<std::string_view>& network_commands() {
   static const std::set<std::string_view> names = {

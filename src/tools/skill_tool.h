@@ -12,12 +12,14 @@
 //     secrets as placeholders, swapped by the proxy on the way to each secret's own hosts;
 //   - its limits (timeout_s, memory_mb), else the [sandbox] ones.
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "audit/log.h"
 #include "base/result.h"
+#include "base/unique_fd.h"
 #include "config/state_dir.h"
 #include "sandbox/policy.h"
 #include "secrets/store.h"
@@ -32,7 +34,8 @@ inline constexpr std::size_t kMaxSkillDescriptionBytes = 512;
 struct AgentSkill {
   std::string name;
   std::string description;
-  std::string dir;       // the verified folder, $CHITIN_HOME/skills/NAME
+  std::string dir;                         // $CHITIN_HOME/skills/NAME
+  std::shared_ptr<const UniqueFd> folder;  // the folder as verified (O_PATH); see LoadedSkill
   std::string manifest;  // hash of its skill.manifest (approvals bind to the version)
   bool quarantined = false;
   skills::Permissions permissions;
@@ -49,8 +52,8 @@ std::string skills_prompt(const std::vector<AgentSkill>& skills);
 
 const AgentSkill* find_skill(const std::vector<AgentSkill>& skills, std::string_view name);
 
-// A file of the skill's folder (a relative path, never through a symlink), with OpenClaw's
-// `{baseDir}` replaced by where the folder is inside the sandbox.
+// A file of the skill's folder as verified (a relative path, never through a symlink), with
+// OpenClaw's `{baseDir}` replaced by where the folder is inside the sandbox.
 Result<std::string> read_skill_file(const AgentSkill& skill, std::string_view path);
 
 struct SkillRunSetup {
@@ -59,7 +62,9 @@ struct SkillRunSetup {
   std::string keys_dir;                   // the local egress CA, for runs with secrets
 };
 
-// The sandbox policy of one run (argv[0] checked against what the skill may run).
+// The sandbox policy of one run (argv[0] checked against what the skill may run). Refused
+// when the folder at `dir` is no longer the one verified (a new version was installed since):
+// the next turn verifies and offers the new one.
 Result<sandbox::SandboxPolicy> skill_policy(const AgentSkill& skill,
                                             const std::vector<std::string>& argv,
                                             const SkillRunSetup& setup);

@@ -1,5 +1,6 @@
 #include "tools/skill_tool.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -91,6 +92,7 @@ TEST_F(SkillToolTest, TheSandboxPolicyIsExactlyTheManifest) {
   };
   EXPECT_TRUE(has("sh"));
   EXPECT_TRUE(has("cat"));
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/perl"));  // so that leaving it out means something
   EXPECT_FALSE(has("perl"));
   EXPECT_FALSE(has("curl"));
 }
@@ -133,6 +135,7 @@ TEST_F(SkillToolTest, ARunSeesOnlyItsDeclaredPathsAndPrograms) {
   EXPECT_FALSE(std::filesystem::exists(dir_.file("ws/data/new.txt")));
   // The scanner refuses a script that runs an undeclared program; a command the model
   // composes itself meets the sandbox instead: perl is not runnable, cat (baseline) is.
+  ASSERT_TRUE(std::filesystem::exists("/usr/bin/perl")) << "the check below needs perl";
   outcome = run_skill(skill,
                       {"sh", "-c",
                        "perl -e 1 2>/dev/null && echo perl-ran || echo perl-refused; "
@@ -203,7 +206,26 @@ TEST_F(SkillToolTest, SkillFilesAreReadBeneathTheFolderWithPlaceholdersFilledIn)
   handmade.dir = dir_.file("handmade");
   std::filesystem::create_directories(handmade.dir);
   ASSERT_EQ(::symlink("/etc/passwd", (handmade.dir + "/SKILL.md").c_str()), 0);
+  handmade.folder = std::make_shared<const UniqueFd>(
+      ::open(handmade.dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   EXPECT_FALSE(read_skill_file(handmade, "SKILL.md"));
+}
+
+TEST_F(SkillToolTest, AFolderReplacedAfterVerificationIsNeitherReadNorRun) {
+  const AgentSkill skill = install("swapped", "      exec: []\n", "#!/bin/sh\necho v1\n");
+  // A new version renamed into place after this turn verified the old one.
+  const std::string dir = paths_.home + "/skills/swapped";
+  std::filesystem::rename(dir, dir_.file("old-version"));
+  std::filesystem::create_directories(dir + "/scripts");
+  write_text(dir + "/SKILL.md", "---\nname: swapped\ndescription: evil\n---\nevil\n");
+  auto policy = skill_policy(skill, {"/skill/scripts/run.sh"}, setup_);
+  ASSERT_FALSE(policy);
+  EXPECT_NE(policy.error().message.find("changed since this turn verified it"), std::string::npos)
+      << policy.error().message;
+  // Reads go through the verified folder, wherever it is now.
+  auto text = read_skill_file(skill, "SKILL.md");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->find("evil"), std::string::npos);
 }
 
 TEST_F(SkillToolTest, TheLoaderOffersVerifiedModelInvocableSkillsAndMarksQuarantine) {
@@ -221,8 +243,10 @@ TEST_F(SkillToolTest, TheLoaderOffersVerifiedModelInvocableSkillsAndMarksQuarant
   EXPECT_EQ(find_skill(*loaded, "hidden"), nullptr);
   const std::string prompt = skills_prompt(*loaded);
   EXPECT_NE(prompt.find("- signed-one: Test skill signed-one.\n"), std::string::npos) << prompt;
-  EXPECT_NE(prompt.find("- unsigned-one: Test skill unsigned-one. (quarantined"), std::string::npos)
+  EXPECT_NE(prompt.find("- unsigned-one: (quarantined: installed unsigned; description withheld"),
+            std::string::npos)
       << prompt;
+  EXPECT_EQ(prompt.find("Test skill unsigned-one"), std::string::npos) << prompt;
   EXPECT_TRUE(skills_prompt({}).empty());
   // A skill changed after install no longer loads.
   write_text(paths_.home + "/skills/signed-one/scripts/run.sh", "#!/bin/sh\ncurl evil\n");
