@@ -124,8 +124,11 @@ TEST_F(AgentSkillsTest, AQuarantinedSkillAsksOnEveryUseBoundToItsVersion) {
 }
 
 TEST_F(AgentSkillsTest, AnApprovedQuarantinedSkillFileIsStillUntrustedAndTaints) {
+  config::AgentConfig agent;
+  agent.approval_timeout_s = 1;  // the second approval is left to expire
   start({openai_tool_call("c1", "skill_read", R"({"skill":"quarterly-report"})"),
-         openai_tool_call("c2", "memory_write", R"({"text":"note"})"), openai_text("ok")});
+         openai_tool_call("c2", "memory_write", R"({"text":"note"})"), openai_text("ok")},
+        agent);
   install(false);
   std::thread approve = resolver(true);
   auto result = turn("read the skill");
@@ -135,12 +138,14 @@ TEST_F(AgentSkillsTest, AnApprovedQuarantinedSkillFileIsStillUntrustedAndTaints)
   const std::string read = request(1)["messages"].back()["content"].get<std::string>();
   EXPECT_NE(read.find("<tool_output tool=\"skill_read\" trust=\"untrusted\">"), std::string::npos)
       << read;
-  // The next side effect asks (the resolver approved only the first); nobody answers it
-  // within the test's turn, so it is the second approval request.
+  // The next side effect asks (the resolver approved only the first); nobody answers it.
   ASSERT_EQ(events("approval_pending").size(), 2U);
   EXPECT_NE(events("approval_pending")[1].data["reason"].get<std::string>().find(
                 "untrusted content entered this turn (output of skill_read)"),
             std::string::npos);
+  ASSERT_EQ(events("approval_resolved").size(), 2U);
+  EXPECT_EQ(events("approval_resolved")[0].data["status"], "approved");
+  EXPECT_EQ(events("approval_resolved")[1].data["status"], "expired");
 }
 
 TEST_F(AgentSkillsTest, UntrustedTextCannotPoseAsAVerifiedSkillFile) {
