@@ -210,6 +210,8 @@ int run_token_create(const CommandContext& context, const std::vector<std::strin
           "",
           {{"id", created->info.id}, {"name", name}, {"scopes", gateway::scope_names(*parsed)}}});
       !audited) {
+    // Unaudited, the token must not stay usable (it is never shown, but its hash is stored).
+    (void)gateway::TokenStore(state->paths).revoke(created->info.id);
     print_error(audited.error());
     return kExitProblem;
   }
