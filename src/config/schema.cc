@@ -163,7 +163,7 @@ const KeySpec kKeys[] = {
      .check = check_absolute_path_or_empty},
     {.key = "agent.tools_allow",
      .doc = "Tools the agent may use (exec, read, write, edit, list, web_fetch, "
-            "memory_search, memory_write). Empty: all of them.",
+            "memory_search, memory_write, skill_read, skill_exec). Empty: all of them.",
      .field =
          StringListRef{[](Config& c) -> std::vector<std::string>& { return c.agent.tools_allow; }},
      .check = check_tool_name,
@@ -262,7 +262,7 @@ Result<void> check_tool_name(std::string_view value) {
   }
   return fail(ErrorCode::kInvalidInput,
               "'{}' is not a tool; the tools are exec, read, write, edit, list, web_fetch, "
-              "memory_search and memory_write",
+              "memory_search, memory_write, skill_read and skill_exec",
               value);
 }
 
