@@ -8,7 +8,8 @@
 //   redact     detect + replace, built-in catalog (target >= 50 MB/s per core);
 //   redact+dict  with a 100,000-term user dictionary (target >= 20 MB/s);
 //   redact+1M  with 50,000 user types holding 1,000,000 terms (target: within 2x of above);
-//   restore    the redacted text back (target >= 200 MB/s);
+//   restore    the redacted text back (target >= 200 MB/s): median of 5 warm passes, and the
+//              first (cold) pass;
 //   latency    redact of 4 KB messages, p50/p99/max (target p99 <= 1 ms);
 //   RSS        after loading the built-in catalog and redacting (target <= 64 MB);
 //   load       Detector::create from the compiled-pattern cache and without it.
@@ -239,11 +240,26 @@ int main(int argc, char** argv) {
       (*builtin)->types().size(), redact.mb_per_s, redact.entities,
       redact.entities / (text.size() / 1e6), redact.mb_per_s / memchr_rate);
 
+  // Restore: the first pass, and the median of five more. The first pass also pays for the
+  // kernel's first touch of a fresh multi-megabyte output buffer; a long-running gateway
+  // reuses its heap, so the later passes are the steady state. Both are reported.
   start = Clock::now();
   const std::string restored = chitin::privacy::restore(redacted, vault);
-  const double restore_rate = redacted.size() / 1e6 / seconds_since(start);
+  const double first_restore_rate = redacted.size() / 1e6 / seconds_since(start);
+  std::vector<double> restore_rates;
+  for (int pass = 0; pass < 5; ++pass) {
+    start = Clock::now();
+    const std::string again = chitin::privacy::restore(redacted, vault);
+    restore_rates.push_back(redacted.size() / 1e6 / seconds_since(start));
+    if (again != restored) {
+      std::fprintf(stderr, "restore is not deterministic\n");
+      return 1;
+    }
+  }
+  std::sort(restore_rates.begin(), restore_rates.end());
   std::printf(
-      "restore: %.1f MB/s of redacted text (%s)\n", restore_rate,
+      "restore: %.1f MB/s of redacted text, median of 5 passes (first pass %.1f MB/s; %s)\n",
+      restore_rates[2], first_restore_rate,
       restored == text ? "round trip exact" : "round trip differs: same value, other spelling");
 
   // Latency of single 4 KB messages.

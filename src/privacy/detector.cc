@@ -48,6 +48,30 @@ std::string escape_literal(std::string_view text) {
   return out;
 }
 
+// The boundary of a type, written into its pattern as one byte on each side: Vectorscan then
+// reports only matches that stand alone, instead of every sub-run of every digit run (a
+// 9-digit shape matches ten times inside an 18-digit ID). Scans run over the text between
+// two sentinel bytes so that the first and last byte of the text have a neighbour.
+// kDotted's extra rule (not between dotted numbers) stays in boundary_ok().
+std::string with_boundary(const std::string& pattern, Boundary boundary) {
+  std::string_view outside;
+  switch (boundary) {
+    case Boundary::kNone:
+      return pattern;
+    case Boundary::kDigit:
+      outside = "[^0-9]";
+      break;
+    case Boundary::kAlnum:
+    case Boundary::kDotted:
+      outside = "[^A-Za-z0-9]";
+      break;
+    case Boundary::kToken:
+      outside = "[^A-Za-z0-9_\\-]";
+      break;
+  }
+  return fmt::format("{}(?:{}){}", outside, pattern, outside);
+}
+
 bool boundary_ok(Boundary boundary, std::string_view text, std::size_t start, std::size_t end) {
   const auto before = start > 0 ? static_cast<unsigned char>(text[start - 1]) : 0U;
   const auto after = end < text.size() ? static_cast<unsigned char>(text[end]) : 0U;
@@ -148,26 +172,44 @@ struct ScanContext {
   const Detector::Impl* impl;
   std::vector<Raw> raws;
   std::vector<LexiconHit> hits;
-  std::size_t window_start = 0;  // offset of the window being scanned (context database)
+  std::size_t text_size = 0;
+  std::size_t window_start = 0;  // sentinel-buffer offset of the window being scanned
   bool overflow = false;
 };
+
+// Scans see the text between two sentinel bytes (buffer offset = text offset + 1). A pattern
+// with its boundary written in matches one byte more on each side.
+Raw to_text_offsets(const ScanContext& scan, std::uint32_t type, bool wrapped,
+                    unsigned long long from, unsigned long long to) {
+  from += scan.window_start;
+  to += scan.window_start;
+  if (wrapped) {
+    ++from;
+    --to;
+  }
+  // A pattern without a boundary may take in a sentinel: clamp to the text.
+  const std::size_t start = from > 0 ? static_cast<std::size_t>(from) - 1 : 0;
+  const std::size_t end = std::min(scan.text_size, to > 0 ? static_cast<std::size_t>(to) - 1 : 0);
+  return Raw{type, static_cast<std::uint32_t>(std::min(start, end)),
+             static_cast<std::uint32_t>(end)};
+}
 
 int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to,
                      unsigned /*flags*/, void* context) {
   auto& scan = *static_cast<ScanContext*>(context);
   if (id >= scan.impl->literal_base) {
     const std::size_t index = id - scan.impl->literal_base;
-    scan.hits.push_back(LexiconHit{scan.impl->literal_kind[index],
-                                   static_cast<std::size_t>(to) - scan.impl->literal_length[index],
-                                   static_cast<std::size_t>(to)});
+    const std::size_t end = static_cast<std::size_t>(to) - 1;
+    scan.hits.push_back(
+        LexiconHit{scan.impl->literal_kind[index], end - scan.impl->literal_length[index], end});
     return 0;
   }
   if (scan.raws.size() + scan.hits.size() >= kMaxRawMatches) {
     scan.overflow = true;
     return 1;
   }
-  scan.raws.push_back(Raw{scan.impl->pattern_type[id], static_cast<std::uint32_t>(from),
-                          static_cast<std::uint32_t>(to)});
+  scan.raws.push_back(to_text_offsets(scan, scan.impl->pattern_type[id],
+                                      scan.impl->pattern_wrapped[id] != 0, from, to));
   return 0;
 }
 
@@ -178,9 +220,8 @@ int on_context_match(unsigned id, unsigned long long from, unsigned long long to
     scan.overflow = true;
     return 1;
   }
-  scan.raws.push_back(Raw{scan.impl->context_pattern_type[id],
-                          static_cast<std::uint32_t>(scan.window_start + from),
-                          static_cast<std::uint32_t>(scan.window_start + to)});
+  scan.raws.push_back(to_text_offsets(scan, scan.impl->context_pattern_type[id],
+                                      scan.impl->context_pattern_wrapped[id] != 0, from, to));
   return 0;
 }
 
@@ -191,8 +232,7 @@ int on_user_match(unsigned id, unsigned long long from, unsigned long long to, u
     scan.overflow = true;
     return 1;
   }
-  scan.raws.push_back(Raw{scan.impl->user_pattern_type[id], static_cast<std::uint32_t>(from),
-                          static_cast<std::uint32_t>(to)});
+  scan.raws.push_back(to_text_offsets(scan, scan.impl->user_pattern_type[id], false, from, to));
   return 0;
 }
 
@@ -456,7 +496,8 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     if (type.context_required && !type.context.empty()) {
       contextual.ids.push_back(static_cast<unsigned>(impl->context_pattern_type.size()));
       impl->context_pattern_type.push_back(static_cast<std::uint32_t>(i));
-      contextual.expressions.push_back(type.pattern);
+      impl->context_pattern_wrapped.push_back(type.boundary == Boundary::kNone ? 0 : 1);
+      contextual.expressions.push_back(with_boundary(type.pattern, type.boundary));
       contextual.flags.push_back(flag);
       context_words.insert(type.context.begin(), type.context.end());
       impl->context_window = std::max<std::size_t>(
@@ -465,7 +506,8 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     }
     ids.push_back(static_cast<unsigned>(impl->pattern_type.size()));
     impl->pattern_type.push_back(static_cast<std::uint32_t>(i));
-    expressions.push_back(type.pattern);
+    impl->pattern_wrapped.push_back(type.boundary == Boundary::kNone ? 0 : 1);
+    expressions.push_back(with_boundary(type.pattern, type.boundary));
     flags.push_back(flag);
   }
   // Room for the longest contextual match beyond the context distance.
@@ -533,15 +575,22 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
     }
     scratch.reset(raw);
   }
-  ScanContext scan{&impl, {}, {}};
+  ScanContext scan{&impl, {}, {}, text.size()};
+  std::string buffer;
+  buffer.reserve(text.size() + 2);
+  buffer.push_back('\n');
+  buffer.append(text);
+  buffer.push_back('\n');
   scan.raws.reserve(text.size() / 16);  // typical candidate density; avoids regrowth copies
   scan.hits.reserve(text.size() / 32);
-  const auto length = static_cast<unsigned>(text.size());
-  hs_error_t status =
-      hs_scan(impl.database.get(), text.data(), length, 0, scratch.get(), on_builtin_match, &scan);
+  const auto length = static_cast<unsigned>(buffer.size());
+  hs_error_t status = hs_scan(impl.database.get(), buffer.data(), length, 0, scratch.get(),
+                              on_builtin_match, &scan);
   if (status == HS_SUCCESS && impl.user_database) {
-    status = hs_scan(impl.user_database.get(), text.data(), length, 0, scratch.get(), on_user_match,
-                     &scan);
+    // User patterns see the text itself, so that their ^ and $ anchor at its ends.
+    scan.window_start = 1;
+    status = hs_scan(impl.user_database.get(), text.data(), static_cast<unsigned>(text.size()), 0,
+                     scratch.get(), on_user_match, &scan);
   }
   std::sort(scan.hits.begin(), scan.hits.end(), [](const LexiconHit& a, const LexiconHit& b) {
     return a.start != b.start ? a.start < b.start : a.end > b.end;
@@ -564,9 +613,11 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
     if (status != HS_SUCCESS) {
       break;
     }
+    // In the sentinel buffer: from the byte before the window to the byte after it.
     scan.window_start = from;
-    status = hs_scan(impl.context_database.get(), text.data() + from,
-                     static_cast<unsigned>(to - from), 0, scratch.get(), on_context_match, &scan);
+    status =
+        hs_scan(impl.context_database.get(), buffer.data() + from,
+                static_cast<unsigned>(to + 2 - from), 0, scratch.get(), on_context_match, &scan);
   }
   {
     const std::lock_guard lock(impl.scratch_mu);

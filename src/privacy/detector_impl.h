@@ -7,9 +7,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <vector>
 
+#include "base/string_hash.h"
 #include "privacy/detector.h"
 #include "privacy/dictionary.h"
 #include "privacy/validators.h"
@@ -42,16 +43,16 @@ struct LexiconLiteral {
 
 // The lexicons behind the text types, built once from data/privacy/lexicon (thread-safe).
 struct TextModel {
-  std::unordered_set<std::string> surnames;  // one or two Han characters
-  std::unordered_set<std::string> common_surnames;
-  std::unordered_set<std::string> given_names;     // Chinese given names
-  std::unordered_set<std::string> given_chars;     // characters seen in given names
-  std::unordered_set<std::string> stop_chars;      // function words that rarely start a name
-  std::unordered_set<std::string> non_name_chars;  // verbs and nouns, for weak evidence
-  std::unordered_set<std::string> not_names;       // words that look like names and are not
-  std::unordered_set<std::string> en_given;
-  std::unordered_set<std::string> en_family;
-  std::unordered_set<std::string> en_not_name;  // capitalised words that are not names
+  StringSet surnames;  // one or two Han characters
+  StringSet common_surnames;
+  StringSet given_names;     // Chinese given names
+  StringSet given_chars;     // characters seen in given names
+  StringSet stop_chars;      // function words that rarely start a name
+  StringSet non_name_chars;  // verbs and nouns, for weak evidence
+  StringSet not_names;       // words that look like names and are not
+  StringSet en_given;
+  StringSet en_family;
+  StringSet en_not_name;  // capitalised words that are not names
   std::vector<LexiconLiteral> literals;
 };
 const TextModel& text_model();
@@ -70,6 +71,7 @@ struct Detector::Impl {
   std::vector<Validator> validators;  // per type; null: none
   HsDatabase database;                // built-in patterns, then lexicon literals
   std::vector<std::uint32_t> pattern_type;
+  std::vector<std::uint8_t> pattern_wrapped;  // 1: boundary written into the pattern
   std::uint32_t literal_base = 0;
   std::vector<LexiconKind> literal_kind;
   std::vector<std::uint32_t> literal_length;
@@ -78,6 +80,7 @@ struct Detector::Impl {
   // database runs only over the windows around them.
   HsDatabase context_database;
   std::vector<std::uint32_t> context_pattern_type;
+  std::vector<std::uint8_t> context_pattern_wrapped;
   std::size_t context_window = 0;  // bytes either side of a context word
   HsDatabase user_database;        // user patterns (may be null)
   std::vector<std::uint32_t> user_pattern_type;

@@ -27,7 +27,7 @@ std::string_view han_char(std::string_view text, std::size_t at) {
 
 bool is_stop(const TextModel& model, std::string_view text, std::size_t at) {
   const std::string_view c = han_char(text, at);
-  return c.empty() || model.stop_chars.contains(std::string(c));
+  return c.empty() || model.stop_chars.contains(c);
 }
 
 bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) {
@@ -44,10 +44,10 @@ bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) 
 
 // Length in bytes of the surname starting at `at` (compound first), or 0.
 std::size_t surname_at(const TextModel& model, std::string_view text, std::size_t at) {
-  if (han_run_at(text, at, 2) == 2 && model.surnames.contains(std::string(text.substr(at, 6)))) {
+  if (han_run_at(text, at, 2) == 2 && model.surnames.contains(text.substr(at, 6))) {
     return 6;
   }
-  if (han_length_at(text, at) != 0 && model.surnames.contains(std::string(text.substr(at, 3)))) {
+  if (han_length_at(text, at) != 0 && model.surnames.contains(text.substr(at, 3))) {
     return 3;
   }
   return 0;
@@ -83,19 +83,18 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
                     std::size_t end, Evidence evidence) {
   const std::size_t surname = surname_at(model, text, start);
   if (surname == 0 || end <= start + surname ||
-      model.not_names.contains(std::string(text.substr(start, end - start))) ||
+      model.not_names.contains(text.substr(start, end - start)) ||
       model.not_names.contains(
           std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
     return false;
   }
   std::size_t known = 0;
   for (std::size_t at = start + surname; at < end; at += 3) {
-    if (is_stop(model, text, at) ||
-        (evidence != Evidence::kLatinContext &&
-         model.non_name_chars.contains(std::string(han_char(text, at))))) {
+    if (is_stop(model, text, at) || (evidence != Evidence::kLatinContext &&
+                                     model.non_name_chars.contains(han_char(text, at)))) {
       return false;
     }
-    known += model.given_chars.contains(std::string(han_char(text, at))) ? 1 : 0;
+    known += model.given_chars.contains(han_char(text, at)) ? 1 : 0;
   }
   const std::size_t given = (end - start - surname) / 3;
   if (evidence == Evidence::kLatinContext) {
@@ -103,7 +102,7 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
   }
   if (end - start == 6) {
     return surname == 3 && (known == 1 || evidence == Evidence::kWeakCue) &&
-           model.common_surnames.contains(std::string(text.substr(start, 3)));
+           model.common_surnames.contains(text.substr(start, 3));
   }
   return evidence == Evidence::kIsolated && given == 1 ? known == given : known >= 1;
 }
@@ -126,7 +125,7 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
   const bool one = run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
                    cue_at(hits, second, LexiconKind::kNameAfterWeak) ||
                    is_stop(model, text, second) ||
-                   model.non_name_chars.contains(std::string(han_char(text, second)));
+                   model.non_name_chars.contains(han_char(text, second));
   return surname + 3 * (one ? 1 : 2);
 }
 
@@ -139,7 +138,7 @@ std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std:
     return end >= 3 * chars && han_run_at(text, end - 3 * chars, chars) == chars;
   };
   const auto common = [&](std::size_t at) {
-    return model.common_surnames.contains(std::string(han_char(text, at)));
+    return model.common_surnames.contains(han_char(text, at));
   };
   if (fits(4) && surname_at(model, text, end - 12) == 6) {
     return {end - 12, end};
@@ -180,21 +179,47 @@ std::size_t skip_separators(std::string_view text, std::size_t at) {
 }
 
 // Other occurrences of the names found. ASCII names must stand as words ("Li" is not in
-// "Linux"); at most kMaxCoreferenceNames names are searched per call, so a text made of
-// thousands of distinct names stays linear.
+// "Linux"); at most kMaxCoreferenceNames names are searched per call. One pass over the text:
+// a bitmap of the names' first two bytes picks the positions worth comparing (searching for
+// each name in turn cost one pass per name, and the lead byte of a Han name is in every
+// other character of Chinese text).
 void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Entity>& out,
                       std::size_t first_new) {
   constexpr std::size_t kMaxCoreferenceNames = 64;
-  std::set<std::string_view> names;
-  for (std::size_t i = first_new; i < out.size() && names.size() < kMaxCoreferenceNames; ++i) {
-    names.insert(text.substr(out[i].start, out[i].end - out[i].start));
+  std::set<std::string_view> unique;
+  for (std::size_t i = first_new; i < out.size() && unique.size() < kMaxCoreferenceNames; ++i) {
+    if (out[i].end - out[i].start >= 2) {
+      unique.insert(text.substr(out[i].start, out[i].end - out[i].start));
+    }
   }
+  if (unique.empty()) {
+    return;
+  }
+  const std::vector<std::string_view> names(unique.begin(), unique.end());
+  const auto prefix = [](std::string_view at) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(at[0]) |
+                                      (static_cast<unsigned char>(at[1]) << 8U));
+  };
+  std::vector<std::uint64_t> bitmap(65536 / 64, 0);
   for (std::string_view name : names) {
-    const bool ascii_edges = is_ascii_alnum(static_cast<unsigned char>(name.front())) ||
-                             is_ascii_alnum(static_cast<unsigned char>(name.back()));
-    for (std::size_t at = text.find(name); at != std::string_view::npos;
-         at = text.find(name, at + name.size())) {
+    bitmap[prefix(name) / 64] |= std::uint64_t{1} << (prefix(name) % 64);
+  }
+  // A name's occurrences do not overlap each other (as with repeated find()).
+  std::vector<std::size_t> next_allowed(names.size(), 0);
+  for (std::size_t at = 0; at + 1 < text.size(); ++at) {
+    const std::uint16_t key = prefix(text.substr(at));
+    if ((bitmap[key / 64] & (std::uint64_t{1} << (key % 64))) == 0) {
+      continue;
+    }
+    for (std::size_t n = 0; n < names.size(); ++n) {
+      const std::string_view name = names[n];
+      if (at < next_allowed[n] || prefix(name) != key || !text.substr(at).starts_with(name)) {
+        continue;
+      }
       const std::size_t end = at + name.size();
+      next_allowed[n] = end;
+      const bool ascii_edges = is_ascii_alnum(static_cast<unsigned char>(name.front())) ||
+                               is_ascii_alnum(static_cast<unsigned char>(name.back()));
       if (ascii_edges &&
           ((at > 0 && is_ascii_alnum(static_cast<unsigned char>(text[at - 1]))) ||
            (end < text.size() && is_ascii_alnum(static_cast<unsigned char>(text[end]))))) {
@@ -364,7 +389,7 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
     if (title && next < text.size() && text[next] == '.') {
       ++next;
     }
-    const bool given = !title && model.en_given.contains(std::string(word));
+    const bool given = !title && model.en_given.contains(word);
     if ((title || given) && next + 1 < text.size() && text[next] == ' ') {
       std::size_t name_start = title ? next + 1 : at;
       std::size_t cursor = next + 1;
@@ -376,13 +401,14 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
       }
       const std::size_t second = capitalised_word(text, cursor);
       if (second != 0) {
-        const std::string w2(text.substr(cursor, second));
+        const std::string_view w2 = text.substr(cursor, second);
         if (!model.en_not_name.contains(w2)) {
           end = cursor + second;
           const std::size_t third_at = end + 1;
           const std::size_t third =
               end < text.size() && text[end] == ' ' ? capitalised_word(text, third_at) : 0;
-          const std::string w3(third != 0 ? text.substr(third_at, third) : std::string_view());
+          const std::string_view w3 =
+              third != 0 ? text.substr(third_at, third) : std::string_view();
           if (third != 0 && !model.en_not_name.contains(w3) &&
               (title || (model.en_given.contains(w2) && model.en_family.contains(w3)))) {
             end = third_at + third;
@@ -401,10 +427,9 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
     }
     if (!title && !given && next + 1 < text.size() && text[next] == ' ') {
       const std::size_t second = capitalised_word(text, next + 1);
-      const std::string w2(second != 0 ? text.substr(next + 1, second) : std::string_view());
+      const std::string_view w2 = second != 0 ? text.substr(next + 1, second) : std::string_view();
       const std::size_t end = next + 1 + second;
-      if (second != 0 && !model.en_not_name.contains(std::string(word)) &&
-          !model.en_not_name.contains(w2) &&
+      if (second != 0 && !model.en_not_name.contains(word) && !model.en_not_name.contains(w2) &&
           (model.en_family.contains(w2) || english_cue_before(text, at) ||
            english_cue_after(text, end))) {
         out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});

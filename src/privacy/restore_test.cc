@@ -157,6 +157,58 @@ TEST(VaultTest, SavedVaultsAreEncryptedAndAuthenticated) {
   EXPECT_EQ(*again, *key);
 }
 
+// Vault contents as seal() lays them out (little-endian u64 lengths and numbers).
+std::string vault_contents(const std::vector<VaultEntry>& entries) {
+  std::string out;
+  const auto u64 = [&](std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) {
+      out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+    }
+  };
+  u64(entries.size());
+  for (const VaultEntry& entry : entries) {
+    for (const std::string* field : {&entry.label, &entry.canonical, &entry.original}) {
+      if (field == &entry.canonical) {
+        u64(entry.number);
+      }
+      u64(field->size());
+      out += *field;
+    }
+  }
+  return out;
+}
+
+TEST(VaultTest, LoadedNumbersMustRunInSequencePerLabel) {
+  const auto parse = [](const std::vector<VaultEntry>& entries) {
+    return Vault::parse_contents(vault_contents(entries), "test.vault");
+  };
+  auto good = parse({{"PHONE", 1, "1", "1"}, {"EMAIL", 1, "a", "a"}, {"PHONE", 2, "2", "2"}});
+  ASSERT_TRUE(good) << good.error().describe();
+  ASSERT_NE(good->original("PHONE", 2), nullptr);
+  EXPECT_EQ(*good->original("PHONE", 2), "2");
+  EXPECT_EQ(good->original("PHONE", 3), nullptr);
+  EXPECT_EQ(good->original("PHONE", 0), nullptr);
+  EXPECT_EQ(good->original("MAC", 1), nullptr);
+  // The next new value of a label continues its sequence.
+  auto next = good->placeholder_for("PHONE", "3", "3");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, format_placeholder("PHONE", 3));
+
+  for (const auto& bad : std::vector<std::vector<VaultEntry>>{
+           {{"PHONE", 0, "1", "1"}},
+           {{"PHONE", 2, "1", "1"}},
+           {{"PHONE", 1, "1", "1"}, {"PHONE", 1, "2", "2"}},
+           {{"PHONE", 1, "1", "1"}, {"PHONE", 3, "2", "2"}},
+           {{"PHONE", 1, "1", "1"}, {"PHONE", 2, "1", "1"}},
+           {{"PHONE", 1, "1", "1"}, {"PHONE", 1ULL << 40, "2", "2"}}}) {
+    auto loaded = parse(bad);
+    ASSERT_FALSE(loaded) << bad.back().label << "_" << bad.back().number;
+    EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidInput);
+    EXPECT_NE(loaded.error().message.find("test.vault"), std::string::npos)
+        << loaded.error().message;
+  }
+}
+
 TEST(StreamTest, CutsOnLinesAndNeverInsideAnOpenPemBlock) {
   std::string buffer(kStreamBlockBytes - 100, 'a');
   buffer[kStreamBlockBytes / 2 + 10] = '\n';

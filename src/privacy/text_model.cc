@@ -111,7 +111,7 @@ void split_lines(std::string_view text, const std::function<void(std::string_vie
   }
 }
 
-void add_chars(std::unordered_set<std::string>& set, std::string_view text) {
+void add_chars(StringSet& set, std::string_view text) {
   for (std::size_t i = 0; i + 3 <= text.size(); i += 3) {
     set.emplace(text.substr(i, 3));
   }

@@ -15,17 +15,11 @@ namespace {
 
 constexpr std::string_view kMagic = "CHITINVAULT1";
 
-std::string value_key(std::string_view label, std::string_view canonical) {
-  std::string key(label);
+// Keys are built into a caller's buffer, which keeps its capacity across lookups.
+std::string_view value_key(std::string_view label, std::string_view canonical, std::string& key) {
+  key.assign(label);
   key.push_back('\0');
   key.append(canonical);
-  return key;
-}
-
-std::string number_key(std::string_view label, std::uint64_t number) {
-  std::string key(label);
-  key.push_back('\0');
-  key.append(std::to_string(number));
   return key;
 }
 
@@ -73,38 +67,44 @@ Result<void> Vault::insert(VaultEntry entry) {
                 "the privacy vault holds {} values, its limit; start a new session or vault",
                 kMaxVaultEntries);
   }
-  const std::size_t index = entries_.size();
-  if (entry.number == 0 ||
-      !by_value_.emplace(value_key(entry.label, entry.canonical), index).second) {
-    return fail(ErrorCode::kInvalidInput, "duplicate or zero-numbered vault entry {}_{}",
-                entry.label, entry.number);
+  auto numbers = numbered_.find(entry.label);
+  const std::uint64_t expected = (numbers == numbered_.end() ? 0 : numbers->second.size()) + 1;
+  if (entry.number != expected) {
+    return fail(ErrorCode::kInvalidInput, "vault entry {}_{} is out of sequence (expected {}_{})",
+                entry.label, entry.number, entry.label, expected);
   }
-  if (!by_placeholder_.emplace(number_key(entry.label, entry.number), index).second) {
-    by_value_.erase(value_key(entry.label, entry.canonical));
+  const std::size_t index = entries_.size();
+  if (!by_value_.emplace(value_key(entry.label, entry.canonical, key_), index).second) {
     return fail(ErrorCode::kInvalidInput, "duplicate vault entry {}_{}", entry.label, entry.number);
   }
-  std::uint64_t& last = last_number_[entry.label];
-  last = std::max(last, entry.number);
+  if (numbers == numbered_.end()) {
+    numbers = numbered_.emplace(entry.label, std::vector<std::uint32_t>()).first;
+  }
+  numbers->second.push_back(static_cast<std::uint32_t>(index));
   entries_.push_back(std::move(entry));
   return {};
 }
 
 Result<std::string> Vault::placeholder_for(std::string_view label, std::string_view canonical,
                                            std::string_view original) {
-  const auto found = by_value_.find(value_key(label, canonical));
+  const auto found = by_value_.find(value_key(label, canonical, key_));
   if (found != by_value_.end()) {
     const VaultEntry& entry = entries_[found->second];
     return format_placeholder(entry.label, entry.number);
   }
-  const std::uint64_t number = last_number_[std::string(label)] + 1;
+  const auto numbers = numbered_.find(label);
+  const std::uint64_t number = (numbers == numbered_.end() ? 0 : numbers->second.size()) + 1;
   CHITIN_RETURN_IF_ERROR(insert(
       VaultEntry{std::string(label), number, std::string(canonical), std::string(original)}));
   return format_placeholder(label, number);
 }
 
 const std::string* Vault::original(std::string_view label, std::uint64_t number) const {
-  const auto found = by_placeholder_.find(number_key(label, number));
-  return found == by_placeholder_.end() ? nullptr : &entries_[found->second].original;
+  const auto numbers = numbered_.find(label);
+  if (numbers == numbered_.end() || number == 0 || number > numbers->second.size()) {
+    return nullptr;
+  }
+  return &entries_[numbers->second[number - 1]].original;
 }
 
 std::string Vault::seal(const VaultKey& key) const {
@@ -165,7 +165,9 @@ Result<Vault> Vault::parse_contents(std::string_view plain, std::string_view sou
         !reader.field(entry.original)) {
       return fail(ErrorCode::kInvalidInput, "{}: malformed vault entry {}", source, i);
     }
-    CHITIN_RETURN_IF_ERROR(vault.insert(std::move(entry)));
+    if (auto inserted = vault.insert(std::move(entry)); !inserted) {
+      return fail(ErrorCode::kInvalidInput, "{}: {}", source, inserted.error().message);
+    }
   }
   if (reader.at != plain.size()) {
     return fail(ErrorCode::kInvalidInput, "{}: trailing bytes after the vault entries", source);

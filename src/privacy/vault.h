@@ -9,10 +9,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/result.h"
+#include "base/string_hash.h"
 
 namespace chitin::privacy {
 
@@ -52,9 +52,12 @@ class Vault {
  private:
   Result<void> insert(VaultEntry entry);
   std::vector<VaultEntry> entries_;
-  std::unordered_map<std::string, std::size_t> by_value_;        // label \0 canonical
-  std::unordered_map<std::string, std::size_t> by_placeholder_;  // label \0 number
-  std::unordered_map<std::string, std::uint64_t> last_number_;
+  StringMap<std::size_t> by_value_;  // label \0 canonical -> entry
+  // Per label, the entry of LABEL_N at [N - 1]: numbers run 1, 2, 3... per label in entry
+  // order (placeholder_for assigns them so, and load checks it), so restore's lookup is a
+  // small map and an array index.
+  StringMap<std::vector<std::uint32_t>> numbered_;
+  std::string key_;  // scratch for building lookup keys without allocating each time
 };
 
 // A keyed BLAKE2b-128 of an entity's text (hex), for reports that must not show the text:
