@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
   # toolchain (clang + libclang-rt-14-dev: the `fuzz` preset's libFuzzer build)
   build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
+  # lld: the dev and asan presets link with it (their test binaries link several times faster)
+  lld
   # libraries (DESIGN.md; toml++ is not among them: src/config has its own TOML parser)
   libboost-dev libcurl4-openssl-dev libssl-dev libsodium-dev libseccomp-dev
   libvectorscan-dev libyara-dev libarchive-dev libsqlite3-dev sqlite3
