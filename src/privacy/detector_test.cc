@@ -41,6 +41,23 @@ TEST(DetectorTest, ChecksumFailuresAndNearMissesAreNotEntities) {
   EXPECT_TRUE(found("commit 3f786850e387550fdab836ed7e6dc881de23001b").empty());
 }
 
+// Boundaries are part of the compiled patterns and scans see the text between two sentinels:
+// an entity may touch either end of the text, never a letter or digit.
+TEST(DetectorTest, EntitiesMayTouchTheEndsOfTheTextButNotAWordCharacter) {
+  EXPECT_THAT(found("13812345678"), ElementsAre("CN_MOBILE:13812345678"));
+  EXPECT_THAT(found("11010519491231002X"), ElementsAre("CN_RESIDENT_ID:11010519491231002X"));
+  EXPECT_THAT(found("olivia@example.com"), ElementsAre("EMAIL:olivia@example.com"));
+  EXPECT_TRUE(found("x13812345678").empty());
+  EXPECT_TRUE(found("13812345678y").empty());
+  EXPECT_TRUE(found("913812345678").empty());
+  // Inside a longer digit run no shorter shape matches: "111000025" alone is an ABA routing
+  // number; within 18 digits only the whole run counts (here a valid USCC check digit).
+  EXPECT_THAT(found("routing number 111000025"), ElementsAre("US_ABA_ROUTING:111000025"));
+  EXPECT_THAT(found("the total was 123456789012345678 units"),
+              ElementsAre("CN_USCC:123456789012345678"));
+  EXPECT_TRUE(found("the total was 111000025111000025111 units").empty());
+}
+
 TEST(DetectorTest, ContextWordsDecideWeakShapes) {
   EXPECT_TRUE(found("the total was 123456789 units").empty());
   EXPECT_THAT(found("routing number 111000025"), ElementsAre("US_ABA_ROUTING:111000025"));
