@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,44 @@ TEST_F(PrivacyCliTest, TypesListsTheBuiltInCatalog) {
   EXPECT_NE(table.out.find("types ("), std::string::npos);
   EXPECT_NE(chitin({"privacy", "types", "--validators"}).out.find("cn_resident_id"),
             std::string::npos);
+}
+
+// The first run compiles the catalog and caches it privately: in the installation's cache/
+// directory, or without an installation under $HOME/.cache/chitin (other tests share one
+// cache through the test helper; this one does not).
+TEST_F(PrivacyCliTest, TheFirstRunCompilesThePatternsAndCachesThemPrivately) {
+  const auto cached_files = [](const std::string& dir) {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("privacy-") && name.ends_with(".hsdb")) {
+        struct stat st {};
+        EXPECT_EQ(::stat(entry.path().c_str(), &st), 0);
+        EXPECT_EQ(st.st_mode & 0777, 0600U) << name;
+        names.push_back(name);
+      }
+    }
+    return names;
+  };
+  const auto mode_of = [](const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 0777 : 0U;
+  };
+  chitin::testing::ChitinCli cli{CHITIN_BINARY, dir_.file("state"), dir_.file("user")};
+  cli.share_pattern_cache = false;
+  ASSERT_EQ(::mkdir(cli.user_home.c_str(), 0700), 0);
+  const std::string input = file("in.txt", kText);
+  const CapturedRun first = cli.run({"privacy", "redact", input});
+  ASSERT_TRUE(first.status.success()) << first.err;
+  EXPECT_EQ(mode_of(cli.user_home + "/.cache"), 0700U);
+  EXPECT_EQ(mode_of(cli.user_home + "/.cache/chitin"), 0700U);
+  EXPECT_EQ(cached_files(cli.user_home + "/.cache/chitin").size(), 2U);
+
+  ASSERT_TRUE(cli.run({"init"}).status.success());
+  ASSERT_TRUE(cli.run({"privacy", "redact", input}).status.success());
+  EXPECT_EQ(mode_of(cli.home + "/cache"), 0700U);
+  EXPECT_EQ(cached_files(cli.home + "/cache").size(), 2U);
 }
 
 TEST_F(PrivacyCliTest, ScanReportsOffsetsAndHashesNeverTheText) {

@@ -62,7 +62,9 @@ class Detector {
   Detector& operator=(const Detector&) = delete;
 
   std::span<const EntityType> types() const;
-  // Entities sorted by start, never overlapping.
+  // Entities sorted by start, never overlapping. The text is copied once (between two
+  // sentinel bytes, for the compiled-in boundaries), so peak memory is about twice the input:
+  // stream large inputs in blocks (stream.h).
   Result<std::vector<Entity>> detect(std::string_view text) const;
 
   struct Impl;

@@ -15,8 +15,10 @@ namespace fs = std::filesystem;
 // every test's installation starts with an empty cache. The build directory keeps one shared
 // cache (also used by the in-process privacy tests): each run is seeded from it, and what a
 // run compiled is given back. Only the compiled-pattern files move; the code paths are the
-// ones a user's second run takes. Copies go through a temporary name and a rename, so
-// parallel tests never see half a file.
+// ones a user's second run takes (a test that wants the first run sets share_pattern_cache
+// false). Files are hard-linked (copied across file systems) under a temporary name and
+// renamed, so parallel tests never see half a file; chitin replaces cache files by rename,
+// never in place, so a link cannot be changed under another test.
 void copy_missing_databases(const fs::path& from, const fs::path& to) {
   std::error_code error;
   if (!fs::is_directory(from, error) || !fs::is_directory(to, error)) {
@@ -28,15 +30,30 @@ void copy_missing_databases(const fs::path& from, const fs::path& to) {
       continue;
     }
     const fs::path temporary = to / (name.string() + ".tmp" + std::to_string(::getpid()));
-    if (fs::copy_file(entry.path(), temporary, fs::copy_options::overwrite_existing, error)) {
-      fs::permissions(temporary, fs::perms::owner_read | fs::perms::owner_write, error);
+    fs::remove(temporary, error);
+    fs::create_hard_link(entry.path(), temporary, error);
+    if (error) {
+      error.clear();
+      fs::copy_file(entry.path(), temporary, fs::copy_options::overwrite_existing, error);
+    }
+    if (!error) {
       fs::rename(temporary, to / name, error);
     }
     fs::remove(temporary, error);
   }
 }
 
-// The cache directories `chitin` will use: the installation's, or without one the XDG cache.
+// Creates `dir` 0700 if missing, as chitin's own cache code does.
+void make_private_directory(const fs::path& dir) {
+  std::error_code error;
+  if (fs::create_directory(dir, error)) {
+    fs::permissions(dir, fs::perms::owner_all, error);
+  }
+}
+
+// The cache directories `chitin` will use (cli/command.cc detector_cache_dir): the
+// installation's, or without one $XDG_CACHE_HOME/chitin (absolute values only), or
+// $HOME/.cache/chitin.
 std::vector<fs::path> pattern_cache_dirs(const ChitinCli& cli,
                                          const std::vector<std::string>& env) {
   std::vector<fs::path> dirs;
@@ -46,12 +63,13 @@ std::vector<fs::path> pattern_cache_dirs(const ChitinCli& cli,
   }
   fs::path xdg = fs::path(cli.user_home) / ".cache";
   for (const std::string& entry : env) {
-    if (entry.starts_with("XDG_CACHE_HOME=")) {
+    if (entry.starts_with("XDG_CACHE_HOME=/")) {
       xdg = entry.substr(15);
     }
   }
   if (fs::is_directory(xdg.parent_path(), error)) {
-    fs::create_directories(xdg / "chitin", error);
+    make_private_directory(xdg);
+    make_private_directory(xdg / "chitin");
     dirs.push_back(xdg / "chitin");
   }
   return dirs;
@@ -68,16 +86,19 @@ CapturedRun ChitinCli::run(const std::vector<std::string>& args,
   std::vector<std::string> env = {"CHITIN_HOME=" + home, "HOME=" + user_home, "PATH=/usr/bin:/bin"};
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   env.insert(env.end(), more_env.begin(), more_env.end());
-  for (const fs::path& cache : pattern_cache_dirs(*this, env)) {
-    copy_missing_databases(CHITIN_TEST_PATTERN_CACHE, cache);
+  if (share_pattern_cache) {
+    for (const fs::path& cache : pattern_cache_dirs(*this, env)) {
+      copy_missing_databases(CHITIN_TEST_PATTERN_CACHE, cache);
+    }
   }
   options.env = env;
   options.cwd = cwd;
   auto result = run_captured(options, input);
-  std::error_code error;
-  fs::create_directories(CHITIN_TEST_PATTERN_CACHE, error);
-  for (const fs::path& cache : pattern_cache_dirs(*this, env)) {
-    copy_missing_databases(cache, CHITIN_TEST_PATTERN_CACHE);
+  if (share_pattern_cache) {
+    make_private_directory(CHITIN_TEST_PATTERN_CACHE);
+    for (const fs::path& cache : pattern_cache_dirs(*this, env)) {
+      copy_missing_databases(cache, CHITIN_TEST_PATTERN_CACHE);
+    }
   }
   EXPECT_TRUE(result.has_value()) << result.error().describe();
   return result ? *result : CapturedRun{};

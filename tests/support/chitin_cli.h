@@ -16,6 +16,9 @@ struct ChitinCli {
   std::string user_home;  // HOME
   std::string cwd = {};   // working directory; empty: the test's
   std::vector<std::string> extra_env = {};
+  // Seed the run's compiled-pattern cache from the build's shared one and give back what it
+  // compiled (support/chitin_cli.cc). Off: chitin compiles and caches by itself.
+  bool share_pattern_cache = true;
 
   // Runs `chitin ARGS...`; fails the test (and returns an empty run) if it cannot start.
   // `input` goes to its stdin (a pipe, closed after it).
