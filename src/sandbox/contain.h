@@ -4,6 +4,9 @@
 // child that is PID 1 of the new PID namespace. Everything it needs is prepared beforehand
 // (Prepared), so the steps only act.
 
+#include <sys/resource.h>
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -51,9 +54,38 @@ Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
 // All steps up to and including seccomp, in order. On failure the error names the step.
 Result<void> contain(const Prepared& prepared);
 
-// Resolves argv[0] in the sandbox (PATH from the policy env) and execs it. Returns only on
-// failure.
-Error exec_tool(const SandboxPolicy& policy);
+// Everything the tool's process needs between its creation and execve, built beforehand:
+// that process shares the init's memory until execve and must not allocate.
+struct ExecPlan {
+  struct Limit {
+    int resource;
+    rlim_t value;
+    const char* name;
+  };
+  std::string workdir;
+  std::string program;                  // argv[0] as given
+  std::string path;                     // the PATH it was looked up in
+  std::vector<std::string> candidates;  // files to execve, in order
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::vector<char*> argv;  // into args, null-terminated
+  std::vector<char*> envp;  // into env, null-terminated
+  std::vector<Limit> limits;
+  // Written by the tool's process when it could not exec: errno, and which step failed
+  // (-2 chdir, a limit's index, -1 the execve itself).
+  int failed_errno = 0;
+  int failed_limit = -1;
+};
+
+// Resolves argv[0] (PATH from the policy env) into candidate files and prepares argv, envp
+// and the rlimits. The plan must not move once argv/envp point into it.
+ExecPlan plan_exec(const SandboxPolicy& policy);
+
+// Starts the tool's process: chdir to the workspace, rlimits, execve. Returns once the tool
+// has exec'd or failed to; on failure the process has exited (127 not found, 126 otherwise)
+// and exec_failure() describes why.
+Result<pid_t> start_tool(ExecPlan& plan);
+Error exec_failure(const ExecPlan& plan);
 
 inline constexpr uid_t kSandboxUid = 1000;
 inline constexpr gid_t kSandboxGid = 1000;

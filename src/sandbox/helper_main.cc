@@ -98,15 +98,16 @@ void report(int fd, char kind, const Error& error) {
       _exit(kExitSetup);
     }
   }
-  const pid_t tool = ::fork();
-  if (tool < 0) {
-    report(status.get(), 'E', Error{chitin::ErrorCode::kIo, errno, "fork the tool"});
+  chitin::sandbox::ExecPlan plan = chitin::sandbox::plan_exec(prepared.policy);
+  auto started = chitin::sandbox::start_tool(plan);
+  if (!started) {
+    report(status.get(), 'E', started.error());
     _exit(kExitSetup);
   }
-  if (tool == 0) {
-    const Error error = chitin::sandbox::exec_tool(prepared.policy);
-    report(status.get(), 'X', error);
-    _exit(error.sys_errno == ENOENT ? 127 : 126);
+  const pid_t tool = *started;
+  if (plan.failed_errno != 0) {
+    // The tool's process could not exec and has exited (127/126); the loop below reaps it.
+    report(status.get(), 'X', chitin::sandbox::exec_failure(plan));
   }
   status.reset();
   // Minimal init: reap everything, leave with the tool's status. Our exit ends the namespace.

@@ -151,7 +151,8 @@ Result<Filter> build_filter(bool exec_only_files) {
               "ioctl"));
   }
   // Socket families: only UNIX (1), INET (2) and INET6 (10). One rule for everything above 10
-  // and one per family in between keeps the filter short: every system call of the tool runs through it.
+  // and one per family in between keeps the filter short: every system call of the tool runs
+  // through it.
   static_assert(AF_UNIX == 1 && AF_INET == 2 && AF_INET6 == 10);
   CHITIN_RETURN_IF_ERROR(check(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), SCMP_SYS(socket),
                                                 1, SCMP_A0(SCMP_CMP_GT, AF_INET6)),
@@ -192,7 +193,8 @@ Result<std::vector<sock_filter>> export_program(bool exec_only_files) {
 std::string program_source(std::string_view name, const std::vector<sock_filter>& program) {
   std::string out = fmt::format("const sock_filter {}[] = {{\n", name);
   for (const sock_filter& insn : program) {
-    out += fmt::format("    {{0x{:04x}, {}, {}, 0x{:08x}}},\n", insn.code, insn.jt, insn.jf, insn.k);
+    out +=
+        fmt::format("    {{0x{:04x}, {}, {}, 0x{:08x}}},\n", insn.code, insn.jt, insn.jf, insn.k);
   }
   out += fmt::format("}};\nconst std::size_t {}Length = {};\n\n", name, program.size());
   return out;
