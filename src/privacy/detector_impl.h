@@ -50,6 +50,11 @@ struct TextModel {
   StringSet stop_chars;      // function words that rarely start a name
   StringSet non_name_chars;  // verbs and nouns, for weak evidence
   StringSet not_names;       // words that look like names and are not
+  // How much likelier a character is in a name than in running text, in tenths of a natural
+  // log ratio (zh_name_char_scores.txt, derived from jieba's dictionary).
+  StringMap<std::int16_t> surname_scores;
+  StringMap<std::int16_t> given_scores;
+  StringSet common_words;  // two-character words (zh_common_words.txt)
   StringSet en_given;
   StringSet en_family;
   StringSet en_not_name;  // capitalised words that are not names

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "privacy/detector_impl.h"
 #include "privacy/dictionary.h"
 #include "privacy/test_detector.h"
 #include "privacy/user_types.h"
@@ -80,6 +81,38 @@ TEST(DetectorTest, NameCoreferencesStayWholeWords) {
   // "Li" found after a title is searched again elsewhere, but not inside "Linux".
   EXPECT_THAT(found("Dr. Li signed it. Linux users asked Li."),
               ElementsAre("PERSON:Li", "PERSON:Li"));
+}
+
+TEST(DetectorTest, ThreeCharacterNamesAreFoundInRunningTextWithoutCues) {
+  // No cue word around the name: its characters are far likelier in names than in text.
+  EXPECT_THAT(found("下午陶思远把季度报表交上去了。"), ElementsAre("PERSON:陶思远"));
+  // And its other mentions follow.
+  EXPECT_THAT(found("下午陶思远把报表交上去了，陶思远做事很稳。"),
+              ElementsAre("PERSON:陶思远", "PERSON:陶思远"));
+  // Two surname characters in a row: the likelier surname starts the name (二班 is a class).
+  EXPECT_THAT(found("我是三年级二班孔思琪的妈妈。"), ElementsAre("PERSON:孔思琪"));
+}
+
+TEST(DetectorTest, WordsThatStartWithASurnameAreNotUncuedNames) {
+  // A surname character starting a dictionary word, idiom or phrase is not a name: 高兴, 一劳
+  // 永逸 (劳 is a surname), 乌烟瘴气 (乌), 马马虎虎 (马), 哈巴狗 (哈).
+  for (const char* text :
+       {"大家听了都很高兴地回家了。", "这次一劳永逸地解决了问题。", "屋里乌烟瘴气的没法待。",
+        "他做事总是马马虎虎的。", "门口趴着一只哈巴狗。", "我们已经盖好章了。"}) {
+    EXPECT_THAT(found(text), ElementsAre()) << text;
+  }
+}
+
+TEST(DetectorTest, NameStatisticsAreCompiledIn) {
+  // data/privacy/lexicon/zh_name_char_scores.txt and zh_common_words.txt, embedded at build
+  // time: a missing file would silently turn every surname into a name.
+  const TextModel& model = text_model();
+  EXPECT_GT(model.given_scores.size(), 10000U);
+  EXPECT_GT(model.surname_scores.size(), 300U);
+  EXPECT_GT(model.given_scores.at("芳"), 20);
+  EXPECT_LT(model.given_scores.at("的"), -20);
+  EXPECT_TRUE(model.common_words.contains("老公"));
+  EXPECT_TRUE(model.common_words.contains("一劳永逸"));
 }
 
 TEST(DetectorTest, ProviderSecretsAndTokens) {

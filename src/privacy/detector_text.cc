@@ -107,6 +107,67 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
   return evidence == Evidence::kIsolated && given == 1 ? known == given : known >= 1;
 }
 
+// A three-character name with no cue around it, inside running text ("那年冬天，我在车站看见
+// 林书瑶，她…"): scored by how much likelier its characters are in names than in text
+// (zh_name_char_scores.txt), and refused when it is, or runs into, a common word. Two-character
+// names are left to the cues: too many ordinary words look like one.
+constexpr int kUnmarkedNameThreshold = 40;  // tenths of a natural-log likelihood ratio
+constexpr int kCompoundSurnameScore = 30;   // 欧阳, 司马: rare in running text
+constexpr int kUnknownCharScore = 20;       // a character jieba never saw: rare, name-like
+constexpr int kMinGivenCharScore = -5;      // below: a text character (发, 打, 收), not a name's
+
+int name_char_score(const StringMap<std::int16_t>& scores, std::string_view c, int missing) {
+  const auto it = scores.find(c);
+  return it == scores.end() ? missing : it->second;
+}
+
+// Length in bytes of an uncued three-character name (or compound surname + two) at `at`.
+std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
+                             std::span<const LexiconHit> hits, std::size_t at) {
+  const std::size_t surname = surname_at(model, text, at);
+  if (surname == 0 || (surname == 3 && is_stop(model, text, at))) {
+    return 0;
+  }
+  const std::size_t given = at + surname;
+  const std::size_t end = given + 6;
+  if (han_run_at(text, given, 2) != 2 || is_stop(model, text, given) ||
+      is_stop(model, text, given + 3)) {
+    return 0;
+  }
+  const int first = name_char_score(model.given_scores, text.substr(given, 3), kUnknownCharScore);
+  const int second =
+      name_char_score(model.given_scores, text.substr(given + 3, 3), kUnknownCharScore);
+  const int surname_score = surname == 6
+                                ? kCompoundSurnameScore
+                                : name_char_score(model.surname_scores, text.substr(at, 3), 0);
+  const int score = surname_score + first + second;
+  if (score < kUnmarkedNameThreshold || std::min(first, second) < kMinGivenCharScore) {
+    return 0;
+  }
+  // Two surname characters in a row (二班孔霞): the likelier surname starts the name, and the
+  // scan tries it next.
+  if (surname == 3 && model.surnames.contains(text.substr(given, 3)) &&
+      name_char_score(model.surname_scores, text.substr(given, 3), 0) > surname_score) {
+    return 0;
+  }
+  // Words from jieba's dictionary: the given name (明白), surname + first (张开), what comes
+  // before + surname (一周), second + what follows (明天), the whole candidate (哈巴狗), or a
+  // four-character word it starts or ends inside (乌烟瘴气, 一劳永逸).
+  const auto word = [&](std::size_t start, std::size_t chars) {
+    return model.common_words.contains(text.substr(start, 3 * chars));
+  };
+  const bool han_before = han_length_before(text, at) != 0;
+  const bool han_after = han_length_at(text, end) != 0;
+  if (word(given, 2) || (surname == 3 && (word(at, 2) || word(at, 3))) ||
+      (han_before && (word(at - 3, 2) || (han_run_at(text, at - 3, 4) == 4 && word(at - 3, 4)))) ||
+      (han_after && (word(given + 3, 2) || (surname == 3 && word(at, 4)))) ||
+      cue_at(hits, given, LexiconKind::kNameAfter) ||
+      cue_at(hits, given, LexiconKind::kNameAfterWeak) || !not_a_word(model, text, hits, at, end)) {
+    return 0;
+  }
+  return end - at;
+}
+
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
 std::size_t name_after_cue(const TextModel& model, std::string_view text,
                            std::span<const LexiconHit> hits, std::size_t at) {
@@ -368,6 +429,41 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     at = end;
   }
   add_coreferences(text, impl.person_type, out, first_new);
+  // Uncued three-character names where no name was found yet, then their other mentions.
+  // The names found so far, merged into disjoint spans in text order.
+  std::vector<std::pair<std::size_t, std::size_t>> taken;
+  for (std::size_t i = first_new; i < out.size(); ++i) {
+    taken.emplace_back(out[i].start, out[i].end);
+  }
+  std::sort(taken.begin(), taken.end());
+  std::size_t merged = 0;
+  for (const auto& span : taken) {
+    if (merged > 0 && span.first < taken[merged - 1].second) {
+      taken[merged - 1].second = std::max(taken[merged - 1].second, span.second);
+    } else {
+      taken[merged++] = span;
+    }
+  }
+  taken.resize(merged);
+  const std::size_t first_unmarked = out.size();
+  std::size_t next_taken = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    if (han_length_at(text, at) == 0) {
+      ++at;
+      continue;
+    }
+    const std::size_t length = unmarked_name_at(model, text, hits, at);
+    while (next_taken < taken.size() && taken[next_taken].second <= at) {
+      ++next_taken;
+    }
+    if (length != 0 && (next_taken == taken.size() || taken[next_taken].first >= at + length)) {
+      out.push_back(Entity{impl.person_type, at, at + length, kWeakNameScore});
+      at += length;
+    } else {
+      at += 3;
+    }
+  }
+  add_coreferences(text, impl.person_type, out, first_unmarked);
 }
 
 void find_english_names(const Detector::Impl& impl, std::string_view text,

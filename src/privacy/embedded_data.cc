@@ -33,6 +33,8 @@ CHITIN_EMBED(chitin_en_family_names, CHITIN_PRIVACY_DATA "/lexicon/en_family_nam
 CHITIN_EMBED(chitin_zh_provinces, CHITIN_PRIVACY_DATA "/lexicon/zh_provinces.txt")
 CHITIN_EMBED(chitin_zh_cities, CHITIN_PRIVACY_DATA "/lexicon/zh_cities.txt")
 CHITIN_EMBED(chitin_zh_districts, CHITIN_PRIVACY_DATA "/lexicon/zh_districts.txt")
+CHITIN_EMBED(chitin_zh_name_char_scores, CHITIN_PRIVACY_DATA "/lexicon/zh_name_char_scores.txt")
+CHITIN_EMBED(chitin_zh_common_words, CHITIN_PRIVACY_DATA "/lexicon/zh_common_words.txt")
 
 namespace chitin::privacy {
 
@@ -54,7 +56,7 @@ std::string_view embedded_iban_tsv() { return view(chitin_iban_tsv, chitin_iban_
 std::string_view embedded_secrets_tsv() { return view(chitin_secrets_tsv, chitin_secrets_tsv_end); }
 
 std::string_view embedded_lexicon(std::string_view name) {
-  static const std::array<Lexicon, 8> kLexicons{{
+  static const std::array<Lexicon, 10> kLexicons{{
       {"zh_surnames", chitin_zh_surnames, chitin_zh_surnames_end},
       {"zh_given_names", chitin_zh_given_names, chitin_zh_given_names_end},
       {"zh_given_chars", chitin_zh_given_chars, chitin_zh_given_chars_end},
@@ -63,6 +65,8 @@ std::string_view embedded_lexicon(std::string_view name) {
       {"zh_provinces", chitin_zh_provinces, chitin_zh_provinces_end},
       {"zh_cities", chitin_zh_cities, chitin_zh_cities_end},
       {"zh_districts", chitin_zh_districts, chitin_zh_districts_end},
+      {"zh_name_char_scores", chitin_zh_name_char_scores, chitin_zh_name_char_scores_end},
+      {"zh_common_words", chitin_zh_common_words, chitin_zh_common_words_end},
   }};
   for (const Lexicon& lexicon : kLexicons) {
     if (lexicon.name == name) {

@@ -3,6 +3,7 @@
 #include <array>
 #include <functional>
 
+#include "base/parse.h"
 #include "privacy/detector_impl.h"
 #include "privacy/embedded_data.h"
 #include "privacy/text.h"
@@ -137,6 +138,19 @@ TextModel build_model() {
   for (std::size_t i = 0; i + 6 <= kNotNames.size(); i += 6) {
     model.not_names.emplace(kNotNames.substr(i, 6));
   }
+  split_lines(embedded_lexicon("zh_name_char_scores"), [&](std::string_view line) {
+    // "G<char> <tenths>" or "S<char> <tenths>"; the file is ours and checked by a test.
+    const std::size_t space = line.find(' ');
+    const auto score = parse_integer<std::int16_t>(
+        space == std::string_view::npos ? std::string_view() : line.substr(space + 1), -1000, 1000);
+    if (line.size() < 2 || space == std::string_view::npos || !score) {
+      return;
+    }
+    auto& scores = line[0] == 'S' ? model.surname_scores : model.given_scores;
+    scores.emplace(line.substr(1, space - 1), *score);
+  });
+  split_lines(embedded_lexicon("zh_common_words"),
+              [&](std::string_view line) { model.common_words.emplace(line); });
   split_lines(embedded_lexicon("en_given_names"),
               [&](std::string_view line) { model.en_given.emplace(line); });
   split_lines(embedded_lexicon("en_family_names"),
