@@ -70,6 +70,13 @@ void sweep_stale_leaves(const std::string& parent) {
   ::closedir(dir);
 }
 
+// Limit files are opened when the leaf is made: a warm helper's supervisor writes them after
+// it entered its own user namespace, where the paths might no longer be writable.
+UniqueFd open_limit(const std::string& path) {
+  auto fd = sys::open_file(path, O_WRONLY);
+  return fd ? std::move(*fd) : UniqueFd();
+}
+
 bool write_text(const std::string& path, std::string_view text) {
   auto fd = sys::open_file(path, O_WRONLY);
   return fd && sys::write_all(fd->get(), text).has_value();
@@ -77,13 +84,12 @@ bool write_text(const std::string& path, std::string_view text) {
 
 }  // namespace
 
-RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
+RunCgroup RunCgroup::create() {
   RunCgroup group;
   const std::string pid = std::to_string(::getpid());
   // A random part too: a leaf left by an earlier process with the same pid must not be
   // mistaken for ours (that silently dropped the limits before).
   const std::string leaf_name = "chitin-sandbox-" + pid + "-" + crypto::random_token("", 6);
-  std::vector<std::string> notes;
   // cgroup v2: a delegated subtree where we may create a child with memory and pids.
   if (auto path = own_path(""); path) {
     for (const char* mount : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
@@ -97,44 +103,68 @@ RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
       if (::mkdir(dir.c_str(), 0700) != 0) {
         continue;
       }
-      if (write_text(dir + "/pids.max", std::to_string(pids_max)) &&
-          write_text(dir + "/memory.max", std::to_string(memory_mb << 20)) &&
-          write_text(dir + "/cgroup.procs", pid)) {
-        group.leaves_.push_back({dir, parent});
-        group.pids_limited_ = true;
-        group.enforcement_ = "pids: cgroup v2, memory: cgroup v2";
+      if (write_text(dir + "/cgroup.procs", pid)) {
+        group.leaves_.push_back(
+            {dir, parent, "", open_limit(dir + "/pids.max"), open_limit(dir + "/memory.max")});
         return group;
       }
       ::rmdir(dir.c_str());
     }
   }
   // cgroup v1: one hierarchy per controller.
-  const std::pair<const char*, std::string> limits[] = {
-      {"pids", fmt::format("pids.max:{}", pids_max)},
-      {"memory", fmt::format("memory.limit_in_bytes:{}", memory_mb << 20)}};
-  for (const auto& [controller, setting] : limits) {
+  for (const char* controller : {"pids", "memory"}) {
     auto path = own_path(controller);
-    const std::string parent = fmt::format("/sys/fs/cgroup/{}{}", controller, path.value_or(""));
-    const std::string dir = parent + (parent.ends_with('/') ? "" : "/") + leaf_name;
-    const auto colon = setting.find(':');
-    if (path) {
-      sweep_stale_leaves(parent);
+    if (!path) {
+      continue;
     }
-    if (path && ::mkdir(dir.c_str(), 0700) == 0) {
-      if (write_text(dir + "/" + setting.substr(0, colon), setting.substr(colon + 1)) &&
-          write_text(dir + "/cgroup.procs", pid)) {
-        group.leaves_.push_back({dir, parent});
-        notes.push_back(fmt::format("{}: cgroup v1", controller));
-        if (std::string_view(controller) == "pids") {
-          group.pids_limited_ = true;
-        }
+    const std::string parent = fmt::format("/sys/fs/cgroup/{}{}", controller, *path);
+    const std::string dir = parent + (parent.ends_with('/') ? "" : "/") + leaf_name;
+    sweep_stale_leaves(parent);
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+      if (write_text(dir + "/cgroup.procs", pid)) {
+        const bool pids = std::string_view(controller) == "pids";
+        group.leaves_.push_back({dir, parent, controller,
+                                 open_limit(dir + (pids ? "/pids.max" : "/memory.limit_in_bytes")),
+                                 UniqueFd()});
         continue;
       }
       ::rmdir(dir.c_str());
     }
-    notes.push_back(fmt::format("{}: rlimit only (no writable cgroup)", controller));
   }
-  group.enforcement_ = fmt::format("{}", fmt::join(notes, ", "));
+  return group;
+}
+
+void RunCgroup::limit(std::uint64_t pids_max, std::uint64_t memory_mb) {
+  const std::string pids = std::to_string(pids_max);
+  const std::string memory = std::to_string(memory_mb << 20);
+  bool pids_set = false;
+  bool memory_set = false;
+  std::string_view version = "cgroup v1";
+  const auto write_limit = [](const UniqueFd& fd, std::string_view value) {
+    return fd && sys::write_all(fd.get(), value).has_value();
+  };
+  for (const Leaf& leaf : leaves_) {
+    if (leaf.controller.empty()) {
+      version = "cgroup v2";
+      pids_set = write_limit(leaf.limit, pids);
+      memory_set = write_limit(leaf.second_limit, memory);
+    } else if (leaf.controller == "pids") {
+      pids_set = write_limit(leaf.limit, pids);
+    } else if (leaf.controller == "memory") {
+      memory_set = write_limit(leaf.limit, memory);
+    }
+  }
+  pids_limited_ = pids_set;
+  const auto note = [&](std::string_view controller, bool set) {
+    return set ? fmt::format("{}: {}", controller, version)
+               : fmt::format("{}: rlimit only (no writable cgroup)", controller);
+  };
+  enforcement_ = note("pids", pids_set) + ", " + note("memory", memory_set);
+}
+
+RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
+  RunCgroup group = create();
+  group.limit(pids_max, memory_mb);
   return group;
 }
 

@@ -8,15 +8,20 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/unique_fd.h"
 
 namespace chitin::sandbox {
 
 class RunCgroup {
  public:
-  // Creates leaf cgroups for this process and moves it (and so its future children) in.
-  // Never fails the run: controllers that cannot be used are left out and named in
-  // `enforcement()`.
+  // Creates leaf cgroups for this process and moves it (and so its future children) in, then
+  // sets the limits. Never fails the run: controllers that cannot be used are left out and
+  // named in `enforcement()`.
   static RunCgroup create(std::uint64_t pids_max, std::uint64_t memory_mb);
+  // The two halves, for a warm helper's supervisor that joins its cgroups before it knows
+  // the policy: nothing may start in the leaves before limit() set the limits.
+  static RunCgroup create();
+  void limit(std::uint64_t pids_max, std::uint64_t memory_mb);
   RunCgroup(RunCgroup&& other) noexcept;
   RunCgroup& operator=(RunCgroup&&) = delete;
   RunCgroup(const RunCgroup&) = delete;
@@ -31,8 +36,11 @@ class RunCgroup {
  private:
   RunCgroup() = default;
   struct Leaf {
-    std::string dir;     // the leaf we created
-    std::string parent;  // where we were before
+    std::string dir;         // the leaf we created
+    std::string parent;      // where we were before
+    std::string controller;  // v1: "pids" or "memory"; v2: empty
+    UniqueFd limit;          // pids.max, memory.limit_in_bytes (v1) or pids.max (v2)
+    UniqueFd second_limit;   // v2: memory.max
   };
   std::vector<Leaf> leaves_;
   std::string enforcement_;

@@ -386,10 +386,14 @@ Result<void> bring_up_loopback() {
   return {};
 }
 
-Result<void> set_identity() {
+Result<void> set_hostname() {
   if (::sethostname("chitin-sandbox", 14) != 0) {
     return errno_fail("sethostname");
   }
+  return {};
+}
+
+Result<void> set_session() {
   // A new session: the tool has no controlling terminal of the caller (TIOCSTI, job control).
   if (::setsid() < 0) {
     return errno_fail("setsid");
@@ -661,7 +665,12 @@ Result<void> map_ids(uid_t outer_uid, gid_t outer_gid) {
   return {};
 }
 
-Result<void> contain(const Prepared& prepared) {
+Result<void> set_up_network_and_name() {
+  CHITIN_RETURN_IF_ERROR(bring_up_loopback());
+  return set_hostname();
+}
+
+Result<void> contain(const Prepared& prepared, bool network_and_name_ready) {
   const SandboxPolicy& policy = prepared.policy;
   // The order matters: mounts need capabilities; capabilities go before Landlock and seccomp;
   // seccomp (which forbids mount) comes last.
@@ -681,8 +690,11 @@ Result<void> contain(const Prepared& prepared) {
       {"mount /dev", [&] { return mount_dev(prepared); }},
       {"mount /proc", [] { return mount_proc(); }},
       {"enter the new root", [] { return enter_new_root(); }},
-      {"bring up loopback", [] { return bring_up_loopback(); }},
-      {"set hostname and session", [] { return set_identity(); }},
+      {"bring up loopback and set the hostname",
+       [&]() -> Result<void> {
+         return network_and_name_ready ? Result<void>{} : set_up_network_and_name();
+       }},
+      {"start a session", [] { return set_session(); }},
       {"close inherited fds", [] { return close_inherited_fds(); }},
       {"drop privileges", [] { return drop_privileges(); }},
       {"apply Landlock", [&] { return apply_landlock(policy); }},
@@ -762,6 +774,24 @@ int exec_planned(void* argument) {
       return 126;
     }
   }
+  // Default dispositions and an empty mask: both survive execve, and the tool must not
+  // inherit what its starters did with signals. glibc's posix_spawn, which started the
+  // helper, turns the handlers of its internal signals (32, 33) into SIG_IGN, and libc's own
+  // sigaction refuses to touch those: hence the raw system calls.
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    std::uint64_t mask;
+  };
+  const KernelSigaction default_action{SIG_DFL, 0, nullptr, 0};
+  for (int number = 1; number <= 64; ++number) {
+    if (number != SIGKILL && number != SIGSTOP) {
+      ::syscall(SYS_rt_sigaction, number, &default_action, nullptr, sizeof(std::uint64_t));
+    }
+  }
+  const std::uint64_t no_signals = 0;
+  ::syscall(SYS_rt_sigprocmask, SIG_SETMASK, &no_signals, nullptr, sizeof(no_signals));
   int saved = ENOENT;
   for (const std::string& candidate : plan.candidates) {
     ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());

@@ -51,8 +51,12 @@ Result<Prepared> prepare(SandboxPolicy policy);
 // writable kernel knobs), outside the caller's ids.
 Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
 
+// Brings up lo and names the host: needs only the new user, network and UTS namespaces, so a
+// warm helper's supervisor does it before a run arrives (`network_and_name_ready` below).
+Result<void> set_up_network_and_name();
+
 // All steps up to and including seccomp, in order. On failure the error names the step.
-Result<void> contain(const Prepared& prepared);
+Result<void> contain(const Prepared& prepared, bool network_and_name_ready = false);
 
 // Everything the tool's process needs between its creation and execve, built beforehand:
 // that process shares the init's memory until execve and must not allocate.

@@ -25,6 +25,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +37,7 @@
 #include "sandbox/contain.h"
 #include "sandbox/policy.h"
 #include "sandbox/quarantine.h"
+#include "sys/fd_passing.h"
 #include "sys/file_ops.h"
 #include "sys/landlock.h"
 
@@ -64,7 +67,27 @@ void report(int fd, char kind, const Error& error) {
   (void)chitin::sys::write_all(fd, line);
 }
 
-[[noreturn]] void run_init(chitin::sandbox::SandboxPolicy policy, UniqueFd status) {
+// Writes one byte to the warm helper. It may be gone already (our owner killed it): no
+// SIGPIPE for that.
+void tell_warm_helper(const UniqueFd& notify, char byte) {
+  ::signal(SIGPIPE, SIG_IGN);
+  (void)chitin::sys::write_all(notify.get(), std::string_view(&byte, 1));
+  ::signal(SIGPIPE, SIG_DFL);
+}
+
+// What a warm helper's supervisor set up before its run arrived.
+struct Prewarmed {
+  chitin::sandbox::RunCgroup cgroup;  // joined, limits not yet written
+  uid_t uid;                          // our ids outside any namespace
+  gid_t gid;
+  // In fresh user, network, IPC, UTS and cgroup namespaces with the ids mapped, lo up and
+  // the hostname set; the mount and PID namespaces are made per run.
+  bool namespaces = false;
+  UniqueFd notify;  // told 'd' once the run is reported (see serve())
+};
+
+[[noreturn]] void run_init(chitin::sandbox::SandboxPolicy policy, UniqueFd status,
+                           bool network_and_name_ready) {
   // If the helper dies, so does this init, and with it the whole PID namespace.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // The bind sources are opened here, inside the new mount namespace: a mount from another
@@ -77,7 +100,7 @@ void report(int fd, char kind, const Error& error) {
     _exit(kExitSetup);
   }
   const chitin::sandbox::Prepared& prepared = *prepared_or;
-  if (auto contained = chitin::sandbox::contain(prepared); !contained) {
+  if (auto contained = chitin::sandbox::contain(prepared, network_and_name_ready); !contained) {
     report(status.get(), 'E', contained.error());
     _exit(kExitSetup);
   }
@@ -131,33 +154,19 @@ int parse_fd_argument(std::string_view value) {
   return *fd;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  int policy_fd = -1;
-  int lifeline_fd = -1;
-  int report_fd = -1;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--policy-fd" && i + 1 < argc) {
-      policy_fd = parse_fd_argument(argv[++i]);
-    } else if (arg == "--lifeline-fd" && i + 1 < argc) {
-      lifeline_fd = parse_fd_argument(argv[++i]);
-    } else if (arg == "--report-fd" && i + 1 < argc) {
-      report_fd = parse_fd_argument(argv[++i]);
-    } else {
-      die(
-          fmt::format("unknown argument '{}'; usage: chitin-sandbox --policy-fd N "
-                      "[--lifeline-fd M] (run by chitin, not by hand)",
-                      arg));
-    }
-  }
-  if (policy_fd < 0) {
-    die("missing --policy-fd");
-  }
+// Runs one tool: the whole life of a sandbox, from reading the policy to its exit status. A
+// warm helper's supervisor (see serve()) comes `prewarmed`; it also reports the status as an
+// "exit N" line once the workspace is final and the tool's stdio is released, so that the
+// runtime need not wait for it to tear the namespaces down.
+int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarmed> prewarmed) {
+  const bool warm = prewarmed.has_value();
+  const uid_t uid = warm ? prewarmed->uid : ::geteuid();
+  const gid_t gid = warm ? prewarmed->gid : ::getegid();
+  const bool namespaces_ready = warm && prewarmed->namespaces;
   UniqueFd policy_file(policy_fd);
   UniqueFd lifeline(lifeline_fd);
-  // Report lines for the runtime's audit trail: "limits ..." and "quarantined ...".
+  // Report lines for the runtime's audit trail: "limits ...", "quarantined ..." and, for a
+  // warm helper's run, "exit N".
   UniqueFd report_out(report_fd);
   const auto report_line = [&](std::string_view line) {
     if (report_out) {
@@ -187,8 +196,10 @@ int main(int argc, char** argv) {
     die("tier T1 needs seccomp filters (CONFIG_SECCOMP_FILTER); the command was not run");
   }
   const std::uint64_t timeout_ms = policy->timeout_ms;
-  const auto cgroup = chitin::sandbox::RunCgroup::create(policy->pids_max, policy->memory_mb);
-  if (!cgroup.pids_limited() && ::geteuid() == 0) {
+  chitin::sandbox::RunCgroup cgroup =
+      warm ? std::move(prewarmed->cgroup) : chitin::sandbox::RunCgroup::create();
+  cgroup.limit(policy->pids_max, policy->memory_mb);
+  if (!cgroup.pids_limited() && uid == 0) {
     // RLIMIT_NPROC does not bind a caller whose host uid is root: without the pids cgroup a
     // fork bomb would be unbounded. Refuse rather than run unlimited.
     die("cannot limit the number of processes: no writable pids cgroup, and RLIMIT_NPROC does "
@@ -208,16 +219,17 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> absent =
       chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
-  const uid_t uid = ::geteuid();
-  const gid_t gid = ::getegid();
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-                CLONE_NEWUTS | CLONE_NEWCGROUP) != 0) {
+  const int fresh = namespaces_ready ? CLONE_NEWNS | CLONE_NEWPID
+                                     : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+                                           CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+  if (::unshare(fresh) != 0) {
     die(
         fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
                     "sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone",
                     std::strerror(errno)));
   }
-  if (auto mapped = chitin::sandbox::map_ids(uid, gid); !mapped) {
+  if (auto mapped = namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
+      !mapped) {
     die(fmt::format("map ids: {}", mapped.error().describe()));
   }
   const auto start = std::chrono::steady_clock::now();
@@ -227,7 +239,7 @@ int main(int argc, char** argv) {
   }
   if (init == 0) {
     status->read.reset();
-    run_init(std::move(*policy), std::move(status->write));
+    run_init(std::move(*policy), std::move(status->write), namespaces_ready);
   }
   status->write.reset();
   UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
@@ -293,25 +305,213 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "chitin-sandbox: {}\n", line);
     report_line("quarantined " + line);
   }
-  report_out.reset();
+  int code = 0;
   if (timed_out) {
     fmt::print(stderr, "chitin-sandbox: timed out after {} ms; the sandbox was killed\n",
                timeout_ms);
-    return kExitTimeout;
-  }
-  if (!message.empty()) {
-    if (message.back() == '\n') {
-      message.pop_back();
+    code = kExitTimeout;
+  } else {
+    bool setup_failed = false;
+    if (!message.empty()) {
+      if (message.back() == '\n') {
+        message.pop_back();
+      }
+      const char kind = message.front();
+      fmt::print(stderr, "chitin-sandbox: {}{}\n",
+                 kind == 'X' ? "" : "set-up failed: ", message.substr(1));
+      setup_failed = kind == 'E';
     }
-    const char kind = message.front();
-    fmt::print(stderr, "chitin-sandbox: {}{}\n",
-               kind == 'X' ? "" : "set-up failed: ", message.substr(1));
-    if (kind == 'E') {
-      return kExitSetup;
+    code = setup_failed                 ? kExitSetup
+           : info.si_code == CLD_EXITED ? info.si_status
+                                        : 128 + info.si_status;
+  }
+  if (warm) {
+    // The tool and its init are gone and the workspace is final. Let go of the caller's
+    // stdio (its pipes reach EOF now), then say how the run ended; the cgroup and namespace
+    // teardown that follows is ours alone.
+    std::fflush(stderr);
+    if (auto null = chitin::sys::open_file("/dev/null", O_RDWR); null) {
+      for (int fd = 0; fd <= 2; ++fd) {
+        ::dup2(null->get(), fd);
+      }
+    }
+    report_line(fmt::format("exit {}", code));
+    tell_warm_helper(prewarmed->notify, 'd');
+  }
+  return code;
+}
+
+// Takes the copy-on-write faults of a fresh fork before a run arrives rather than during it:
+// the stack a run uses, and the heap and code of policy parsing (a freed heap stays mapped:
+// glibc trims only above 128 KiB).
+void warm_up() {
+  volatile char stack[64 * 1024];
+  for (std::size_t i = 0; i < sizeof(stack); i += 4096) {
+    stack[i] = 0;
+  }
+  const auto policy = chitin::sandbox::policy_from_json(
+      chitin::sandbox::policy_to_json(chitin::sandbox::default_policy()).dump());
+  (void)policy;
+}
+
+// A supervisor-in-waiting of the warm helper: prepares what no policy decides, takes the next
+// run from the socket and runs it, telling the warm helper 't' (took a run), 'd' (done: the
+// run was reported) or 'q' (the runtime closed the socket).
+[[noreturn]] void supervise_next(int socket_fd, UniqueFd notify) {
+  ::signal(SIGCHLD, SIG_DFL);  // ignored in the warm helper; the tool must not inherit that
+  // Joined before the run arrives: mkdir and the move are off the run's critical path. The
+  // limits are written once the policy is known, before anything starts inside.
+  std::optional<Prewarmed> prewarmed(
+      Prewarmed{chitin::sandbox::RunCgroup::create(), ::geteuid(), ::getegid(), false, UniqueFd()});
+  // The namespaces that do not depend on the policy or on the host's mount table; the
+  // network namespace alone takes ~0.35 ms to make. The cgroup namespace after the join, so
+  // that it is rooted at our leaf, as in a one-shot run.
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) ==
+      0) {
+    // Half-made namespaces are no use to a run: start over in a fresh supervisor.
+    if (!chitin::sandbox::map_ids(prewarmed->uid, prewarmed->gid) ||
+        !chitin::sandbox::set_up_network_and_name()) {
+      prewarmed.reset();
+      _exit(kExitSetup);
+    }
+    prewarmed->namespaces = true;
+  }
+  // Else the run unshares everything itself and reports what the kernel refused.
+  warm_up();
+  auto message = chitin::sys::receive_with_fds(socket_fd, 16, 6);
+  ::close(socket_fd);
+  if (message && message->payload.empty()) {
+    tell_warm_helper(notify, 'q');
+    prewarmed.reset();  // removes the leaves; _exit runs no destructors
+    _exit(0);
+  }
+  tell_warm_helper(notify, 't');
+  if (!message || message->payload != "run" || message->fds.size() != 6) {
+    // The runtime sees its report pipe close without an "exit" line: a set-up failure.
+    fmt::print(stderr, "chitin-sandbox: warm helper: {}\n",
+               message ? "malformed request" : message.error().describe());
+    tell_warm_helper(notify, 'd');
+    _exit(kExitSetup);
+  }
+  auto& fds = message->fds;
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::dup2(fds[static_cast<std::size_t>(fd) + 1].get(), fd) < 0) {
+      tell_warm_helper(notify, 'd');
+      _exit(kExitSetup);
+    }
+    fds[static_cast<std::size_t>(fd) + 1].reset();
+  }
+  prewarmed->notify = std::move(notify);
+  const int code =
+      run_one(fds[0].release(), fds[4].release(), fds[5].release(), std::move(prewarmed));
+  std::fflush(nullptr);
+  _exit(code);
+}
+
+// A warm helper: started once by a long-lived runtime (the gateway), it keeps a supervisor
+// forked, prepared and waiting on `socket_fd`, so a run costs neither the exec and start-up
+// of a fresh helper nor a fork, its cgroups or its network namespace. Each message is "run"
+// with six fds: the policy memfd, the tool's stdin, stdout and stderr, the lifeline and the
+// report pipe. Ends when the runtime closes its end. Stays single-threaded, like the
+// one-shot helper.
+//
+// The next supervisor is forked when a run is done rather than when it starts, so its
+// preparation (~1 ms of cgroup and namespace work, which takes kernel locks the running
+// sandbox needs too) does not slow that run down; if another request is already waiting, it
+// is forked at once, so concurrent runs are not serialised.
+int serve(int socket_fd) {
+  // Supervisors report on their own pipes; the kernel reaps them.
+  ::signal(SIGCHLD, SIG_IGN);
+  auto notify = chitin::make_pipe();
+  if (!notify) {
+    die(notify.error().describe());
+  }
+  bool need_waiter = true;
+  UniqueFd waiter;  // pidfd of the supervisor waiting for a run, if any
+  bool have_waiter = false;
+  int failures = 0;
+  for (;;) {
+    if (need_waiter && !have_waiter) {
+      const pid_t supervisor = ::fork();
+      if (supervisor == 0) {
+        notify->read.reset();
+        supervise_next(socket_fd, std::move(notify->write));
+      }
+      if (supervisor < 0) {
+        die(fmt::format("warm helper: fork: {}", std::strerror(errno)));
+      }
+      waiter.reset(static_cast<int>(::syscall(SYS_pidfd_open, supervisor, 0)));
+      have_waiter = true;
+      need_waiter = false;
+    }
+    // With no supervisor waiting, a pending request (or the runtime closing) needs one.
+    pollfd fds[3] = {{notify->read.get(), POLLIN, 0},
+                     {have_waiter ? waiter.get() : -1, POLLIN, 0},
+                     {have_waiter ? -1 : socket_fd, POLLIN, 0}};
+    if (::poll(fds, 3, -1) < 0) {
+      continue;  // EINTR
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      char bytes[64];
+      const ssize_t n = ::read(notify->read.get(), bytes, sizeof(bytes));
+      for (ssize_t i = 0; i < n; ++i) {
+        if (bytes[i] == 'q') {
+          return 0;
+        }
+        if (bytes[i] == 't') {
+          have_waiter = false;
+          waiter.reset();
+          failures = 0;
+        } else if (bytes[i] == 'd') {
+          need_waiter = true;
+        }
+      }
+    }
+    if (have_waiter && (fds[1].revents & POLLIN) != 0) {
+      // It died before taking a run (killed, out of memory): another, but not forever.
+      have_waiter = false;
+      waiter.reset();
+      need_waiter = true;
+      if (++failures >= 3) {
+        die("warm helper: supervisors keep dying before taking a run");
+      }
+    }
+    if (!have_waiter && fds[2].revents != 0) {
+      need_waiter = true;
     }
   }
-  if (info.si_code == CLD_EXITED) {
-    return info.si_status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int policy_fd = -1;
+  int lifeline_fd = -1;
+  int report_fd = -1;
+  int serve_fd = -1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--policy-fd" && i + 1 < argc) {
+      policy_fd = parse_fd_argument(argv[++i]);
+    } else if (arg == "--lifeline-fd" && i + 1 < argc) {
+      lifeline_fd = parse_fd_argument(argv[++i]);
+    } else if (arg == "--report-fd" && i + 1 < argc) {
+      report_fd = parse_fd_argument(argv[++i]);
+    } else if (arg == "--serve-fd" && i + 1 < argc) {
+      serve_fd = parse_fd_argument(argv[++i]);
+    } else {
+      die(
+          fmt::format("unknown argument '{}'; usage: chitin-sandbox --policy-fd N "
+                      "[--lifeline-fd M] [--report-fd R], or --serve-fd S (run by chitin, "
+                      "not by hand)",
+                      arg));
+    }
   }
-  return 128 + info.si_status;
+  if (serve_fd >= 0) {
+    return serve(serve_fd);
+  }
+  if (policy_fd < 0) {
+    die("missing --policy-fd or --serve-fd");
+  }
+  return run_one(policy_fd, lifeline_fd, report_fd, std::nullopt);
 }

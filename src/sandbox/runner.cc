@@ -3,10 +3,16 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <mutex>
+#include <span>
 
+#include "base/parse.h"
+#include "sys/fd_passing.h"
 #include "sys/file_ops.h"
 
 namespace chitin::sandbox {
@@ -24,11 +30,16 @@ Result<std::string> helper_path() {
   return path.substr(0, path.rfind('/') + 1) + "chitin-sandbox";
 }
 
-Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOptions& options) {
-  CHITIN_RETURN_IF_ERROR(validate_policy(policy));
-  const std::string helper = options.helper.empty() ? CHITIN_TRY(helper_path()) : options.helper;
-  // The policy travels in a sealed memfd: no size limit from a pipe buffer, no way for anyone
-  // to change it after we wrote it.
+namespace {
+
+constexpr int kPolicyFd = 3;
+constexpr int kLifelineFd = 4;
+constexpr int kReportFd = 5;
+constexpr int kServeFd = 3;
+
+// The policy travels in a sealed memfd: no size limit from a pipe buffer, no way for anyone
+// to change it after we wrote it.
+Result<UniqueFd> policy_memfd(const SandboxPolicy& policy) {
   UniqueFd memfd(::memfd_create("chitin-sandbox-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING));
   if (!memfd) {
     return errno_fail("memfd_create");
@@ -39,11 +50,165 @@ Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOpt
           0) {
     return errno_fail("seal the policy memfd");
   }
+  return memfd;
+}
+
+// This process's warm helper: one `chitin-sandbox --serve-fd` child, shared by all threads.
+class WarmHelper {
+ public:
+  // Hands one run to the helper, starting it first if needed and once more if it had died.
+  Result<void> submit(const std::string& helper, std::span<const int> fds) {
+    const std::lock_guard lock(mutex_);
+    // A helper that died (killed, out of memory) is replaced rather than written to: its
+    // waiting supervisor might still take one run, but nobody would fork the next.
+    if (process_) {
+      auto exited = process_->wait_for(std::chrono::milliseconds(0));
+      if (!exited || exited->has_value()) {
+        socket_.reset();
+      }
+    }
+    if (socket_ && helper == path_) {
+      auto sent = sys::send_with_fds(socket_.get(), "run", fds);
+      if (sent) {
+        return {};
+      }
+    }
+    CHITIN_RETURN_IF_ERROR(start(helper));
+    auto sent = sys::send_with_fds(socket_.get(), "run", fds);
+    if (!sent) {
+      return fail(ErrorCode::kUnavailable, "the warm sandbox helper {} does not take runs: {}",
+                  helper, sent.error().describe());
+    }
+    return {};
+  }
+
+  std::optional<pid_t> pid() {
+    const std::lock_guard lock(mutex_);
+    return process_ ? std::optional<pid_t>(process_->pid()) : std::nullopt;
+  }
+
+  // A child of ours that forked without exec'ing must not kill our helper on its way out.
+  ~WarmHelper() {
+    if (process_ && ::getpid() != owner_) {
+      process_->detach();
+    }
+  }
+
+ private:
+  Result<void> start(const std::string& helper) {
+    socket_.reset();
+    process_.reset();  // kills and reaps a previous helper
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+      return errno_fail("socketpair for the warm sandbox helper");
+    }
+    UniqueFd ours(pair[0]);
+    UniqueFd theirs(pair[1]);
+    SpawnOptions spawn;
+    spawn.argv = {helper, "--serve-fd", std::to_string(kServeFd)};
+    spawn.env = std::vector<std::string>{};
+    spawn.stdin_mode = Stdio::kNull;
+    spawn.stdout_mode = Stdio::kNull;
+    spawn.stderr_mode = Stdio::kInherit;  // its own complaints, if any
+    spawn.extra_fds = {{theirs.get(), kServeFd}};
+    auto child = ChildProcess::spawn(spawn);
+    if (!child) {
+      return fail(ErrorCode::kUnavailable, "cannot start the sandbox helper {}: {}", helper,
+                  child.error().describe());
+    }
+    process_.emplace(std::move(*child));
+    socket_ = std::move(ours);
+    path_ = helper;
+    return {};
+  }
+
+  std::mutex mutex_;
+  std::optional<ChildProcess> process_;  // killed and reaped when this process exits
+  UniqueFd socket_;
+  std::string path_;
+  pid_t owner_ = ::getpid();
+};
+
+WarmHelper& warm_helper() {
+  static WarmHelper helper;
+  return helper;
+}
+
+// The fd the tool gets for one stdio stream, and our end when it is a pipe.
+struct StdioEnd {
+  UniqueFd owned;  // /dev/null or the tool's end of a pipe
+  int fd = -1;     // what to pass: `owned`, or our own 0/1/2 for Stdio::kInherit
+  UniqueFd ours;   // our end of the pipe
+};
+
+Result<StdioEnd> stdio_end(Stdio mode, int inherited, bool tool_reads) {
+  StdioEnd end;
+  switch (mode) {
+    case Stdio::kInherit:
+      end.fd = inherited;
+      break;
+    case Stdio::kNull:
+      end.owned = CHITIN_TRY(sys::open_file("/dev/null", O_RDWR));
+      end.fd = end.owned.get();
+      break;
+    case Stdio::kPipe: {
+      Pipe pipe = CHITIN_TRY(make_pipe());
+      end.owned = std::move(tool_reads ? pipe.read : pipe.write);
+      end.ours = std::move(tool_reads ? pipe.write : pipe.read);
+      end.fd = end.owned.get();
+      break;
+    }
+  }
+  return end;
+}
+
+Result<SandboxProcess> start_warm(const std::string& helper, UniqueFd memfd,
+                                  const RunOptions& options) {
   Pipe lifeline = CHITIN_TRY(make_pipe());
   Pipe report = CHITIN_TRY(make_pipe());
-  constexpr int kPolicyFd = 3;
-  constexpr int kLifelineFd = 4;
-  constexpr int kReportFd = 5;
+  StdioEnd in = CHITIN_TRY(stdio_end(options.stdin_mode, STDIN_FILENO, true));
+  StdioEnd out = CHITIN_TRY(stdio_end(options.stdout_mode, STDOUT_FILENO, false));
+  StdioEnd err = CHITIN_TRY(stdio_end(options.stderr_mode, STDERR_FILENO, false));
+  const int fds[] = {memfd.get(), in.fd, out.fd, err.fd, lifeline.read.get(), report.write.get()};
+  CHITIN_RETURN_IF_ERROR(warm_helper().submit(helper, fds));
+  // Our copies of the tool's ends close here, so EOF on a pipe means the run let go of it.
+  SandboxProcess process;
+  process.stdin_pipe = std::move(in.ours);
+  process.stdout_pipe = std::move(out.ours);
+  process.stderr_pipe = std::move(err.ours);
+  process.lifeline = std::move(lifeline.write);
+  process.report = std::move(report.read);
+  return process;
+}
+
+// Applies one report line; true for the final "exit N" line.
+bool apply_report_line(std::string_view line, RunReport& report) {
+  if (line.starts_with("limits ")) {
+    report.limits = std::string(line.substr(7));
+  } else if (line.starts_with("quarantined ")) {
+    report.quarantined.emplace_back(line.substr(12));
+  } else if (line.starts_with("exit ")) {
+    if (auto code = parse_integer<int>(line.substr(5), 0, 255); code) {
+      report.exit_code = *code;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<pid_t> warm_helper_pid() { return warm_helper().pid(); }
+
+Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOptions& options) {
+  CHITIN_RETURN_IF_ERROR(validate_policy(policy));
+  const std::string helper = options.helper.empty() ? CHITIN_TRY(helper_path()) : options.helper;
+  UniqueFd memfd = CHITIN_TRY(policy_memfd(policy));
+  if (options.warm_helper) {
+    return start_warm(helper, std::move(memfd), options);
+  }
+  Pipe lifeline = CHITIN_TRY(make_pipe());
+  Pipe report = CHITIN_TRY(make_pipe());
   SpawnOptions spawn;
   spawn.argv = {helper,
                 "--policy-fd",
@@ -64,27 +229,44 @@ Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOpt
     return fail(ErrorCode::kUnavailable, "cannot start the sandbox helper {}: {}", helper,
                 child.error().describe());
   }
-  return SandboxProcess{std::move(*child), std::move(lifeline.write), std::move(report.read)};
+  SandboxProcess process;
+  process.stdin_pipe = std::move(child->stdin_pipe());
+  process.stdout_pipe = std::move(child->stdout_pipe());
+  process.stderr_pipe = std::move(child->stderr_pipe());
+  process.helper.emplace(std::move(*child));
+  process.lifeline = std::move(lifeline.write);
+  process.report = std::move(report.read);
+  return process;
 }
 
 Result<RunReport> finish_sandboxed(SandboxProcess& process) {
-  const ExitStatus status = CHITIN_TRY(process.helper.wait());
   RunReport report;
-  report.exit_code = status.exited ? status.code : 128 + status.signal;
-  // Small and written before the helper exited, so this read cannot block for long.
-  auto text = sys::read_all(process.report.get(), 64 * 1024, "the sandbox report");
-  if (text) {
-    std::size_t start = 0;
-    while (start < text->size()) {
-      const std::size_t newline = std::min(text->find('\n', start), text->size());
-      const std::string_view line = std::string_view(*text).substr(start, newline - start);
-      if (line.starts_with("limits ")) {
-        report.limits = std::string(line.substr(7));
-      } else if (line.starts_with("quarantined ")) {
-        report.quarantined.emplace_back(line.substr(12));
-      }
-      start = newline + 1;
+  std::optional<ExitStatus> helper_status;
+  if (process.helper) {
+    helper_status = CHITIN_TRY(process.helper->wait());
+  }
+  // A one-shot helper has exited, so its report is complete. A warm helper's supervisor
+  // sends "exit N" when the run is over and only then tears down; EOF without that line means
+  // it died before (it reported why on the tool's stderr), which counts as a set-up failure.
+  std::string pending;
+  bool ended = false;
+  char buffer[4096];
+  while (!ended && pending.size() < 64 * 1024) {
+    auto n = sys::read_some(process.report.get(), buffer, sizeof(buffer), "the sandbox report");
+    if (!n || *n == 0) {
+      break;
     }
+    pending.append(buffer, *n);
+    std::size_t newline;
+    while (!ended && (newline = pending.find('\n')) != std::string::npos) {
+      ended = apply_report_line(std::string_view(pending).substr(0, newline), report);
+      pending.erase(0, newline + 1);
+    }
+  }
+  if (helper_status) {
+    report.exit_code = helper_status->exited ? helper_status->code : 128 + helper_status->signal;
+  } else if (!ended) {
+    report.exit_code = kExitSetupFailed;
   }
   return report;
 }

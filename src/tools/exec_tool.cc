@@ -108,9 +108,10 @@ Result<ExecOutcome> run_captured(const sandbox::SandboxPolicy& policy, const std
   run.stdin_mode = Stdio::kNull;
   run.stdout_mode = Stdio::kPipe;
   run.stderr_mode = Stdio::kPipe;
+  run.warm_helper = true;  // the gateway runs many tools: one helper serves them all
   ExecOutcome outcome;
   sandbox::SandboxProcess process = CHITIN_TRY(sandbox::start_sandboxed(policy, run));
-  drain(process.helper.stdout_pipe(), process.helper.stderr_pipe(), max_output_bytes, outcome);
+  drain(process.stdout_pipe, process.stderr_pipe, max_output_bytes, outcome);
   const sandbox::RunReport report = CHITIN_TRY(sandbox::finish_sandboxed(process));
   outcome.exit_code = report.exit_code;
   outcome.limits = report.limits;

@@ -35,7 +35,7 @@ class DeclaredRunTest : public SandboxTest {
   }
 };
 
-TEST_F(DeclaredRunTest, OnlyDeclaredWorkspacePathsAreVisible) {
+TEST_P(DeclaredRunTest, OnlyDeclaredWorkspacePathsAreVisible) {
   ASSERT_EQ(::mkdir((workspace() + "/reports").c_str(), 0755), 0);
   ASSERT_EQ(::mkdir((workspace() + "/data").c_str(), 0755), 0);
   write_text(workspace() + "/data/in.txt", "input\n");
@@ -57,7 +57,7 @@ TEST_F(DeclaredRunTest, OnlyDeclaredWorkspacePathsAreVisible) {
   EXPECT_FALSE(sys::status_of(workspace() + "/new.txt").has_value());
 }
 
-TEST_F(DeclaredRunTest, AReadOnlyWorkspaceWithAWritableSubpath) {
+TEST_P(DeclaredRunTest, AReadOnlyWorkspaceWithAWritableSubpath) {
   ASSERT_EQ(::mkdir((workspace() + "/out").c_str(), 0755), 0);
   write_text(workspace() + "/notes.txt", "n\n");
   SandboxPolicy p = declared({"read", "/workspace/notes.txt"});
@@ -70,7 +70,7 @@ TEST_F(DeclaredRunTest, AReadOnlyWorkspaceWithAWritableSubpath) {
   EXPECT_EQ(answer(p), "OPEN");
 }
 
-TEST_F(DeclaredRunTest, APlantedSymlinkAtADeclaredPathRefusesTheRun) {
+TEST_P(DeclaredRunTest, APlantedSymlinkAtADeclaredPathRefusesTheRun) {
   // The agent's own exec could plant this; the skill must not get the host home through it.
   ASSERT_EQ(::mkdir(dir_.file("home-ssh").c_str(), 0700), 0);
   write_text(dir_.file("home-ssh/id_rsa"), "KEY");
@@ -91,7 +91,7 @@ TEST_F(DeclaredRunTest, APlantedSymlinkAtADeclaredPathRefusesTheRun) {
       << outcome.err;
 }
 
-TEST_F(DeclaredRunTest, ADeclaredProtectedPathStaysReadOnly) {
+TEST_P(DeclaredRunTest, ADeclaredProtectedPathStaysReadOnly) {
   ASSERT_EQ(::mkdir((workspace() + "/.git").c_str(), 0755), 0);
   ASSERT_EQ(::mkdir((workspace() + "/.git/hooks").c_str(), 0755), 0);
   SandboxPolicy p = declared({"write", "/workspace/.git/hooks/pre-commit"});
@@ -102,7 +102,7 @@ TEST_F(DeclaredRunTest, ADeclaredProtectedPathStaysReadOnly) {
   EXPECT_FALSE(sys::status_of(workspace() + "/.git/hooks/pre-commit").has_value());
 }
 
-TEST_F(DeclaredRunTest, TheSkillFolderIsReadOnlyAtSlashSkill) {
+TEST_P(DeclaredRunTest, TheSkillFolderIsReadOnlyAtSlashSkill) {
   ASSERT_EQ(::mkdir(dir_.file("skill").c_str(), 0755), 0);
   write_text(dir_.file("skill/SKILL.md"), "---\nname: x\n---\n");
   SandboxPolicy p = declared({"read", "/skill/SKILL.md"});
@@ -117,7 +117,7 @@ TEST_F(DeclaredRunTest, TheSkillFolderIsReadOnlyAtSlashSkill) {
   EXPECT_EQ(run(p).code, kExitSetupFailed);
 }
 
-TEST_F(DeclaredRunTest, OnlyDeclaredProgramsCanBeExecuted) {
+TEST_P(DeclaredRunTest, OnlyDeclaredProgramsCanBeExecuted) {
   // The probe and sh are declared; cat is not. Nothing copied to /tmp can run either.
   SandboxPolicy p = policy({"/bin/sh", "-c",
                             "echo ok; cat /dev/null && echo cat-ran; "
@@ -134,7 +134,7 @@ TEST_F(DeclaredRunTest, OnlyDeclaredProgramsCanBeExecuted) {
   EXPECT_EQ(outcome.out, "ok\ncat-ran\ncopy-ran\nws-ran\n") << outcome.err;
 }
 
-TEST_F(DeclaredRunTest, UndeclaredCodeCannotBeMappedExecutableEither) {
+TEST_P(DeclaredRunTest, UndeclaredCodeCannotBeMappedExecutableEither) {
   // Landlock checks execve only; the loader run directly, LD_PRELOAD or an in-memory file
   // would map code without one. Writable places are noexec and memfd_create is refused.
   const std::string loader = "/lib64/ld-linux-x86-64.so.2";
@@ -166,7 +166,7 @@ TEST_F(DeclaredRunTest, UndeclaredCodeCannotBeMappedExecutableEither) {
   EXPECT_EQ(answer(memfd), "OPEN");
 }
 
-TEST_F(DeclaredRunTest, AWritableFileInsideAReadOnlyDeclaredFolder) {
+TEST_P(DeclaredRunTest, AWritableFileInsideAReadOnlyDeclaredFolder) {
   ASSERT_EQ(::mkdir((workspace() + "/a").c_str(), 0755), 0);
   write_text(workspace() + "/a/f.txt", "old\n");
   write_text(workspace() + "/a/g.txt", "g\n");
@@ -178,7 +178,7 @@ TEST_F(DeclaredRunTest, AWritableFileInsideAReadOnlyDeclaredFolder) {
   EXPECT_EQ(answer(p), "EROFS");
 }
 
-TEST_F(DeclaredRunTest, ScriptsInTheSkillFolderRunWithDeclaredInterpreters) {
+TEST_P(DeclaredRunTest, ScriptsInTheSkillFolderRunWithDeclaredInterpreters) {
   ASSERT_EQ(::mkdir(dir_.file("skill").c_str(), 0755), 0);
   write_text(dir_.file("skill/run.sh"), "#!/bin/sh\necho from-skill \"$1\"\n");
   ASSERT_EQ(::chmod(dir_.file("skill/run.sh").c_str(), 0755), 0);
@@ -195,6 +195,8 @@ TEST_F(DeclaredRunTest, ScriptsInTheSkillFolderRunWithDeclaredInterpreters) {
   EXPECT_NE(outcome.code, 0);
   EXPECT_EQ(outcome.out, "");
 }
+
+INSTANTIATE_TEST_SUITE_P(Helpers, DeclaredRunTest, ::testing::Bool(), helper_kind);
 
 }  // namespace
 }  // namespace chitin::sandbox

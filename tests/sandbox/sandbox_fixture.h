@@ -1,7 +1,8 @@
 #pragma once
 // A fixture for tests that run programs in a real sandbox (the chitin-sandbox helper) and
-// probe it with sandbox_probe. Needs user namespaces (tier T1); skipped, loudly, where the
-// kernel has none.
+// probe it with sandbox_probe, once through a one-shot helper (`chitin sandbox run`) and once
+// through the warm helper (the agent's tools): the parameter is RunOptions::warm_helper.
+// Needs user namespaces (tier T1); skipped, loudly, where the kernel has none.
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -32,7 +33,7 @@ inline std::string read_all(int fd) {
   return out;
 }
 
-class SandboxTest : public ::testing::Test {
+class SandboxTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     ASSERT_EQ(::mkdir(workspace().c_str(), 0755), 0);
@@ -68,16 +69,18 @@ class SandboxTest : public ::testing::Test {
     options.stdin_mode = Stdio::kNull;
     options.stdout_mode = Stdio::kPipe;
     options.stderr_mode = Stdio::kPipe;
+    options.warm_helper = GetParam();
     auto process = start_sandboxed(p, options);
     EXPECT_TRUE(process.has_value()) << process.error().describe();
     Outcome outcome;
     if (!process) {
       return outcome;
     }
-    outcome.out = read_all(process->helper.stdout_pipe().get());
-    outcome.err = read_all(process->helper.stderr_pipe().get());
-    auto status = process->helper.wait();
-    outcome.code = status && status->exited ? status->code : -1;
+    outcome.out = read_all(process->stdout_pipe.get());
+    outcome.err = read_all(process->stderr_pipe.get());
+    auto report = finish_sandboxed(*process);
+    EXPECT_TRUE(report.has_value()) << report.error().describe();
+    outcome.code = report ? report->exit_code : -1;
     return outcome;
   }
 
@@ -97,5 +100,10 @@ class SandboxTest : public ::testing::Test {
   chitin::testing::TempDir dir_;
   chitin::testing::AuditFixture audit_;
 };
+
+// Test names end in /OneShot or /Warm.
+inline std::string helper_kind(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Warm" : "OneShot";
+}
 
 }  // namespace chitin::sandbox
