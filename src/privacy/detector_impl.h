@@ -4,6 +4,8 @@
 
 #include <hs/hs.h>
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -51,10 +53,13 @@ struct TextModel {
   StringSet non_name_chars;  // verbs and nouns, for weak evidence
   StringSet not_names;       // words that look like names and are not
   // How much likelier a character is in a name than in running text, in tenths of a natural
-  // log ratio (zh_name_char_scores.txt, derived from jieba's dictionary).
-  StringMap<std::int16_t> surname_scores;
-  StringMap<std::int16_t> given_scores;
-  StringSet common_words;  // two-character words (zh_common_words.txt)
+  // log ratio (zh_name_char_scores.txt, derived from jieba's dictionary), by han_index():
+  // dense tables, because the uncued-name scan looks up every Han character of the text.
+  static constexpr std::int16_t kNoScore = std::numeric_limits<std::int16_t>::min();
+  std::vector<std::int16_t> surname_scores;
+  std::vector<std::int16_t> given_scores;
+  std::vector<std::uint8_t> starts_surname;  // 1: a surname (or compound) starts with it
+  StringSet common_words;                    // two-character words (zh_common_words.txt)
   StringSet en_given;
   StringSet en_family;
   StringSet en_not_name;  // capitalised words that are not names

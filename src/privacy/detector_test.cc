@@ -8,6 +8,7 @@
 #include "privacy/detector_impl.h"
 #include "privacy/dictionary.h"
 #include "privacy/test_detector.h"
+#include "privacy/text.h"
 #include "privacy/user_types.h"
 #include "support/temp_dir.h"
 
@@ -107,10 +108,19 @@ TEST(DetectorTest, NameStatisticsAreCompiledIn) {
   // data/privacy/lexicon/zh_name_char_scores.txt and zh_common_words.txt, embedded at build
   // time: a missing file would silently turn every surname into a name.
   const TextModel& model = text_model();
-  EXPECT_GT(model.given_scores.size(), 10000U);
-  EXPECT_GT(model.surname_scores.size(), 300U);
-  EXPECT_GT(model.given_scores.at("芳"), 20);
-  EXPECT_LT(model.given_scores.at("的"), -20);
+  const auto count = [](const std::vector<std::int16_t>& scores) {
+    return std::count_if(scores.begin(), scores.end(),
+                         [](std::int16_t score) { return score != TextModel::kNoScore; });
+  };
+  EXPECT_GT(count(model.given_scores), 10000);
+  EXPECT_GT(count(model.surname_scores), 300);
+  const auto score = [](const std::vector<std::int16_t>& scores, std::string_view c) {
+    return scores[static_cast<std::size_t>(han_index(c, 0))];
+  };
+  EXPECT_GT(score(model.given_scores, "芳"), 20);
+  EXPECT_LT(score(model.given_scores, "的"), -20);
+  EXPECT_GT(score(model.surname_scores, "王"), 30);
+  EXPECT_EQ(model.starts_surname[static_cast<std::size_t>(han_index("欧", 0))], 1);  // 欧阳
   EXPECT_TRUE(model.common_words.contains("老公"));
   EXPECT_TRUE(model.common_words.contains("一劳永逸"));
 }

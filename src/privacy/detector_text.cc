@@ -116,14 +116,21 @@ constexpr int kCompoundSurnameScore = 30;   // 欧阳, 司马: rare in running t
 constexpr int kUnknownCharScore = 20;       // a character jieba never saw: rare, name-like
 constexpr int kMinGivenCharScore = -5;      // below: a text character (发, 打, 收), not a name's
 
-int name_char_score(const StringMap<std::int16_t>& scores, std::string_view c, int missing) {
-  const auto it = scores.find(c);
-  return it == scores.end() ? missing : it->second;
+int name_char_score(const std::vector<std::int16_t>& scores, std::string_view text, std::size_t at,
+                    int missing) {
+  const int index = han_index(text, at);
+  const int score = index < 0 ? TextModel::kNoScore : scores[static_cast<std::size_t>(index)];
+  return score == TextModel::kNoScore ? missing : score;
 }
 
 // Length in bytes of an uncued three-character name (or compound surname + two) at `at`.
 std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
                              std::span<const LexiconHit> hits, std::size_t at) {
+  // Most Han characters start no surname: one table look-up rules them out.
+  const int index = han_index(text, at);
+  if (index < 0 || model.starts_surname[static_cast<std::size_t>(index)] == 0) {
+    return 0;
+  }
   const std::size_t surname = surname_at(model, text, at);
   if (surname == 0 || (surname == 3 && is_stop(model, text, at))) {
     return 0;
@@ -134,12 +141,10 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
       is_stop(model, text, given + 3)) {
     return 0;
   }
-  const int first = name_char_score(model.given_scores, text.substr(given, 3), kUnknownCharScore);
-  const int second =
-      name_char_score(model.given_scores, text.substr(given + 3, 3), kUnknownCharScore);
-  const int surname_score = surname == 6
-                                ? kCompoundSurnameScore
-                                : name_char_score(model.surname_scores, text.substr(at, 3), 0);
+  const int first = name_char_score(model.given_scores, text, given, kUnknownCharScore);
+  const int second = name_char_score(model.given_scores, text, given + 3, kUnknownCharScore);
+  const int surname_score =
+      surname == 6 ? kCompoundSurnameScore : name_char_score(model.surname_scores, text, at, 0);
   const int score = surname_score + first + second;
   if (score < kUnmarkedNameThreshold || std::min(first, second) < kMinGivenCharScore) {
     return 0;
@@ -147,7 +152,7 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
   // Two surname characters in a row (二班孔霞): the likelier surname starts the name, and the
   // scan tries it next.
   if (surname == 3 && model.surnames.contains(text.substr(given, 3)) &&
-      name_char_score(model.surname_scores, text.substr(given, 3), 0) > surname_score) {
+      name_char_score(model.surname_scores, text, given, 0) > surname_score) {
     return 0;
   }
   // Words from jieba's dictionary: the given name (明白), surname + first (张开), what comes

@@ -62,6 +62,17 @@ std::size_t han_length_before(std::string_view text, std::size_t end) {
   return end >= 3 ? han_length_at(text, end - 3) : 0;
 }
 
+int han_index(std::string_view text, std::size_t at) {
+  if (han_length_at(text, at) == 0) {
+    return -1;
+  }
+  const auto b0 = static_cast<unsigned char>(text[at]);
+  const auto b1 = static_cast<unsigned char>(text[at + 1]);
+  const auto b2 = static_cast<unsigned char>(text[at + 2]);
+  const int code = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+  return code - 0x3400;
+}
+
 std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit) {
   std::size_t count = 0;
   while (count < limit && han_length_at(text, at + 3 * count) != 0) {

@@ -24,6 +24,10 @@ std::string ascii_lowercase(std::string_view text);
 
 // A CJK unified ideograph (U+3400..U+9FFF) starts at `at`: its byte length (3), else 0.
 std::size_t han_length_at(std::string_view text, std::size_t at);
+// Han characters U+3400..U+9FFF (three UTF-8 bytes each) as dense indexes 0..kHanCount-1, for
+// per-character tables; -1 when `at` does not start one.
+inline constexpr std::size_t kHanCount = 0x9FFF - 0x3400 + 1;
+int han_index(std::string_view text, std::size_t at);
 // The Han character ending at `end` (exclusive): its byte length (3), else 0.
 std::size_t han_length_before(std::string_view text, std::size_t end);
 // Number of consecutive Han characters starting at `at`, at most `limit`.

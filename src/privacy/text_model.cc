@@ -138,16 +138,23 @@ TextModel build_model() {
   for (std::size_t i = 0; i + 6 <= kNotNames.size(); i += 6) {
     model.not_names.emplace(kNotNames.substr(i, 6));
   }
+  model.surname_scores.assign(kHanCount, TextModel::kNoScore);
+  model.given_scores.assign(kHanCount, TextModel::kNoScore);
+  model.starts_surname.assign(kHanCount, 0);
+  for (const auto& surname : model.surnames) {
+    if (const int index = han_index(surname, 0); index >= 0) {
+      model.starts_surname[static_cast<std::size_t>(index)] = 1;
+    }
+  }
   split_lines(embedded_lexicon("zh_name_char_scores"), [&](std::string_view line) {
     // "G<char> <tenths>" or "S<char> <tenths>"; the file is ours and checked by a test.
-    const std::size_t space = line.find(' ');
-    const auto score = parse_integer<std::int16_t>(
-        space == std::string_view::npos ? std::string_view() : line.substr(space + 1), -1000, 1000);
-    if (line.size() < 2 || space == std::string_view::npos || !score) {
+    const int index = line.size() > 5 && line[4] == ' ' ? han_index(line, 1) : -1;
+    const auto score = parse_integer<std::int16_t>(index < 0 ? "" : line.substr(5), -1000, 1000);
+    if (index < 0 || !score) {
       return;
     }
     auto& scores = line[0] == 'S' ? model.surname_scores : model.given_scores;
-    scores.emplace(line.substr(1, space - 1), *score);
+    scores[static_cast<std::size_t>(index)] = *score;
   });
   split_lines(embedded_lexicon("zh_common_words"),
               [&](std::string_view line) { model.common_words.emplace(line); });
