@@ -77,6 +77,11 @@ UniqueFd open_limit(const std::string& path) {
   return fd ? std::move(*fd) : UniqueFd();
 }
 
+UniqueFd open_dir(const std::string& path) {
+  auto fd = sys::open_file(path, O_PATH | O_DIRECTORY);
+  return fd ? std::move(*fd) : UniqueFd();
+}
+
 bool write_text(const std::string& path, std::string_view text) {
   auto fd = sys::open_file(path, O_WRONLY);
   return fd && sys::write_all(fd->get(), text).has_value();
@@ -100,12 +105,13 @@ RunCgroup RunCgroup::create() {
         continue;
       }
       const std::string dir = parent + "/" + leaf_name;
+      sweep_stale_leaves(parent);
       if (::mkdir(dir.c_str(), 0700) != 0) {
         continue;
       }
       if (write_text(dir + "/cgroup.procs", pid)) {
-        group.leaves_.push_back(
-            {dir, parent, "", open_limit(dir + "/pids.max"), open_limit(dir + "/memory.max")});
+        group.leaves_.push_back({dir, parent, "", open_limit(dir + "/pids.max"),
+                                 open_limit(dir + "/memory.max"), open_dir(parent), leaf_name});
         return group;
       }
       ::rmdir(dir.c_str());
@@ -125,7 +131,7 @@ RunCgroup RunCgroup::create() {
         const bool pids = std::string_view(controller) == "pids";
         group.leaves_.push_back({dir, parent, controller,
                                  open_limit(dir + (pids ? "/pids.max" : "/memory.limit_in_bytes")),
-                                 UniqueFd()});
+                                 UniqueFd(), open_dir(parent), leaf_name});
         continue;
       }
       ::rmdir(dir.c_str());
@@ -178,9 +184,19 @@ RunCgroup::RunCgroup(RunCgroup&& other) noexcept
 RunCgroup::~RunCgroup() {
   const std::string pid = std::to_string(::getpid());
   for (const Leaf& leaf : leaves_) {
-    write_text(leaf.parent + "/cgroup.procs", pid);
+    if (!leaf.parent_dir) {
+      continue;  // the next run's sweep removes it
+    }
+    // Through the parent's fd: by now our root may be the sandbox's (see Leaf::parent_dir).
+    const int procs = ::openat(leaf.parent_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (procs >= 0) {
+      (void)sys::write_all(procs, pid);
+      ::close(procs);
+    }
     // The last tasks may still be leaving (EBUSY); retry briefly, else the next run sweeps it.
-    for (int attempt = 0; attempt < 20 && ::rmdir(leaf.dir.c_str()) != 0 && errno == EBUSY;
+    for (int attempt = 0;
+         attempt < 20 && ::unlinkat(leaf.parent_dir.get(), leaf.name.c_str(), AT_REMOVEDIR) != 0 &&
+         errno == EBUSY;
          ++attempt) {
       ::usleep(1000);
     }

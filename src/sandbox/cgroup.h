@@ -41,6 +41,10 @@ class RunCgroup {
     std::string controller;  // v1: "pids" or "memory"; v2: empty
     UniqueFd limit;          // pids.max, memory.limit_in_bytes (v1) or pids.max (v2)
     UniqueFd second_limit;   // v2: memory.max
+    // The parent directory, held open: init's pivot_root moves our root too (we share its
+    // mount namespace), so the paths above no longer resolve when the run is over.
+    UniqueFd parent_dir;
+    std::string name;  // the leaf's name in parent_dir
   };
   std::vector<Leaf> leaves_;
   std::string enforcement_;

@@ -80,8 +80,8 @@ struct Prewarmed {
   chitin::sandbox::RunCgroup cgroup;  // joined, limits not yet written
   uid_t uid;                          // our ids outside any namespace
   gid_t gid;
-  // In fresh user, network, IPC, UTS and cgroup namespaces with the ids mapped, lo up and
-  // the hostname set; the mount and PID namespaces are made per run.
+  // In fresh user, network, IPC and UTS namespaces with the ids mapped, lo up and the
+  // hostname set; the mount, PID and cgroup namespaces are made per run.
   bool namespaces = false;
   UniqueFd notify;  // told 'd' once the run is reported (see serve())
 };
@@ -90,6 +90,12 @@ struct Prewarmed {
                            bool network_and_name_ready) {
   // If the helper dies, so does this init, and with it the whole PID namespace.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // The cgroup namespace is entered here, rooted at the run's leaf, and not by the helper:
+  // the helper must stay able to move itself back out and remove the leaf afterwards.
+  if (::unshare(CLONE_NEWCGROUP) != 0) {
+    report(status.get(), 'E', Error{chitin::ErrorCode::kIo, errno, "unshare the cgroup namespace"});
+    _exit(kExitSetup);
+  }
   // The bind sources are opened here, inside the new mount namespace: a mount from another
   // namespace cannot be bound (EINVAL), so they cannot be opened before unshare().
   auto prepared_or = chitin::sandbox::prepare(std::move(policy));
@@ -219,9 +225,10 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   const std::vector<std::string> absent =
       chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
+  // (The init enters a new cgroup namespace itself.)
   const int fresh = namespaces_ready ? CLONE_NEWNS | CLONE_NEWPID
                                      : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                                           CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
+                                           CLONE_NEWIPC | CLONE_NEWUTS;
   if (::unshare(fresh) != 0) {
     die(
         fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
@@ -273,6 +280,10 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
         message.append(buffer, static_cast<std::size_t>(n));
       } else if (n <= 0) {
         status->read.reset();  // EOF: the tool was exec'd (or set-up ended)
+        if (warm && message.empty()) {
+          // From here a supervisor that dies has cut a run short; it did not fail to set one up.
+          report_line("started");
+        }
       }
     }
     if (fds[2].revents != 0) {
@@ -356,18 +367,15 @@ void warm_up() {
 
 // A supervisor-in-waiting of the warm helper: prepares what no policy decides, takes the next
 // run from the socket and runs it, telling the warm helper 't' (took a run), 'd' (done: the
-// run was reported) or 'q' (the runtime closed the socket).
+// run was reported), 'q' (the runtime closed the socket) or 'e' (the socket failed).
 [[noreturn]] void supervise_next(int socket_fd, UniqueFd notify) {
-  ::signal(SIGCHLD, SIG_DFL);  // ignored in the warm helper; the tool must not inherit that
   // Joined before the run arrives: mkdir and the move are off the run's critical path. The
   // limits are written once the policy is known, before anything starts inside.
   std::optional<Prewarmed> prewarmed(
       Prewarmed{chitin::sandbox::RunCgroup::create(), ::geteuid(), ::getegid(), false, UniqueFd()});
   // The namespaces that do not depend on the policy or on the host's mount table; the
-  // network namespace alone takes ~0.35 ms to make. The cgroup namespace after the join, so
-  // that it is rooted at our leaf, as in a one-shot run.
-  if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP) ==
-      0) {
+  // network namespace alone takes ~0.35 ms to make.
+  if (::unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0) {
     // Half-made namespaces are no use to a run: start over in a fresh supervisor.
     if (!chitin::sandbox::map_ids(prewarmed->uid, prewarmed->gid) ||
         !chitin::sandbox::set_up_network_and_name()) {
@@ -384,6 +392,13 @@ void warm_up() {
     tell_warm_helper(notify, 'q');
     prewarmed.reset();  // removes the leaves; _exit runs no destructors
     _exit(0);
+  }
+  if (!message && message.error().code != chitin::ErrorCode::kLimitExceeded) {
+    // The socket itself failed: no run was taken, and the next supervisor would fail alike.
+    fmt::print(stderr, "chitin-sandbox: warm helper: {}\n", message.error().describe());
+    tell_warm_helper(notify, 'e');
+    prewarmed.reset();
+    _exit(kExitSetup);
   }
   tell_warm_helper(notify, 't');
   if (!message || message->payload != "run" || message->fds.size() != 6) {
@@ -420,8 +435,6 @@ void warm_up() {
 // sandbox needs too) does not slow that run down; if another request is already waiting, it
 // is forked at once, so concurrent runs are not serialised.
 int serve(int socket_fd) {
-  // Supervisors report on their own pipes; the kernel reaps them.
-  ::signal(SIGCHLD, SIG_IGN);
   auto notify = chitin::make_pipe();
   if (!notify) {
     die(notify.error().describe());
@@ -431,6 +444,10 @@ int serve(int socket_fd) {
   bool have_waiter = false;
   int failures = 0;
   for (;;) {
+    // Supervisors report on their own pipes; we only reap them. Reaping here, and not by
+    // ignoring SIGCHLD, keeps a supervisor's pid ours until its pidfd is open.
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
     if (need_waiter && !have_waiter) {
       const pid_t supervisor = ::fork();
       if (supervisor == 0) {
@@ -441,6 +458,11 @@ int serve(int socket_fd) {
         die(fmt::format("warm helper: fork: {}", std::strerror(errno)));
       }
       waiter.reset(static_cast<int>(::syscall(SYS_pidfd_open, supervisor, 0)));
+      if (!waiter) {
+        // Without it we could not tell that it died, and runs would wait for nobody.
+        ::kill(supervisor, SIGKILL);
+        die(fmt::format("warm helper: pidfd_open: {}", std::strerror(errno)));
+      }
       have_waiter = true;
       need_waiter = false;
     }
@@ -448,8 +470,12 @@ int serve(int socket_fd) {
     pollfd fds[3] = {{notify->read.get(), POLLIN, 0},
                      {have_waiter ? waiter.get() : -1, POLLIN, 0},
                      {have_waiter ? -1 : socket_fd, POLLIN, 0}};
-    if (::poll(fds, 3, -1) < 0) {
-      continue;  // EINTR
+    // The timeout only reaps supervisors that finished while nothing else happened.
+    if (::poll(fds, 3, 1000) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      die(fmt::format("warm helper: poll: {}", std::strerror(errno)));
     }
     if ((fds[0].revents & POLLIN) != 0) {
       char bytes[64];
@@ -464,6 +490,14 @@ int serve(int socket_fd) {
           failures = 0;
         } else if (bytes[i] == 'd') {
           need_waiter = true;
+        } else if (bytes[i] == 'e') {
+          // It could not read the socket: another may, but not forever.
+          have_waiter = false;
+          waiter.reset();
+          need_waiter = true;
+          if (++failures >= 3) {
+            die("warm helper: the socket keeps failing");
+          }
         }
       }
     }

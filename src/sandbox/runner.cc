@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -67,14 +68,18 @@ class WarmHelper {
         socket_.reset();
       }
     }
+    Result<void> sent = fail(ErrorCode::kUnavailable, "no warm sandbox helper yet");
     if (socket_ && helper == path_) {
-      auto sent = sys::send_with_fds(socket_.get(), "run", fds);
-      if (sent) {
-        return {};
+      sent = sys::send_with_fds(socket_.get(), "run", fds);
+      const int error = sent ? 0 : sent.error().sys_errno;
+      if (sent || (error != EPIPE && error != ECONNRESET && error != ENOTCONN)) {
+        // Sent, or refused for this message alone (too many fds in flight, no buffers): the
+        // helper and the runs it holds stay; only a helper that is gone is replaced.
+        return sent;
       }
     }
     CHITIN_RETURN_IF_ERROR(start(helper));
-    auto sent = sys::send_with_fds(socket_.get(), "run", fds);
+    sent = sys::send_with_fds(socket_.get(), "run", fds);
     if (!sent) {
       return fail(ErrorCode::kUnavailable, "the warm sandbox helper {} does not take runs: {}",
                   helper, sent.error().describe());
@@ -182,8 +187,10 @@ Result<SandboxProcess> start_warm(const std::string& helper, UniqueFd memfd,
 }
 
 // Applies one report line; true for the final "exit N" line.
-bool apply_report_line(std::string_view line, RunReport& report) {
-  if (line.starts_with("limits ")) {
+bool apply_report_line(std::string_view line, RunReport& report, bool& started) {
+  if (line == "started") {
+    started = true;
+  } else if (line.starts_with("limits ")) {
     report.limits = std::string(line.substr(7));
   } else if (line.starts_with("quarantined ")) {
     report.quarantined.emplace_back(line.substr(12));
@@ -246,10 +253,13 @@ Result<RunReport> finish_sandboxed(SandboxProcess& process) {
     helper_status = CHITIN_TRY(process.helper->wait());
   }
   // A one-shot helper has exited, so its report is complete. A warm helper's supervisor
-  // sends "exit N" when the run is over and only then tears down; EOF without that line means
-  // it died before (it reported why on the tool's stderr), which counts as a set-up failure.
+  // sends "exit N" when the run is over and only then tears down. EOF without that line means
+  // it died: before the tool started, a set-up failure (it said why on the tool's stderr);
+  // after, the run was cut short, and the sandbox with it (SIGKILL), as for a one-shot
+  // helper killed mid-run.
   std::string pending;
   bool ended = false;
+  bool started = false;
   char buffer[4096];
   while (!ended && pending.size() < 64 * 1024) {
     auto n = sys::read_some(process.report.get(), buffer, sizeof(buffer), "the sandbox report");
@@ -259,14 +269,14 @@ Result<RunReport> finish_sandboxed(SandboxProcess& process) {
     pending.append(buffer, *n);
     std::size_t newline;
     while (!ended && (newline = pending.find('\n')) != std::string::npos) {
-      ended = apply_report_line(std::string_view(pending).substr(0, newline), report);
+      ended = apply_report_line(std::string_view(pending).substr(0, newline), report, started);
       pending.erase(0, newline + 1);
     }
   }
   if (helper_status) {
     report.exit_code = helper_status->exited ? helper_status->code : 128 + helper_status->signal;
   } else if (!ended) {
-    report.exit_code = kExitSetupFailed;
+    report.exit_code = started ? 128 + SIGKILL : kExitSetupFailed;
   }
   return report;
 }

@@ -3,15 +3,18 @@
 // Needs user namespaces (tier T1); skipped, loudly, where the kernel has none.
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "audit/segments.h"
+#include "base/parse.h"
 #include "base/unique_fd.h"
 #include "egress/proxy.h"
 #include "sandbox/runner.h"
@@ -299,6 +302,71 @@ TEST_P(EscapeTest, TheToolStartsWithDefaultSignalDispositions) {
   const Outcome outcome = run(policy({"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"}));
   EXPECT_EQ(outcome.code, 0) << outcome.err;
   EXPECT_EQ(outcome.out, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+}
+
+// Each run gets fresh IPC and UTS namespaces: SysV objects one run leaves behind are not
+// there in the next (with a warm helper, each run has its own prepared supervisor).
+TEST_P(EscapeTest, NothingOneRunLeavesInIpcReachesTheNext) {
+  const Outcome made = run(policy({"ipcmk", "-M", "4096"}));
+  ASSERT_EQ(made.code, 0) << made.err;
+  EXPECT_NE(made.out.find("Shared memory id"), std::string::npos) << made.out;
+  const Outcome listed = run(policy({"ipcs", "-m"}));
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  EXPECT_EQ(listed.out.find("4096"), std::string::npos) << listed.out;
+}
+
+// 17. Exhaustion, as enforced: the pids limit must come from a cgroup when the caller is root
+// (RLIMIT_NPROC does not bind root), and the run says which limits were in force.
+TEST_P(EscapeTest, TheRunReportsTheLimitsInForce) {
+  const Outcome outcome = run(policy({"/bin/true"}));
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  EXPECT_NE(outcome.limits.find("pids: "), std::string::npos) << outcome.limits;
+  EXPECT_NE(outcome.limits.find("memory: "), std::string::npos) << outcome.limits;
+  if (::geteuid() == 0) {
+    EXPECT_NE(outcome.limits.find("pids: cgroup v"), std::string::npos) << outcome.limits;
+  }
+}
+
+// The cgroup leaves a run made are gone once its helper is: a leaf whose owner (named in it:
+// chitin-sandbox-PID-RANDOM) is dead was leaked.
+TEST_P(EscapeTest, CgroupLeavesDoNotOutliveTheirRun) {
+  const Outcome outcome = run(policy({"/bin/true"}));
+  ASSERT_EQ(outcome.code, 0) << outcome.err;
+  const std::string cgroups = read_text("/proc/self/cgroup");
+  std::vector<std::string> parents;
+  for (std::size_t start = 0; start < cgroups.size();) {
+    const std::size_t end = std::min(cgroups.find('\n', start), cgroups.size());
+    const std::string line = cgroups.substr(start, end - start);
+    const std::size_t second = line.find(':', line.find(':') + 1);
+    const std::string controllers = line.substr(line.find(':') + 1, second - line.find(':') - 1);
+    const std::string path = line.substr(second + 1);
+    for (const std::string controller : {"pids", "memory"}) {
+      if (("," + controllers + ",").find("," + controller + ",") != std::string::npos) {
+        parents.push_back("/sys/fs/cgroup/" + controller + path);
+      }
+    }
+    if (controllers.empty()) {
+      parents.push_back("/sys/fs/cgroup" + path);
+      parents.push_back("/sys/fs/cgroup/unified" + path);
+    }
+    start = end + 1;
+  }
+  for (const std::string& parent : parents) {
+    DIR* dir = ::opendir(parent.c_str());
+    if (dir == nullptr) {
+      continue;
+    }
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (!name.starts_with("chitin-sandbox-")) {
+        continue;
+      }
+      const auto owner = parse_integer<pid_t>(name.substr(15, name.find('-', 15) - 15), 1);
+      ASSERT_TRUE(owner.has_value()) << name;
+      EXPECT_FALSE(::kill(*owner, 0) != 0 && errno == ESRCH) << "leaked: " << parent << "/" << name;
+    }
+    ::closedir(dir);
+  }
 }
 
 TEST_P(EscapeTest, BelowTierT1NothingRuns) {

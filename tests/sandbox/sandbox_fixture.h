@@ -21,6 +21,8 @@ struct Outcome {
   int code = -1;
   std::string out;
   std::string err;
+  std::string limits;  // RunReport::limits
+  pid_t helper = -1;   // the one-shot helper's pid (-1 for a warm helper's run)
 };
 
 inline std::string read_all(int fd) {
@@ -76,11 +78,13 @@ class SandboxTest : public ::testing::TestWithParam<bool> {
     if (!process) {
       return outcome;
     }
+    outcome.helper = process->helper ? process->helper->pid() : -1;
     outcome.out = read_all(process->stdout_pipe.get());
     outcome.err = read_all(process->stderr_pipe.get());
     auto report = finish_sandboxed(*process);
     EXPECT_TRUE(report.has_value()) << report.error().describe();
     outcome.code = report ? report->exit_code : -1;
+    outcome.limits = report ? report->limits : "";
     return outcome;
   }
 
