@@ -184,5 +184,45 @@ TEST(AuditRelayTest, BadAndExpiredRelayedEventsAreNotRecorded) {
             std::string::npos);
 }
 
+TEST(AuditRelayTest, RelayedEventsAreBoundedOnBothSides) {
+  AuditFixture fx;
+  { auto created = fx.open(); }
+  // The sender refuses to write an event over the bound, and leaves nothing behind.
+  const Event huge{"skill.install", "cli", "", {{"blob", std::string(kMaxRelayedBytes, 'x')}}};
+  auto submitted = submit_relayed(fx.dir(), huge, WallClock::now() + std::chrono::seconds(60));
+  ASSERT_FALSE(submitted);
+  EXPECT_EQ(submitted.error().code, ErrorCode::kLimitExceeded);
+  EXPECT_NE(submitted.error().message.find("over 1048576 bytes"), std::string::npos)
+      << submitted.error().message;
+  EXPECT_TRUE(!std::filesystem::exists(fx.dir() + "/relay") ||
+              std::filesystem::is_empty(fx.dir() + "/relay"));
+  // The holder refuses one written by hand past the bound: answered with the error, not
+  // recorded, and the rest of the directory still ingested.
+  std::filesystem::create_directories(fx.dir() + "/relay");
+  const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            (WallClock::now() + std::chrono::seconds(60)).time_since_epoch())
+                            .count();
+  const auto event = [&](const std::string& type, std::size_t padding) {
+    return nlohmann::json{{"type", type},
+                          {"actor", "cli"},
+                          {"session", ""},
+                          {"details", {{"pad", std::string(padding, 'x')}}},
+                          {"deadline_ms", deadline},
+                          {"pid", 1}}
+        .dump();
+  };
+  write_text(fx.dir() + "/relay/1-huge.event", event("skill.install", kMaxRelayedBytes));
+  write_text(fx.dir() + "/relay/2-small.event", event("skill.remove", 10));
+  auto holder = fx.open();
+  ASSERT_TRUE(holder->close());
+  const auto all = records(fx);
+  EXPECT_EQ(find_type(all, "skill.install"), nullptr);
+  EXPECT_NE(find_type(all, "skill.remove"), nullptr);
+  const std::string ack = chitin::testing::read_text(fx.dir() + "/relay/1-huge.ack");
+  EXPECT_EQ(ack.find("\"seq\""), std::string::npos) << ack;
+  EXPECT_NE(ack.find("1048576"), std::string::npos) << ack;
+  EXPECT_TRUE(verifies(fx));
+}
+
 }  // namespace
 }  // namespace chitin::audit

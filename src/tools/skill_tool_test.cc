@@ -211,6 +211,19 @@ TEST_F(SkillToolTest, SkillFilesAreReadBeneathTheFolderWithPlaceholdersFilledIn)
   EXPECT_FALSE(read_skill_file(handmade, "SKILL.md"));
 }
 
+TEST_F(SkillToolTest, SkillFilesOverTheBoundAreRefusedWithTheirSize) {
+  const AgentSkill skill = install("reader", "      exec: []\n", "#!/bin/sh\n");
+  write_text(skill.dir + "/at-bound.md", std::string(kMaxSkillFileBytes, 'a'));
+  write_text(skill.dir + "/over-bound.md", std::string(kMaxSkillFileBytes + 1, 'a'));
+  auto fits = read_skill_file(skill, "at-bound.md");
+  ASSERT_TRUE(fits) << fits.error().describe();
+  EXPECT_EQ(fits->size(), kMaxSkillFileBytes);
+  auto over = read_skill_file(skill, "over-bound.md");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().code, ErrorCode::kLimitExceeded);
+  EXPECT_NE(over.error().message.find("262145"), std::string::npos) << over.error().message;
+}
+
 TEST_F(SkillToolTest, AFolderReplacedAfterVerificationIsNeitherReadNorRun) {
   const AgentSkill skill = install("swapped", "      exec: []\n", "#!/bin/sh\necho v1\n");
   // A new version renamed into place after this turn verified the old one.
