@@ -59,7 +59,7 @@ struct TextModel {
   std::vector<std::int16_t> surname_scores;
   std::vector<std::int16_t> given_scores;
   std::vector<std::uint8_t> starts_surname;  // 1: a surname (or compound) starts with it
-  StringSet common_words;                    // two-character words (zh_common_words.txt)
+  StringSet common_words;                    // two- to four-character words (zh_common_words.txt)
   StringSet en_given;
   StringSet en_family;
   StringSet en_not_name;  // capitalised words that are not names

@@ -85,13 +85,21 @@ TEST(DetectorTest, NameCoreferencesStayWholeWords) {
 }
 
 TEST(DetectorTest, ThreeCharacterNamesAreFoundInRunningTextWithoutCues) {
-  // No cue word around the name: its characters are far likelier in names than in text.
-  EXPECT_THAT(found("下午陶思远把季度报表交上去了。"), ElementsAre("PERSON:陶思远"));
-  // And its other mentions follow.
-  EXPECT_THAT(found("下午陶思远把报表交上去了，陶思远做事很稳。"),
+  // No cue word on either side (昨晚 … 终于, 夸 … 勤快): found only because the characters
+  // are far likelier in names than in text.
+  EXPECT_THAT(found("昨晚陶思远终于搬进了新家。"), ElementsAre("PERSON:陶思远"));
+  EXPECT_THAT(found("昨晚陶思远终于搬进了新家，邻居都夸陶思远勤快。"),
               ElementsAre("PERSON:陶思远", "PERSON:陶思远"));
   // Two surname characters in a row: the likelier surname starts the name (二班 is a class).
-  EXPECT_THAT(found("我是三年级二班孔思琪的妈妈。"), ElementsAre("PERSON:孔思琪"));
+  EXPECT_THAT(found("三年级二班孔思琪昨晚发烧了。"), ElementsAre("PERSON:孔思琪"));
+}
+
+TEST(DetectorTest, PlaceNamesOnTheirOwnAreNotUncuedNames) {
+  // A county or town alone has a name's shape, and 县/镇 score as name characters.
+  for (const char* text : {"我下周去丰顺县看看。", "他老家在凤林镇那边。"}) {
+    EXPECT_THAT(found(text), ::testing::Not(::testing::Contains(::testing::StartsWith("PERSON:"))))
+        << text;
+  }
 }
 
 TEST(DetectorTest, WordsThatStartWithASurnameAreNotUncuedNames) {

@@ -123,6 +123,23 @@ int name_char_score(const std::vector<std::int16_t>& scores, std::string_view te
   return score == TextModel::kNoScore ? missing : score;
 }
 
+// Whether a province, city or district name from the gazetteer overlaps [start, end): a
+// county named on its own (丰顺县, 凤林镇) has the shape of a name, and its last character
+// scores as a name character. Hits are sorted by start; no place name is longer than 64 bytes.
+bool touches_place(std::span<const LexiconHit> hits, std::size_t start, std::size_t end) {
+  auto it =
+      std::lower_bound(hits.begin(), hits.end(), start > 64 ? start - 64 : 0,
+                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  for (; it != hits.end() && it->start < end; ++it) {
+    const bool place = it->kind == LexiconKind::kProvince || it->kind == LexiconKind::kCity ||
+                       it->kind == LexiconKind::kDistrict;
+    if (place && it->end > start) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Length in bytes of an uncued three-character name (or compound surname + two) at `at`.
 std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
                              std::span<const LexiconHit> hits, std::size_t at) {
@@ -167,7 +184,8 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
       (han_before && (word(at - 3, 2) || (han_run_at(text, at - 3, 4) == 4 && word(at - 3, 4)))) ||
       (han_after && (word(given + 3, 2) || (surname == 3 && word(at, 4)))) ||
       cue_at(hits, given, LexiconKind::kNameAfter) ||
-      cue_at(hits, given, LexiconKind::kNameAfterWeak) || !not_a_word(model, text, hits, at, end)) {
+      cue_at(hits, given, LexiconKind::kNameAfterWeak) || !not_a_word(model, text, hits, at, end) ||
+      touches_place(hits, at, end)) {
     return 0;
   }
   return end - at;

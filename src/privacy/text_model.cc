@@ -148,7 +148,8 @@ TextModel build_model() {
   }
   split_lines(embedded_lexicon("zh_name_char_scores"), [&](std::string_view line) {
     // "G<char> <tenths>" or "S<char> <tenths>"; the file is ours and checked by a test.
-    const int index = line.size() > 5 && line[4] == ' ' ? han_index(line, 1) : -1;
+    const bool kind_ok = !line.empty() && (line[0] == 'G' || line[0] == 'S');
+    const int index = kind_ok && line.size() > 5 && line[4] == ' ' ? han_index(line, 1) : -1;
     const auto score = parse_integer<std::int16_t>(index < 0 ? "" : line.substr(5), -1000, 1000);
     if (index < 0 || !score) {
       return;
