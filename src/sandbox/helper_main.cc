@@ -87,7 +87,7 @@ struct Prewarmed {
 };
 
 [[noreturn]] void run_init(chitin::sandbox::SandboxPolicy policy, UniqueFd status,
-                           bool network_and_name_ready) {
+                           bool network_and_name_ready, int report_fd) {
   // If the helper dies, so does this init, and with it the whole PID namespace.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   // The cgroup namespace is entered here, rooted at the run's leaf, and not by the helper:
@@ -128,6 +128,11 @@ struct Prewarmed {
     }
   }
   chitin::sandbox::ExecPlan plan = chitin::sandbox::plan_exec(prepared.policy);
+  if (report_fd >= 0) {
+    // Before the tool can do anything: from here, a supervisor that dies has cut a run short
+    // rather than failed to set one up (the runtime reports 137, not 125).
+    (void)chitin::sys::write_all(report_fd, "started\n");
+  }
   auto started = chitin::sandbox::start_tool(plan);
   if (!started) {
     report(status.get(), 'E', started.error());
@@ -246,7 +251,8 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   if (init == 0) {
     status->read.reset();
-    run_init(std::move(*policy), std::move(status->write), namespaces_ready);
+    run_init(std::move(*policy), std::move(status->write), namespaces_ready,
+             report_out ? report_out.get() : -1);
   }
   status->write.reset();
   UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
@@ -280,10 +286,6 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
         message.append(buffer, static_cast<std::size_t>(n));
       } else if (n <= 0) {
         status->read.reset();  // EOF: the tool was exec'd (or set-up ended)
-        if (warm && message.empty()) {
-          // From here a supervisor that dies has cut a run short; it did not fail to set one up.
-          report_line("started");
-        }
       }
     }
     if (fds[2].revents != 0) {

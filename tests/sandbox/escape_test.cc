@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "audit/segments.h"
-#include "base/parse.h"
 #include "base/unique_fd.h"
 #include "egress/proxy.h"
 #include "sandbox/runner.h"
@@ -332,18 +331,25 @@ TEST_P(EscapeTest, TheRunReportsTheLimitsInForce) {
   }
 }
 
-// The cgroup leaves a run made are gone once its helper is: a leaf whose owner (named in it:
-// chitin-sandbox-PID-RANDOM) is dead was leaked.
+// The cgroup leaves a run made are gone once its helper is (each leaf is named
+// chitin-sandbox-PID-RANDOM after the process that made it). Only the one-shot instance
+// checks: a warm run's supervisor removes its leaves after it reported, with the same code.
 TEST_P(EscapeTest, CgroupLeavesDoNotOutliveTheirRun) {
+  if (GetParam()) {
+    GTEST_SKIP() << "checked with the one-shot helper, whose pid is known when it is gone";
+  }
   const Outcome outcome = run(policy({"/bin/true"}));
   ASSERT_EQ(outcome.code, 0) << outcome.err;
+  ASSERT_GT(outcome.helper, 0);
+  const std::string prefix = "chitin-sandbox-" + std::to_string(outcome.helper) + "-";
   const std::string cgroups = read_text("/proc/self/cgroup");
   std::vector<std::string> parents;
   for (std::size_t start = 0; start < cgroups.size();) {
     const std::size_t end = std::min(cgroups.find('\n', start), cgroups.size());
     const std::string line = cgroups.substr(start, end - start);
-    const std::size_t second = line.find(':', line.find(':') + 1);
-    const std::string controllers = line.substr(line.find(':') + 1, second - line.find(':') - 1);
+    const std::size_t first = line.find(':');
+    const std::size_t second = line.find(':', first + 1);
+    const std::string controllers = line.substr(first + 1, second - first - 1);
     const std::string path = line.substr(second + 1);
     for (const std::string controller : {"pids", "memory"}) {
       if (("," + controllers + ",").find("," + controller + ",") != std::string::npos) {
@@ -362,13 +368,8 @@ TEST_P(EscapeTest, CgroupLeavesDoNotOutliveTheirRun) {
       continue;
     }
     while (const dirent* entry = ::readdir(dir)) {
-      const std::string name = entry->d_name;
-      if (!name.starts_with("chitin-sandbox-")) {
-        continue;
-      }
-      const auto owner = parse_integer<pid_t>(name.substr(15, name.find('-', 15) - 15), 1);
-      ASSERT_TRUE(owner.has_value()) << name;
-      EXPECT_FALSE(::kill(*owner, 0) != 0 && errno == ESRCH) << "leaked: " << parent << "/" << name;
+      EXPECT_FALSE(std::string_view(entry->d_name).starts_with(prefix))
+          << "leaked: " << parent << "/" << entry->d_name;
     }
     ::closedir(dir);
   }
