@@ -90,11 +90,18 @@ bool write_text(const std::string& path, std::string_view text) {
 }  // namespace
 
 RunCgroup RunCgroup::create() {
+  RunCgroup group = create_for(::getpid());
+  group.joined_ = true;
+  return group;
+}
+
+RunCgroup RunCgroup::create_for(pid_t member) {
   RunCgroup group;
-  const std::string pid = std::to_string(::getpid());
+  const std::string pid = std::to_string(member);
   // A random part too: a leaf left by an earlier process with the same pid must not be
   // mistaken for ours (that silently dropped the limits before).
-  const std::string leaf_name = "chitin-sandbox-" + pid + "-" + crypto::random_token("", 6);
+  const std::string leaf_name =
+      "chitin-sandbox-" + std::to_string(::getpid()) + "-" + crypto::random_token("", 6);
   // cgroup v2: a delegated subtree where we may create a child with memory and pids.
   if (auto path = own_path(""); path) {
     for (const char* mount : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
@@ -177,7 +184,8 @@ RunCgroup RunCgroup::create(std::uint64_t pids_max, std::uint64_t memory_mb) {
 RunCgroup::RunCgroup(RunCgroup&& other) noexcept
     : leaves_(std::move(other.leaves_)),
       enforcement_(std::move(other.enforcement_)),
-      pids_limited_(other.pids_limited_) {
+      pids_limited_(other.pids_limited_),
+      joined_(other.joined_) {
   other.leaves_.clear();
 }
 
@@ -188,7 +196,8 @@ RunCgroup::~RunCgroup() {
       continue;  // the next run's sweep removes it
     }
     // Through the parent's fd: by now our root may be the sandbox's (see Leaf::parent_dir).
-    const int procs = ::openat(leaf.parent_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    const int procs =
+        joined_ ? ::openat(leaf.parent_dir.get(), "cgroup.procs", O_WRONLY | O_CLOEXEC) : -1;
     if (procs >= 0) {
       (void)sys::write_all(procs, pid);
       ::close(procs);

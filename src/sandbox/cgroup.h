@@ -3,6 +3,8 @@
 // is root, so the pids limit needs the cgroup pids controller: a delegated cgroup v2 subtree
 // when there is one, else the v1 hierarchies, else only rlimits (and the run says so).
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,12 +23,16 @@ class RunCgroup {
   // The two halves, for a warm helper's supervisor that joins its cgroups before it knows
   // the policy: nothing may start in the leaves before limit() set the limits.
   static RunCgroup create();
+  // For a one-shot helper, which makes the leaves while its sandbox's init is already being
+  // set up: moves `member` (init) in instead of this process. The leaves are still named
+  // after this process, which removes them.
+  static RunCgroup create_for(pid_t member);
   void limit(std::uint64_t pids_max, std::uint64_t memory_mb);
   RunCgroup(RunCgroup&& other) noexcept;
   RunCgroup& operator=(RunCgroup&&) = delete;
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;
-  // Moves this process back out and removes the leaves.
+  // Moves this process back out (if it joined) and removes the leaves.
   ~RunCgroup();
 
   // "pids: cgroup v1, memory: cgroup v1" or "pids: rlimit only (...)".
@@ -49,6 +55,7 @@ class RunCgroup {
   std::vector<Leaf> leaves_;
   std::string enforcement_;
   bool pids_limited_ = false;
+  bool joined_ = false;  // this process is in the leaves (create())
 };
 
 }  // namespace chitin::sandbox

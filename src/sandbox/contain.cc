@@ -670,7 +670,7 @@ Result<void> set_up_network_and_name() {
   return set_hostname();
 }
 
-Result<void> contain(const Prepared& prepared, bool network_and_name_ready) {
+Result<void> contain(const Prepared& prepared, const JoinRun& join_run) {
   const SandboxPolicy& policy = prepared.policy;
   // The order matters: mounts need capabilities; capabilities go before Landlock and seccomp;
   // seccomp (which forbids mount) comes last.
@@ -690,10 +690,7 @@ Result<void> contain(const Prepared& prepared, bool network_and_name_ready) {
       {"mount /dev", [&] { return mount_dev(prepared); }},
       {"mount /proc", [] { return mount_proc(); }},
       {"enter the new root", [] { return enter_new_root(); }},
-      {"bring up loopback and set the hostname",
-       [&]() -> Result<void> {
-         return network_and_name_ready ? Result<void>{} : set_up_network_and_name();
-       }},
+      {"join the run's network and cgroup", [&] { return join_run(); }},
       {"start a session", [] { return set_session(); }},
       {"close inherited fds", [] { return close_inherited_fds(); }},
       {"drop privileges", [] { return drop_privileges(); }},

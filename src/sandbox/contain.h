@@ -1,12 +1,13 @@
 #pragma once
 // The sandbox set-up, as a flat ordered list of named steps (STYLE.md; nsjail's containProc).
-// Runs inside the `chitin-sandbox` helper only: after unshare() into fresh namespaces, in the
-// child that is PID 1 of the new PID namespace. Everything it needs is prepared beforehand
+// Runs inside the `chitin-sandbox` helper only: in the child that is PID 1 of the new PID
+// namespace, after it entered its own mount namespace. Everything it needs is prepared beforehand
 // (Prepared), so the steps only act.
 
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -51,12 +52,18 @@ Result<Prepared> prepare(SandboxPolicy policy);
 // writable kernel knobs), outside the caller's ids.
 Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
 
-// Brings up lo and names the host: needs only the new user, network and UTS namespaces, so a
-// warm helper's supervisor does it before a run arrives (`network_and_name_ready` below).
+// Brings up lo and names the host: needs only the new user, network and UTS namespaces, so
+// the helper does it beside the init's mount work (one-shot), or a warm helper's supervisor
+// before a run arrives.
 Result<void> set_up_network_and_name();
 
-// All steps up to and including seccomp, in order. On failure the error names the step.
-Result<void> contain(const Prepared& prepared, bool network_and_name_ready = false);
+// Joins what the init does not make itself: the run's network namespace, its cgroup leaves
+// and a cgroup namespace rooted there. The helper prepares them while the init mounts.
+using JoinRun = std::function<Result<void>()>;
+
+// All steps up to and including seccomp, in order; `join_run` is one of them, after the new
+// root is entered and before privileges are dropped. On failure the error names the step.
+Result<void> contain(const Prepared& prepared, const JoinRun& join_run);
 
 // Everything the tool's process needs between its creation and execve, built beforehand:
 // that process shares the init's memory until execve and must not allocate.

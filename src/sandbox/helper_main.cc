@@ -67,13 +67,16 @@ void report(int fd, char kind, const Error& error) {
   (void)chitin::sys::write_all(fd, line);
 }
 
-// Writes one byte to the warm helper. It may be gone already (our owner killed it): no
-// SIGPIPE for that.
-void tell_warm_helper(const UniqueFd& notify, char byte) {
+// Writes one byte to a process that may be gone already (the warm helper, killed by our
+// owner; an init whose set-up failed): no SIGPIPE for that.
+bool tell(const UniqueFd& fd, char byte) {
   ::signal(SIGPIPE, SIG_IGN);
-  (void)chitin::sys::write_all(notify.get(), std::string_view(&byte, 1));
+  const bool written = chitin::sys::write_all(fd.get(), std::string_view(&byte, 1)).has_value();
   ::signal(SIGPIPE, SIG_DFL);
+  return written;
 }
+
+void tell_warm_helper(const UniqueFd& notify, char byte) { (void)tell(notify, byte); }
 
 // What a warm helper's supervisor set up before its run arrived.
 struct Prewarmed {
@@ -86,14 +89,71 @@ struct Prewarmed {
   UniqueFd notify;  // told 'd' once the run is reported (see serve())
 };
 
-[[noreturn]] void run_init(chitin::sandbox::SandboxPolicy policy, UniqueFd status,
-                           bool network_and_name_ready, int report_fd) {
+// The helper's part of the set-up, done while the init mounts (see run_one). The init waits
+// for `go` before it joins what the helper made and starts anything.
+struct Handoff {
+  UniqueFd go;  // one byte once the limits are written (and the network is up)
+  // A pidfd of the helper, whose network namespace the init joins; invalid when the init has
+  // its network already (a warm helper's prepared supervisor).
+  UniqueFd helper;
+};
+
+// The init's "join the run's network and cgroup" step.
+chitin::Result<void> join_run(Handoff& handoff) {
+  char byte = 0;
+  if (::read(handoff.go.get(), &byte, 1) != 1) {
+    // The helper failed and says why itself; it is about to take us down.
+    return chitin::fail(chitin::ErrorCode::kUnavailable, "the helper did not finish its part");
+  }
+  if (handoff.helper && ::setns(handoff.helper.get(), CLONE_NEWNET) != 0) {
+    return chitin::errno_fail("join the run's network namespace");
+  }
+  handoff.go.reset();
+  handoff.helper.reset();
+  // Rooted at the run's leaf, and entered by the init, not the helper: the helper must stay
+  // able to move itself out of a leaf it joined and remove it afterwards.
+  if (::unshare(CLONE_NEWCGROUP) != 0) {
+    return chitin::errno_fail("unshare the cgroup namespace");
+  }
+  return {};
+}
+
+// Minimal init: reaps everything until the tool has exited, then kills what is left in the
+// namespace and reaps that too. Once nothing else is left, nothing can touch the workspace
+// any more: it tells the helper the tool's status ("D<code>") and leaves, its own exit (and
+// the namespace's teardown) no longer on anyone's way.
+[[noreturn]] void reap_until_done(pid_t tool, UniqueFd status) {
+  int code = kExitSetup;
+  bool tool_done = false;
+  for (;;) {
+    int wait_status = 0;
+    const pid_t pid = ::waitpid(-1, &wait_status, 0);
+    if (pid == tool) {
+      code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+      tool_done = true;
+      // An orphan reparents to us before its parent's exit can be reaped, so every process
+      // still in the namespace is our child from here on, and ECHILD means none is left.
+      ::kill(-1, SIGKILL);
+    }
+    if (pid < 0 && errno == ECHILD) {
+      break;
+    }
+  }
+  if (tool_done) {
+    (void)chitin::sys::write_all(status.get(), fmt::format("D{}\n", code));
+  }
+  _exit(code);
+}
+
+[[noreturn]] void run_init(chitin::sandbox::SandboxPolicy policy, UniqueFd status, Handoff handoff,
+                           int report_fd) {
   // If the helper dies, so does this init, and with it the whole PID namespace.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  // The cgroup namespace is entered here, rooted at the run's leaf, and not by the helper:
-  // the helper must stay able to move itself back out and remove the leaf afterwards.
-  if (::unshare(CLONE_NEWCGROUP) != 0) {
-    report(status.get(), 'E', Error{chitin::ErrorCode::kIo, errno, "unshare the cgroup namespace"});
+  // Our own mount namespace, made here and not by the helper, so the helper keeps the host's
+  // view of the file system (its cgroup work runs beside ours) and our pivot_root moves
+  // nobody else's root.
+  if (::unshare(CLONE_NEWNS) != 0) {
+    report(status.get(), 'E', Error{chitin::ErrorCode::kIo, errno, "unshare the mount namespace"});
     _exit(kExitSetup);
   }
   // The bind sources are opened here, inside the new mount namespace: a mount from another
@@ -106,7 +166,8 @@ struct Prewarmed {
     _exit(kExitSetup);
   }
   const chitin::sandbox::Prepared& prepared = *prepared_or;
-  if (auto contained = chitin::sandbox::contain(prepared, network_and_name_ready); !contained) {
+  if (auto contained = chitin::sandbox::contain(prepared, [&] { return join_run(handoff); });
+      !contained) {
     report(status.get(), 'E', contained.error());
     _exit(kExitSetup);
   }
@@ -138,23 +199,14 @@ struct Prewarmed {
     report(status.get(), 'E', started.error());
     _exit(kExitSetup);
   }
-  const pid_t tool = *started;
   if (plan.failed_errno != 0) {
-    // The tool's process could not exec and has exited (127/126); the loop below reaps it.
+    // The tool's process could not exec and has exited (127/126); it is reaped below.
     report(status.get(), 'X', chitin::sandbox::exec_failure(plan));
   }
-  status.reset();
-  // Minimal init: reap everything, leave with the tool's status. Our exit ends the namespace.
-  for (;;) {
-    int wait_status = 0;
-    const pid_t pid = ::waitpid(-1, &wait_status, 0);
-    if (pid == tool) {
-      _exit(WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status));
-    }
-    if (pid < 0 && errno == ECHILD) {
-      _exit(kExitSetup);
-    }
-  }
+  // The tool's stdio is the tool's: whoever reads it sees EOF when the tool and what it
+  // started are done, not when the init is.
+  ::close_range(0, 2, 0);
+  reap_until_done(*started, std::move(status));
 }
 
 int parse_fd_argument(std::string_view value) {
@@ -166,9 +218,20 @@ int parse_fd_argument(std::string_view value) {
 }
 
 // Runs one tool: the whole life of a sandbox, from reading the policy to its exit status. A
-// warm helper's supervisor (see serve()) comes `prewarmed`; it also reports the status as an
-// "exit N" line once the workspace is final and the tool's stdio is released, so that the
-// runtime need not wait for it to tear the namespaces down.
+// warm helper's supervisor (see serve()) comes `prewarmed`.
+//
+// The set-up is split over two processes, which run on two cores. The init is forked as soon
+// as the namespaces that need no policy exist; it parses its copy of the policy, makes its
+// mount namespace and builds the sandbox's file system, the longest part. Meanwhile the
+// helper checks the policy and the kernel, writes the cgroup limits (a one-shot helper makes
+// the leaves and moves the init in), notes the absent protected paths and, unless a
+// supervisor made it beforehand, makes the network namespace. The init waits for that
+// hand-off before it joins them and starts anything; if the helper fails instead, it dies
+// with its reason and takes the init with it.
+//
+// The status is reported as an "exit N" line once the workspace is final and the tool's
+// stdio is released, so that the runtime need not wait for the init's exit, the namespaces'
+// teardown or the cgroup cleanup.
 int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarmed> prewarmed) {
   const bool warm = prewarmed.has_value();
   const uid_t uid = warm ? prewarmed->uid : ::geteuid();
@@ -176,13 +239,13 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   const bool namespaces_ready = warm && prewarmed->namespaces;
   UniqueFd policy_file(policy_fd);
   UniqueFd lifeline(lifeline_fd);
-  // Report lines for the runtime's audit trail: "limits ...", "quarantined ..." and, for a
-  // warm helper's run, "exit N".
+  // Report lines for the runtime's audit trail ("limits ...", "quarantined ..."), sent with
+  // the final "exit N" in one write. A warm run's init also sends "started" (see run_init).
   UniqueFd report_out(report_fd);
+  std::string report_text;
   const auto report_line = [&](std::string_view line) {
-    if (report_out) {
-      (void)chitin::sys::write_all(report_out.get(), fmt::format("{}\n", line));
-    }
+    report_text.append(line);
+    report_text.push_back('\n');
   };
   auto text = chitin::sys::read_all(policy_file.get(), chitin::sandbox::kMaxPolicyBytes,
                                     "the sandbox policy");
@@ -190,6 +253,60 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     die(text.error().describe());
   }
   policy_file.reset();
+
+  // The init makes its mount namespace and enters a cgroup namespace itself, and the network
+  // namespace is made beside it unless it exists already.
+  const int fresh =
+      namespaces_ready ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+  if (::unshare(fresh) != 0) {
+    die(
+        fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
+                    "sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone",
+                    std::strerror(errno)));
+  }
+  if (auto mapped = namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
+      !mapped) {
+    die(fmt::format("map ids: {}", mapped.error().describe()));
+  }
+  auto status = chitin::make_pipe();
+  auto go = chitin::make_pipe();
+  if (!status || !go) {
+    die(fmt::format("pipe: {}", std::strerror(errno)));
+  }
+  UniqueFd self;
+  if (!namespaces_ready) {
+    self = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+    if (!self) {
+      die(fmt::format("pidfd_open: {}", std::strerror(errno)));
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t init = ::fork();
+  if (init < 0) {
+    die(fmt::format("fork: {}", std::strerror(errno)));
+  }
+  if (init == 0) {
+    status->read.reset();
+    go->write.reset();
+    // A policy the helper cannot parse either: it says why and takes us down.
+    auto own_policy = chitin::sandbox::policy_from_json(*text);
+    if (!own_policy) {
+      _exit(kExitSetup);
+    }
+    run_init(std::move(*own_policy), std::move(status->write),
+             Handoff{std::move(go->read), std::move(self)},
+             warm && report_out ? report_out.get() : -1);
+  }
+  status->write.reset();
+  go->read.reset();
+  self.reset();
+  UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
+  if (!init_fd) {
+    ::kill(init, SIGKILL);
+    die(fmt::format("pidfd_open: {}", std::strerror(errno)));
+  }
+
+  // The helper's part. A die() here takes the init down with us (PR_SET_PDEATHSIG).
   auto policy = chitin::sandbox::policy_from_json(*text);
   if (!policy) {
     die(policy.error().describe());
@@ -208,7 +325,7 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   const std::uint64_t timeout_ms = policy->timeout_ms;
   chitin::sandbox::RunCgroup cgroup =
-      warm ? std::move(prewarmed->cgroup) : chitin::sandbox::RunCgroup::create();
+      warm ? std::move(prewarmed->cgroup) : chitin::sandbox::RunCgroup::create_for(init);
   cgroup.limit(policy->pids_max, policy->memory_mb);
   if (!cgroup.pids_limited() && uid == 0) {
     // RLIMIT_NPROC does not bind a caller whose host uid is root: without the pids cgroup a
@@ -218,53 +335,46 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
         "delegation or the v1 pids hierarchy); the command was not run");
   }
   report_line("limits " + cgroup.enforcement() + ", plus rlimits");
-  auto status = chitin::make_pipe();
-  if (!status) {
-    die(status.error().describe());
-  }
-  // Taken in the host's view, before any namespace: which protected paths the run may not
-  // create (checked again, and quarantined, after it).
+  // Which protected paths the run may not create (checked again, and quarantined, after it).
+  // Seen with the helper's own ids: after unshare(CLONE_NEWUSER), root's capabilities only
+  // cover files it owns. A path it cannot look at counts as absent.
   auto host_workspace = chitin::sys::open_file(policy->workspace, O_PATH | O_DIRECTORY);
   if (!host_workspace) {
     die(fmt::format("workspace: {}", host_workspace.error().describe()));
   }
   const std::vector<std::string> absent =
       chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
-  // (The init enters a new cgroup namespace itself.)
-  const int fresh = namespaces_ready ? CLONE_NEWNS | CLONE_NEWPID
-                                     : CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-                                           CLONE_NEWIPC | CLONE_NEWUTS;
-  if (::unshare(fresh) != 0) {
-    die(
-        fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
-                    "sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone",
-                    std::strerror(errno)));
+  if (!namespaces_ready) {
+    if (::unshare(CLONE_NEWNET) != 0) {
+      die(fmt::format("cannot create the network namespace: {}", std::strerror(errno)));
+    }
+    if (auto up = chitin::sandbox::set_up_network_and_name(); !up) {
+      die(up.error().describe());
+    }
   }
-  if (auto mapped = namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
-      !mapped) {
-    die(fmt::format("map ids: {}", mapped.error().describe()));
-  }
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t init = ::fork();
-  if (init < 0) {
-    die(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (init == 0) {
-    status->read.reset();
-    run_init(std::move(*policy), std::move(status->write), namespaces_ready,
-             report_out ? report_out.get() : -1);
-  }
-  status->write.reset();
-  UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
-  if (!init_fd) {
-    ::kill(init, SIGKILL);
-    die(fmt::format("pidfd_open: {}", std::strerror(errno)));
-  }
+  // If the init is gone, its set-up failed; the status pipe says why.
+  (void)tell(go->write, 'g');
+  go->write.reset();
 
-  std::string message;
-  bool exited = false;
+  std::string pending;  // the status pipe's incomplete line
+  std::string message;  // its 'E' and 'X' lines
+  std::optional<int> tool_code;
+  const auto take_status = [&](std::string_view chunk) {
+    pending.append(chunk);
+    std::size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      if (line.starts_with('D')) {
+        tool_code = chitin::parse_integer<int>(line.substr(1), 0, 255).value_or(kExitSetup);
+      } else if (message.size() < 16384) {
+        message += line + "\n";
+      }
+    }
+  };
+  bool init_exited = false;
   bool timed_out = false;
-  while (!exited) {
+  while (!init_exited && !tool_code) {
     const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::steady_clock::now() - start)
                              .count();
@@ -282,10 +392,10 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     if (fds[1].revents != 0) {
       char buffer[4096];
       const ssize_t n = ::read(status->read.get(), buffer, sizeof(buffer));
-      if (n > 0 && message.size() < 16384) {
-        message.append(buffer, static_cast<std::size_t>(n));
-      } else if (n <= 0) {
-        status->read.reset();  // EOF: the tool was exec'd (or set-up ended)
+      if (n > 0) {
+        take_status(std::string_view(buffer, static_cast<std::size_t>(n)));
+      } else {
+        status->read.reset();  // EOF: the init is gone
       }
     }
     if (fds[2].revents != 0) {
@@ -297,22 +407,24 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
       }
     }
     if (fds[0].revents != 0) {
-      exited = true;
+      init_exited = true;
     }
   }
   if (timed_out) {
     ::syscall(SYS_pidfd_send_signal, init_fd.get(), SIGKILL, nullptr, 0);
   }
   siginfo_t info{};
-  ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
-  // Drain what is left of the status (set-up errors are written before init exits).
-  if (status->read) {
+  if (!tool_code) {
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
+    // Drain what is left of the status (set-up errors are written before init exits).
     char buffer[4096];
     ssize_t n;
-    while ((n = ::read(status->read.get(), buffer, sizeof(buffer))) > 0 && message.size() < 16384) {
-      message.append(buffer, static_cast<std::size_t>(n));
+    while (status->read && (n = ::read(status->read.get(), buffer, sizeof(buffer))) > 0) {
+      take_status(std::string_view(buffer, static_cast<std::size_t>(n)));
     }
   }
+  // The tool and everything it started are gone (the init said so, or is gone itself), so
+  // the workspace is final.
   for (const std::string& line :
        chitin::sandbox::quarantine_created(host_workspace->get(), absent)) {
     fmt::print(stderr, "chitin-sandbox: {}\n", line);
@@ -326,30 +438,35 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   } else {
     bool setup_failed = false;
     if (!message.empty()) {
-      if (message.back() == '\n') {
-        message.pop_back();
-      }
+      message.pop_back();
       const char kind = message.front();
       fmt::print(stderr, "chitin-sandbox: {}{}\n",
                  kind == 'X' ? "" : "set-up failed: ", message.substr(1));
       setup_failed = kind == 'E';
     }
     code = setup_failed                 ? kExitSetup
+           : tool_code                  ? *tool_code
            : info.si_code == CLD_EXITED ? info.si_status
                                         : 128 + info.si_status;
   }
-  if (warm) {
-    // The tool and its init are gone and the workspace is final. Let go of the caller's
-    // stdio (its pipes reach EOF now), then say how the run ended; the cgroup and namespace
-    // teardown that follows is ours alone.
-    std::fflush(stderr);
-    if (auto null = chitin::sys::open_file("/dev/null", O_RDWR); null) {
-      for (int fd = 0; fd <= 2; ++fd) {
-        ::dup2(null->get(), fd);
-      }
+  // Let go of the caller's stdio (its pipes reach EOF now), then say how the run ended: the
+  // runtime returns on that line, and the teardown that follows (the init's exit, the
+  // namespaces, the cgroup leaves) is ours alone.
+  std::fflush(stderr);
+  if (auto null = chitin::sys::open_file("/dev/null", O_RDWR); null) {
+    for (int fd = 0; fd <= 2; ++fd) {
+      ::dup2(null->get(), fd);
     }
-    report_line(fmt::format("exit {}", code));
+  }
+  report_line(fmt::format("exit {}", code));
+  if (report_out) {
+    (void)chitin::sys::write_all(report_out.get(), report_text);
+  }
+  if (warm) {
     tell_warm_helper(prewarmed->notify, 'd');
+  }
+  if (tool_code) {
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
   }
   return code;
 }

@@ -203,7 +203,46 @@ bool apply_report_line(std::string_view line, RunReport& report, bool& started) 
   return false;
 }
 
+// One-shot helpers that reported their run and are still tearing its sandbox down (the
+// init's exit, the namespaces, the cgroup leaves): reaped on later runs, or waited for.
+class TearingDown {
+ public:
+  void add(ChildProcess helper) {
+    const std::lock_guard lock(mutex_);
+    helpers_.push_back(std::move(helper));
+  }
+  void reap(bool block) {
+    const std::lock_guard lock(mutex_);
+    std::erase_if(helpers_, [&](ChildProcess& helper) {
+      if (block) {
+        (void)helper.wait();
+        return true;
+      }
+      auto done = helper.wait_for(std::chrono::milliseconds(0));
+      return !done || done->has_value();
+    });
+  }
+  // At exit, leave those still running to finish on their own rather than kill them in the
+  // middle of removing their leaves.
+  ~TearingDown() {
+    for (ChildProcess& helper : helpers_) {
+      helper.detach();
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<ChildProcess> helpers_;
+};
+
+TearingDown& tearing_down() {
+  static TearingDown helpers;
+  return helpers;
+}
+
 }  // namespace
+
+void wait_for_teardown() { tearing_down().reap(true); }
 
 std::optional<pid_t> warm_helper_pid() { return warm_helper().pid(); }
 
@@ -214,6 +253,7 @@ Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOpt
   if (options.warm_helper) {
     return start_warm(helper, std::move(memfd), options);
   }
+  tearing_down().reap(false);
   Pipe lifeline = CHITIN_TRY(make_pipe());
   Pipe report = CHITIN_TRY(make_pipe());
   SpawnOptions spawn;
@@ -248,15 +288,11 @@ Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOpt
 
 Result<RunReport> finish_sandboxed(SandboxProcess& process) {
   RunReport report;
-  std::optional<ExitStatus> helper_status;
-  if (process.helper) {
-    helper_status = CHITIN_TRY(process.helper->wait());
-  }
-  // A one-shot helper has exited, so its report is complete. A warm helper's supervisor
-  // sends "exit N" when the run is over and only then tears down. EOF without that line means
-  // it died: before the tool started, a set-up failure (it said why on the tool's stderr);
-  // after, the run was cut short, and the sandbox with it (SIGKILL), as for a one-shot
-  // helper killed mid-run.
+  // The helper (one-shot or a warm helper's supervisor) sends "exit N" when the run is over
+  // and the workspace final, and only then tears the sandbox down. EOF without that line
+  // means it died: before the tool started, a set-up failure (it said why on the tool's
+  // stderr; a one-shot helper's own status says 125); after, the run was cut short, and the
+  // sandbox with it (SIGKILL).
   std::string pending;
   bool ended = false;
   bool started = false;
@@ -273,9 +309,15 @@ Result<RunReport> finish_sandboxed(SandboxProcess& process) {
       pending.erase(0, newline + 1);
     }
   }
-  if (helper_status) {
-    report.exit_code = helper_status->exited ? helper_status->code : 128 + helper_status->signal;
-  } else if (!ended) {
+  if (ended) {
+    if (process.helper) {
+      tearing_down().add(std::move(*process.helper));
+      process.helper.reset();
+    }
+  } else if (process.helper) {
+    const ExitStatus status = CHITIN_TRY(process.helper->wait());
+    report.exit_code = status.exited ? status.code : 128 + status.signal;
+  } else {
     report.exit_code = started ? 128 + SIGKILL : kExitSetupFailed;
   }
   return report;

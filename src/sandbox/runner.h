@@ -52,10 +52,16 @@ struct RunReport {
 };
 
 Result<SandboxProcess> start_sandboxed(const SandboxPolicy& policy, const RunOptions& options);
-// Waits for the run to finish and collects its report. For a warm helper's run that is its
-// "exit N" report line (sent once the workspace is final), not the supervisor's own exit.
+// Waits for the run to finish and collects its report: until its "exit N" report line (sent
+// once the workspace is final), not until the helper or supervisor itself has exited.
 Result<RunReport> finish_sandboxed(SandboxProcess& process);
 Result<RunReport> run_sandboxed_with_report(const SandboxPolicy& policy, const RunOptions& options);
+
+// A one-shot helper reports its run before it tears the sandbox down (the init's exit, the
+// namespaces, the cgroup leaves), so finish_sandboxed() does not wait for that: the helper is
+// reaped by a later run. This waits until every such teardown is over (for tests that look
+// for what a run left behind).
+void wait_for_teardown();
 
 // The pid of this process's warm helper, if it started one (for diagnostics and tests).
 std::optional<pid_t> warm_helper_pid();

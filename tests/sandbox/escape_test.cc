@@ -341,6 +341,7 @@ TEST_P(EscapeTest, CgroupLeavesDoNotOutliveTheirRun) {
   const Outcome outcome = run(policy({"/bin/true"}));
   ASSERT_EQ(outcome.code, 0) << outcome.err;
   ASSERT_GT(outcome.helper, 0);
+  wait_for_teardown();  // the helper reported the run before it removed its leaves
   const std::string prefix = "chitin-sandbox-" + std::to_string(outcome.helper) + "-";
   const std::string cgroups = read_text("/proc/self/cgroup");
   std::vector<std::string> parents;
