@@ -64,14 +64,22 @@ Result<void> write_file(const std::string& path, std::string_view data) {
   return sys::write_all(fd.get(), data);
 }
 
+// mkdir -p. The whole path first: its parents usually exist already (each system call on the
+// set-up's path costs, see bench/sandbox_spawn).
 Result<void> make_dirs(const std::string& path, mode_t mode) {
-  std::size_t slash = 1;
-  while (slash != std::string::npos) {
-    slash = path.find('/', slash + 1);
-    const std::string part = path.substr(0, slash);
-    if (::mkdir(part.c_str(), mode) != 0 && errno != EEXIST) {
-      return errno_fail(fmt::format("mkdir {}", part));
-    }
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) {
+    return {};
+  }
+  if (errno != ENOENT) {
+    return errno_fail(fmt::format("mkdir {}", path));
+  }
+  const auto slash = path.rfind('/');
+  if (slash == 0 || slash == std::string::npos) {
+    return errno_fail(fmt::format("mkdir {}", path));
+  }
+  CHITIN_RETURN_IF_ERROR(make_dirs(path.substr(0, slash), mode));
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return errno_fail(fmt::format("mkdir {}", path));
   }
   return {};
 }
@@ -82,9 +90,11 @@ Result<void> bind(const Prepared::Source& source) {
   if (source.directory) {
     CHITIN_RETURN_IF_ERROR(make_dirs(target, 0755));
   } else {
-    const auto slash = target.rfind('/');
-    CHITIN_RETURN_IF_ERROR(make_dirs(target.substr(0, slash), 0755));
     UniqueFd placeholder(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (!placeholder && errno == ENOENT) {
+      CHITIN_RETURN_IF_ERROR(make_dirs(target.substr(0, target.rfind('/')), 0755));
+      placeholder.reset(::open(target.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+    }
     if (!placeholder) {
       return errno_fail(fmt::format("create mount point {}", source.target));
     }
@@ -450,6 +460,7 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
   // Rights that make sense on a file (Landlock refuses directory rights on one).
   const std::uint64_t file_rights =
       ll::kExecute | ll::kWriteFile | ll::kReadFile | ll::kTruncate | ll::kIoctlDev;
+  // A path that may be a file (not one of the directories this set-up made or bound).
   const auto allow = [&](const std::string& path, std::uint64_t access) -> Result<void> {
     auto fd = sys::open_file(path, O_PATH);
     if (!fd) {
@@ -458,6 +469,14 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
     struct stat st {};
     if (::fstat(fd->get(), &st) == 0 && !S_ISDIR(st.st_mode)) {
       access &= file_rights;
+    }
+    return ruleset.allow_path(fd->get(), access & all);
+  };
+  // A directory: no fstat needed (O_DIRECTORY refuses anything else).
+  const auto allow_dir = [&](const std::string& path, std::uint64_t access) -> Result<void> {
+    auto fd = sys::open_file(path, O_PATH | O_DIRECTORY);
+    if (!fd) {
+      return fd.error().sys_errno == ENOENT ? Result<void>() : Result<void>(fail(fd.error()));
     }
     return ruleset.allow_path(fd->get(), access & all);
   };
@@ -470,26 +489,26 @@ Result<void> apply_landlock(const SandboxPolicy& policy) {
   const std::uint64_t write_run = exec_limited ? write_all & ~ll::kExecute : write_all;
 
   // Listing directories is harmless: the whole tree is what we mounted.
-  CHITIN_RETURN_IF_ERROR(allow("/", ll::kReadDir));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/", ll::kReadDir));
   for (const char* dir : {"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
-    CHITIN_RETURN_IF_ERROR(allow(dir, read_run));
+    CHITIN_RETURN_IF_ERROR(allow_dir(dir, read_run));
   }
-  CHITIN_RETURN_IF_ERROR(allow("/etc", read));
-  CHITIN_RETURN_IF_ERROR(allow("/proc", read));
-  CHITIN_RETURN_IF_ERROR(allow("/dev", read | ll::kWriteFile | ll::kIoctlDev));
-  CHITIN_RETURN_IF_ERROR(allow("/dev/shm", write_run));
-  CHITIN_RETURN_IF_ERROR(allow("/tmp", write_run));
-  CHITIN_RETURN_IF_ERROR(allow(std::string(kSandboxHome), write_run));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/etc", read));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/proc", read));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/dev", read | ll::kWriteFile | ll::kIoctlDev));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/dev/shm", write_run));
+  CHITIN_RETURN_IF_ERROR(allow_dir("/tmp", write_run));
+  CHITIN_RETURN_IF_ERROR(allow_dir(std::string(kSandboxHome), write_run));
   const std::string workspace(kWorkspaceMount);
   switch (policy.workspace_access) {
     case WorkspaceAccess::kReadWrite:
-      CHITIN_RETURN_IF_ERROR(allow(workspace, write_run));
+      CHITIN_RETURN_IF_ERROR(allow_dir(workspace, write_run));
       break;
     case WorkspaceAccess::kReadOnly:
-      CHITIN_RETURN_IF_ERROR(allow(workspace, read_run));
+      CHITIN_RETURN_IF_ERROR(allow_dir(workspace, read_run));
       break;
     case WorkspaceAccess::kNone:
-      CHITIN_RETURN_IF_ERROR(allow(workspace, ll::kReadDir));
+      CHITIN_RETURN_IF_ERROR(allow_dir(workspace, ll::kReadDir));
       break;
   }
   for (const std::string& relative : policy.workspace_read) {
@@ -655,13 +674,14 @@ Result<Prepared> prepare(SandboxPolicy policy) {
   return prepared;
 }
 
-Result<void> map_ids(uid_t outer_uid, gid_t outer_gid) {
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid, pid_t pid) {
+  const std::string proc = pid == 0 ? "/proc/self" : fmt::format("/proc/{}", pid);
   // man 7 user_namespaces: setgroups must be denied before an unprivileged gid_map write.
-  CHITIN_RETURN_IF_ERROR(write_file("/proc/self/setgroups", "deny"));
+  CHITIN_RETURN_IF_ERROR(write_file(proc + "/setgroups", "deny"));
   CHITIN_RETURN_IF_ERROR(
-      write_file("/proc/self/uid_map", fmt::format("{} {} 1\n", kSandboxUid, outer_uid)));
+      write_file(proc + "/uid_map", fmt::format("{} {} 1\n", kSandboxUid, outer_uid)));
   CHITIN_RETURN_IF_ERROR(
-      write_file("/proc/self/gid_map", fmt::format("{} {} 1\n", kSandboxGid, outer_gid)));
+      write_file(proc + "/gid_map", fmt::format("{} {} 1\n", kSandboxGid, outer_gid)));
   return {};
 }
 

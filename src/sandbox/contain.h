@@ -49,8 +49,9 @@ struct Prepared {
 Result<Prepared> prepare(SandboxPolicy policy);
 
 // Writes the uid/gid maps of a fresh user namespace: inside uid/gid 1000 (never root, so no
-// writable kernel knobs), outside the caller's ids.
-Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
+// writable kernel knobs), outside the caller's ids. Ours (pid 0), or that of child `pid`,
+// written from the parent namespace.
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid, pid_t pid = 0);
 
 // Brings up lo and names the host: needs only the new user, network and UTS namespaces, so
 // the helper does it beside the init's mount work (one-shot), or a warm helper's supervisor

@@ -93,10 +93,30 @@ struct Prewarmed {
 // for `go` before it joins what the helper made and starts anything.
 struct Handoff {
   UniqueFd go;  // one byte once the limits are written (and the network is up)
-  // A pidfd of the helper, whose network namespace the init joins; invalid when the init has
-  // its network already (a warm helper's prepared supervisor).
+  // A pidfd of the helper, whose network, IPC and UTS namespaces the init joins; invalid when
+  // the init has them already (a warm helper's prepared supervisor).
   UniqueFd helper;
 };
+
+// fork() into new user and PID namespaces: the child is PID 1 of the new one. clone3 without
+// CLONE_VM, like fork (glibc has no wrapper). Unlike fork it runs no atfork handlers, which a
+// single-threaded helper does not need.
+pid_t clone_into_namespaces() {
+  struct CloneArgs {  // struct clone_args, CLONE_ARGS_SIZE_VER0
+    std::uint64_t flags;
+    std::uint64_t pidfd;
+    std::uint64_t child_tid;
+    std::uint64_t parent_tid;
+    std::uint64_t exit_signal;
+    std::uint64_t stack;
+    std::uint64_t stack_size;
+    std::uint64_t tls;
+  };
+  CloneArgs args{};
+  args.flags = CLONE_NEWUSER | CLONE_NEWPID;
+  args.exit_signal = SIGCHLD;
+  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof(args)));
+}
 
 // The init's "join the run's network and cgroup" step.
 chitin::Result<void> join_run(Handoff& handoff) {
@@ -105,8 +125,9 @@ chitin::Result<void> join_run(Handoff& handoff) {
     // The helper failed and says why itself; it is about to take us down.
     return chitin::fail(chitin::ErrorCode::kUnavailable, "the helper did not finish its part");
   }
-  if (handoff.helper && ::setns(handoff.helper.get(), CLONE_NEWNET) != 0) {
-    return chitin::errno_fail("join the run's network namespace");
+  if (handoff.helper &&
+      ::setns(handoff.helper.get(), CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
+    return chitin::errno_fail("join the run's network, IPC and UTS namespaces");
   }
   handoff.go.reset();
   handoff.helper.reset();
@@ -220,14 +241,14 @@ int parse_fd_argument(std::string_view value) {
 // Runs one tool: the whole life of a sandbox, from reading the policy to its exit status. A
 // warm helper's supervisor (see serve()) comes `prewarmed`.
 //
-// The set-up is split over two processes, which run on two cores. The init is forked as soon
-// as the namespaces that need no policy exist; it parses its copy of the policy, makes its
-// mount namespace and builds the sandbox's file system, the longest part. Meanwhile the
-// helper checks the policy and the kernel, writes the cgroup limits (a one-shot helper makes
-// the leaves and moves the init in), notes the absent protected paths and, unless a
-// supervisor made it beforehand, makes the network namespace. The init waits for that
-// hand-off before it joins them and starts anything; if the helper fails instead, it dies
-// with its reason and takes the init with it.
+// The set-up is split over two processes, which run on two cores. Once the policy is read
+// and checked, the init is created in new user and PID namespaces; it maps its ids, makes
+// its mount namespace and builds the sandbox's file system, the longest part. Meanwhile the
+// helper writes the cgroup limits (a one-shot helper makes the leaves and moves the init
+// in), notes the absent protected paths and, unless a supervisor made them beforehand,
+// makes the network, IPC and UTS namespaces.
+// The init waits for that hand-off before it joins them and starts anything; if the helper
+// fails instead, it dies with its reason and takes the init with it.
 //
 // The status is reported as an "exit N" line once the workspace is final and the tool's
 // stdio is released, so that the runtime need not wait for the init's exit, the namespaces'
@@ -254,59 +275,6 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   policy_file.reset();
 
-  // The init makes its mount namespace and enters a cgroup namespace itself, and the network
-  // namespace is made beside it unless it exists already.
-  const int fresh =
-      namespaces_ready ? CLONE_NEWPID : CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-  if (::unshare(fresh) != 0) {
-    die(
-        fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
-                    "sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone",
-                    std::strerror(errno)));
-  }
-  if (auto mapped = namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
-      !mapped) {
-    die(fmt::format("map ids: {}", mapped.error().describe()));
-  }
-  auto status = chitin::make_pipe();
-  auto go = chitin::make_pipe();
-  if (!status || !go) {
-    die(fmt::format("pipe: {}", std::strerror(errno)));
-  }
-  UniqueFd self;
-  if (!namespaces_ready) {
-    self = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
-    if (!self) {
-      die(fmt::format("pidfd_open: {}", std::strerror(errno)));
-    }
-  }
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t init = ::fork();
-  if (init < 0) {
-    die(fmt::format("fork: {}", std::strerror(errno)));
-  }
-  if (init == 0) {
-    status->read.reset();
-    go->write.reset();
-    // A policy the helper cannot parse either: it says why and takes us down.
-    auto own_policy = chitin::sandbox::policy_from_json(*text);
-    if (!own_policy) {
-      _exit(kExitSetup);
-    }
-    run_init(std::move(*own_policy), std::move(status->write),
-             Handoff{std::move(go->read), std::move(self)},
-             warm && report_out ? report_out.get() : -1);
-  }
-  status->write.reset();
-  go->read.reset();
-  self.reset();
-  UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
-  if (!init_fd) {
-    ::kill(init, SIGKILL);
-    die(fmt::format("pidfd_open: {}", std::strerror(errno)));
-  }
-
-  // The helper's part. A die() here takes the init down with us (PR_SET_PDEATHSIG).
   auto policy = chitin::sandbox::policy_from_json(*text);
   if (!policy) {
     die(policy.error().describe());
@@ -323,6 +291,58 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
     die("tier T1 needs seccomp filters (CONFIG_SECCOMP_FILTER); the command was not run");
   }
+  // A warm helper's supervisor made the user, network, IPC and UTS namespaces beforehand. A
+  // one-shot helper clones the init straight into new user and PID namespaces and stays in
+  // the host's itself, with the caller's credentials for the cgroup leaves and the protected
+  // paths; it enters the user namespace only afterwards, to make the others beside the init.
+  // The init makes its mount namespace and enters a cgroup namespace itself.
+  if (namespaces_ready && ::unshare(CLONE_NEWPID) != 0) {
+    die(fmt::format("cannot create the PID namespace: {}", std::strerror(errno)));
+  }
+  auto status = chitin::make_pipe();
+  auto go = chitin::make_pipe();
+  if (!status || !go) {
+    die(fmt::format("pipe: {}", std::strerror(errno)));
+  }
+  UniqueFd self;
+  if (!namespaces_ready) {
+    self = UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, ::getpid(), 0)));
+    if (!self) {
+      die(fmt::format("pidfd_open: {}", std::strerror(errno)));
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t init = namespaces_ready ? ::fork() : clone_into_namespaces();
+  if (init < 0) {
+    die(
+        fmt::format("cannot create namespaces ({}); user namespaces may be disabled: check "
+                    "sysctl user.max_user_namespaces and kernel.unprivileged_userns_clone",
+                    std::strerror(errno)));
+  }
+  if (init == 0) {
+    status->read.reset();
+    go->write.reset();
+    // Nothing works in a user namespace before its ids are mapped.
+    if (auto mapped =
+            namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
+        !mapped) {
+      report(status->write.get(), 'E', mapped.error());
+      _exit(kExitSetup);
+    }
+    run_init(std::move(*policy), std::move(status->write),
+             Handoff{std::move(go->read), std::move(self)},
+             warm && report_out ? report_out.get() : -1);
+  }
+  status->write.reset();
+  go->read.reset();
+  self.reset();
+  UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
+  if (!init_fd) {
+    ::kill(init, SIGKILL);
+    die(fmt::format("pidfd_open: {}", std::strerror(errno)));
+  }
+
+  // The helper's part. A die() here takes the init down with us (PR_SET_PDEATHSIG).
   const std::uint64_t timeout_ms = policy->timeout_ms;
   chitin::sandbox::RunCgroup cgroup =
       warm ? std::move(prewarmed->cgroup) : chitin::sandbox::RunCgroup::create_for(init);
@@ -335,18 +355,26 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
         "delegation or the v1 pids hierarchy); the command was not run");
   }
   report_line("limits " + cgroup.enforcement() + ", plus rlimits");
-  // Which protected paths the run may not create (checked again, and quarantined, after it).
-  // Seen with the helper's own ids: after unshare(CLONE_NEWUSER), root's capabilities only
-  // cover files it owns. A path it cannot look at counts as absent.
+  // Which protected paths the run may not create (checked again, and quarantined, after it),
+  // in the host's view. A warm supervisor is in its user namespace already, where root's
+  // capabilities only cover files it owns; a path it cannot look at counts as absent.
   auto host_workspace = chitin::sys::open_file(policy->workspace, O_PATH | O_DIRECTORY);
   if (!host_workspace) {
     die(fmt::format("workspace: {}", host_workspace.error().describe()));
   }
   const std::vector<std::string> absent =
       chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
-  if (!namespaces_ready) {
-    if (::unshare(CLONE_NEWNET) != 0) {
-      die(fmt::format("cannot create the network namespace: {}", std::strerror(errno)));
+  bool init_gone = false;
+  if (!namespaces_ready && ::setns(init_fd.get(), CLONE_NEWUSER) != 0) {
+    if (errno != ESRCH) {
+      die(fmt::format("cannot enter the sandbox's user namespace: {}", std::strerror(errno)));
+    }
+    init_gone = true;  // its set-up failed already, and the status pipe says why
+  }
+  if (!namespaces_ready && !init_gone) {
+    if (::unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
+      die(fmt::format("cannot create the network, IPC and UTS namespaces: {}",
+                      std::strerror(errno)));
     }
     if (auto up = chitin::sandbox::set_up_network_and_name(); !up) {
       die(up.error().describe());
