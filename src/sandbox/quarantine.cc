@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 #include "sys/file_ops.h"
 
@@ -15,26 +16,31 @@ namespace chitin::sandbox {
 
 namespace {
 
-// The directory holding `relative` (opened beneath the workspace) and the last component.
+// The directory holding `relative` and the last component. A top-level name's directory is
+// the workspace itself, so most protected paths need no open at all.
 struct Location {
-  UniqueFd parent;
+  UniqueFd owned;  // the parent, opened beneath the workspace, for a nested path
+  int parent = -1;
   std::string name;
 };
 
 std::optional<Location> locate(int workspace_fd, const std::string& relative) {
   const auto slash = relative.rfind('/');
-  const std::string parent = slash == std::string::npos ? "." : relative.substr(0, slash);
-  auto fd = sys::open_beneath(workspace_fd, parent, O_PATH | O_DIRECTORY, 0, true);
+  if (slash == std::string::npos) {
+    return Location{UniqueFd(), workspace_fd, relative};
+  }
+  auto fd =
+      sys::open_beneath(workspace_fd, relative.substr(0, slash), O_PATH | O_DIRECTORY, 0, true);
   if (!fd) {
     return std::nullopt;
   }
-  return Location{std::move(*fd),
-                  slash == std::string::npos ? relative : relative.substr(slash + 1)};
+  const int parent = fd->get();
+  return Location{std::move(*fd), parent, relative.substr(slash + 1)};
 }
 
 bool exists(const Location& location) {
   struct stat st {};
-  return ::fstatat(location.parent.get(), location.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+  return ::fstatat(location.parent, location.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 }  // namespace
@@ -61,8 +67,8 @@ std::vector<std::string> quarantine_created(int workspace_fd,
     }
     const std::string aside = fmt::format("{}.chitin-quarantine-{}", location->name,
                                           static_cast<long>(std::time(nullptr)));
-    if (::renameat2(location->parent.get(), location->name.c_str(), location->parent.get(),
-                    aside.c_str(), RENAME_NOREPLACE) == 0) {
+    if (::renameat2(location->parent, location->name.c_str(), location->parent, aside.c_str(),
+                    RENAME_NOREPLACE) == 0) {
       lines.push_back(fmt::format(
           "the command created the protected path '{}'; it was renamed to '{}' so that no host "
           "tool runs it — inspect it before use",
