@@ -5,10 +5,13 @@
 // and with the warm helper (the path of the agent's tools in the gateway: run_exec sets
 // RunOptions::warm_helper), and under bwrap with an equivalent minimal policy when bwrap is
 // installed — interleaved in the same run, so the figures compare on the same machine state.
-// "Added" is median minus the plain median. Every run waits until the previous one is over.
-// Between two warm runs of the interleaved loop the other three run, which gives the warm
-// helper time to prepare its next supervisor, as the model's turn between two tool calls
-// does in the gateway; a last phase runs the warm path back to back with no gap at all.
+// "Added" is median minus the plain median. Every run starts on a quiet machine: after each
+// sample, untimed, the bench waits for one-shot helpers' teardowns and pauses 4 ms (which
+// also lets the warm helper tear its last supervisor down and prepare the next, as the
+// model's turn between two tool calls does in the gateway); a last phase runs the warm path
+// back to back with no gap at all. Without the pause, each helper's teardown slows whatever
+// runs next: bwrap's sample after a warm run, which flattered Chitin's ratios (session 9's
+// figures), or a one-shot run after a warm one (0.85 instead of 0.65).
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +40,18 @@ Stats stats(std::vector<double> samples) {
   return {samples[samples.size() / 2], samples[samples.size() * 95 / 100]};
 }
 
+// Chitin's helpers report a run before they tear its sandbox down, off the caller's time. So
+// that this work does not spill into the next measured run (of any kind), every sample is
+// followed, untimed, by waiting for one-shot teardowns and a pause.
+void settle() {
+  chitin::sandbox::wait_for_teardown();
+  // A busy pause, not a sleep: an idle vCPU of this VM takes long to wake, which would make
+  // every kind of run slower after it alike and measure the hypervisor instead.
+  const auto until = Clock::now() + std::chrono::milliseconds(4);
+  while (Clock::now() < until) {
+  }
+}
+
 template <class F>
 Stats measure(int runs, F&& run_once) {
   std::vector<double> samples;
@@ -47,6 +62,7 @@ Stats measure(int runs, F&& run_once) {
       std::exit(1);
     }
     samples.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    settle();
   }
   return stats(std::move(samples));
 }
@@ -147,12 +163,16 @@ int main(int argc, char** argv) {
       bwrap_samples.push_back(measure(1, [&] { return spawn_and_wait(bwrap); }).median_ms);
     }
   }
+  // Back to back: no pause at all between the runs.
   std::vector<double> back_to_back;
   for (int i = 0; i < runs; ++i) {
-    back_to_back.push_back(measure(1, [&] {
-                             auto code = chitin::sandbox::run_sandboxed(policy, warm);
-                             return code && *code == 0;
-                           }).median_ms);
+    const auto start = Clock::now();
+    auto code = chitin::sandbox::run_sandboxed(policy, warm);
+    if (!code || *code != 0) {
+      std::fprintf(stderr, "a run failed\n");
+      return 1;
+    }
+    back_to_back.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
   ::rmdir(workspace.c_str());
   const Stats plain = stats(plain_samples);

@@ -96,6 +96,7 @@ struct Handoff {
   // A pidfd of the helper, whose network, IPC and UTS namespaces the init joins; invalid when
   // the init has them already (a warm helper's prepared supervisor).
   UniqueFd helper;
+  UniqueFd release;  // EOF once the helper has reported the run (see reap_until_done)
 };
 
 // fork() into new user and PID namespaces: the child is PID 1 of the new one. clone3 without
@@ -143,7 +144,7 @@ chitin::Result<void> join_run(Handoff& handoff) {
 // namespace and reaps that too. Once nothing else is left, nothing can touch the workspace
 // any more: it tells the helper the tool's status ("D<code>") and leaves, its own exit (and
 // the namespace's teardown) no longer on anyone's way.
-[[noreturn]] void reap_until_done(pid_t tool, UniqueFd status) {
+[[noreturn]] void reap_until_done(pid_t tool, UniqueFd status, UniqueFd release) {
   int code = kExitSetup;
   bool tool_done = false;
   for (;;) {
@@ -162,6 +163,11 @@ chitin::Result<void> join_run(Handoff& handoff) {
   }
   if (tool_done) {
     (void)chitin::sys::write_all(status.get(), fmt::format("D{}\n", code));
+    // Our exit tears down this address space and the namespace; that waits until the helper
+    // has reported (it closes `release`), so as not to slow the report down.
+    char byte;
+    while (::read(release.get(), &byte, 1) > 0) {
+    }
   }
   _exit(code);
 }
@@ -227,7 +233,7 @@ chitin::Result<void> join_run(Handoff& handoff) {
   // The tool's stdio is the tool's: whoever reads it sees EOF when the tool and what it
   // started are done, not when the init is.
   ::close_range(0, 2, 0);
-  reap_until_done(*started, std::move(status));
+  reap_until_done(*started, std::move(status), std::move(handoff.release));
 }
 
 int parse_fd_argument(std::string_view value) {
@@ -301,7 +307,8 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   auto status = chitin::make_pipe();
   auto go = chitin::make_pipe();
-  if (!status || !go) {
+  auto release = chitin::make_pipe();
+  if (!status || !go || !release) {
     die(fmt::format("pipe: {}", std::strerror(errno)));
   }
   UniqueFd self;
@@ -322,6 +329,7 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   if (init == 0) {
     status->read.reset();
     go->write.reset();
+    release->write.reset();
     // Nothing works in a user namespace before its ids are mapped.
     if (auto mapped =
             namespaces_ready ? chitin::Result<void>{} : chitin::sandbox::map_ids(uid, gid);
@@ -330,11 +338,12 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
       _exit(kExitSetup);
     }
     run_init(std::move(*policy), std::move(status->write),
-             Handoff{std::move(go->read), std::move(self)},
+             Handoff{std::move(go->read), std::move(self), std::move(release->read)},
              warm && report_out ? report_out.get() : -1);
   }
   status->write.reset();
   go->read.reset();
+  release->read.reset();
   self.reset();
   UniqueFd init_fd(static_cast<int>(::syscall(SYS_pidfd_open, init, 0)));
   if (!init_fd) {
@@ -493,6 +502,7 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   if (warm) {
     tell_warm_helper(prewarmed->notify, 'd');
   }
+  release->write.reset();
   if (tool_code) {
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
   }
