@@ -674,8 +674,8 @@ Result<Prepared> prepare(SandboxPolicy policy) {
   return prepared;
 }
 
-Result<void> map_ids(uid_t outer_uid, gid_t outer_gid, pid_t pid) {
-  const std::string proc = pid == 0 ? "/proc/self" : fmt::format("/proc/{}", pid);
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid) {
+  const std::string proc = "/proc/self";
   // man 7 user_namespaces: setgroups must be denied before an unprivileged gid_map write.
   CHITIN_RETURN_IF_ERROR(write_file(proc + "/setgroups", "deny"));
   CHITIN_RETURN_IF_ERROR(

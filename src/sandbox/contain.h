@@ -48,18 +48,17 @@ struct Prepared {
 // directory, or a protected workspace path is a symlink.
 Result<Prepared> prepare(SandboxPolicy policy);
 
-// Writes the uid/gid maps of a fresh user namespace: inside uid/gid 1000 (never root, so no
-// writable kernel knobs), outside the caller's ids. Ours (pid 0), or that of child `pid`,
-// written from the parent namespace.
-Result<void> map_ids(uid_t outer_uid, gid_t outer_gid, pid_t pid = 0);
+// Writes the uid/gid maps of our fresh user namespace: inside uid/gid 1000 (never root, so
+// no writable kernel knobs), outside the caller's ids.
+Result<void> map_ids(uid_t outer_uid, gid_t outer_gid);
 
 // Brings up lo and names the host: needs only the new user, network and UTS namespaces, so
 // the helper does it beside the init's mount work (one-shot), or a warm helper's supervisor
 // before a run arrives.
 Result<void> set_up_network_and_name();
 
-// Joins what the init does not make itself: the run's network namespace, its cgroup leaves
-// and a cgroup namespace rooted there. The helper prepares them while the init mounts.
+// Joins what the init does not make itself: the network, IPC and UTS namespaces the helper
+// made while the init mounted, and a cgroup namespace rooted at the leaf the init was put in.
 using JoinRun = std::function<Result<void>()>;
 
 // All steps up to and including seccomp, in order; `join_run` is one of them, after the new

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -61,19 +62,21 @@ constexpr int kExitSetup = 125;
   _exit(kExitSetup);
 }
 
-// One status line from the sandbox to the helper: 'E' set-up failed, 'X' exec failed.
+// One status line from the sandbox to the helper: 'E' set-up failed, 'X' exec failed. The
+// text may quote the command (argv[0] comes from the model): its line breaks become spaces,
+// so it can never pass for another line, such as the tool's status ("D0").
 void report(int fd, char kind, const Error& error) {
-  const std::string line = fmt::format("{}{}\n", kind, error.describe());
+  std::string line = std::string(1, kind) + error.describe();
+  std::replace_if(
+      line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  line.push_back('\n');
   (void)chitin::sys::write_all(fd, line);
 }
 
 // Writes one byte to a process that may be gone already (the warm helper, killed by our
-// owner; an init whose set-up failed): no SIGPIPE for that.
+// owner; an init whose set-up failed). SIGPIPE is ignored in the whole helper (see main).
 bool tell(const UniqueFd& fd, char byte) {
-  ::signal(SIGPIPE, SIG_IGN);
-  const bool written = chitin::sys::write_all(fd.get(), std::string_view(&byte, 1)).has_value();
-  ::signal(SIGPIPE, SIG_DFL);
-  return written;
+  return chitin::sys::write_all(fd.get(), std::string_view(&byte, 1)).has_value();
 }
 
 void tell_warm_helper(const UniqueFd& notify, char byte) { (void)tell(notify, byte); }
@@ -100,8 +103,10 @@ struct Handoff {
 };
 
 // fork() into new user and PID namespaces: the child is PID 1 of the new one. clone3 without
-// CLONE_VM, like fork (glibc has no wrapper). Unlike fork it runs no atfork handlers, which a
-// single-threaded helper does not need.
+// CLONE_VM, like fork (glibc has no wrapper). Unlike fork it runs no atfork handlers and does
+// not update glibc's thread block, which still holds the helper's tid: harmless here, as the
+// child is single-threaded, uses no robust or PI mutexes, leaves only through _exit, and
+// glibc (2.34+) signals itself by gettid(), not by that cached tid.
 pid_t clone_into_namespaces() {
   struct CloneArgs {  // struct clone_args, CLONE_ARGS_SIZE_VER0
     std::uint64_t flags;
@@ -116,7 +121,14 @@ pid_t clone_into_namespaces() {
   CloneArgs args{};
   args.flags = CLONE_NEWUSER | CLONE_NEWPID;
   args.exit_signal = SIGCHLD;
-  return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof(args)));
+  const auto pid = static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof(args)));
+  if (pid < 0 && errno == ENOSYS) {
+    // Seccomp profiles that hide clone3 so that libc falls back to clone (systemd's
+    // RestrictNamespaces=, some container runtimes): the same with clone, no new stack.
+    return static_cast<pid_t>(
+        ::syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr, 0));
+  }
+  return pid;
 }
 
 // The init's "join the run's network and cgroup" step.
@@ -142,8 +154,8 @@ chitin::Result<void> join_run(Handoff& handoff) {
 
 // Minimal init: reaps everything until the tool has exited, then kills what is left in the
 // namespace and reaps that too. Once nothing else is left, nothing can touch the workspace
-// any more: it tells the helper the tool's status ("D<code>") and leaves, its own exit (and
-// the namespace's teardown) no longer on anyone's way.
+// any more: it tells the helper the tool's status ("D<code>") and waits for the helper to
+// report the run before it exits (see `release`).
 [[noreturn]] void reap_until_done(pid_t tool, UniqueFd status, UniqueFd release) {
   int code = kExitSetup;
   bool tool_done = false;
@@ -185,20 +197,22 @@ chitin::Result<void> join_run(Handoff& handoff) {
   }
   // The bind sources are opened here, inside the new mount namespace: a mount from another
   // namespace cannot be bound (EINVAL), so they cannot be opened before unshare().
-  auto prepared_or = chitin::sandbox::prepare(std::move(policy));
-  if (!prepared_or) {
-    report(status.get(), 'E',
-           Error{prepared_or.error().code, prepared_or.error().sys_errno,
-                 "prepare: " + prepared_or.error().message});
-    _exit(kExitSetup);
-  }
-  const chitin::sandbox::Prepared& prepared = *prepared_or;
-  if (auto contained = chitin::sandbox::contain(prepared, [&] { return join_run(handoff); });
-      !contained) {
-    report(status.get(), 'E', contained.error());
-    _exit(kExitSetup);
-  }
-  if (!prepared.policy.proxy_socket.empty()) {
+  {
+    auto prepared = chitin::sandbox::prepare(std::move(policy));
+    if (!prepared) {
+      report(status.get(), 'E',
+             Error{prepared.error().code, prepared.error().sys_errno,
+                   "prepare: " + prepared.error().message});
+      _exit(kExitSetup);
+    }
+    if (auto contained = chitin::sandbox::contain(*prepared, [&] { return join_run(handoff); });
+        !contained) {
+      report(status.get(), 'E', contained.error());
+      _exit(kExitSetup);
+    }
+    policy = std::move(prepared->policy);
+  }  // the bind sources' O_PATH fds (the host's workspace among them) close here
+  if (!policy.proxy_socket.empty()) {
     // The bridge listens before the tool starts, so the tool's first connection finds it.
     auto listener = chitin::sandbox::listen_bridge();
     if (!listener) {
@@ -207,7 +221,14 @@ chitin::Result<void> join_run(Handoff& handoff) {
     }
     const pid_t bridge = ::fork();
     if (bridge == 0) {
-      status.reset();
+      // It relays the tool's bytes: it keeps its listener and nothing else.
+      const int keep = listener->get();
+      if (keep > 3) {
+        ::close_range(3, static_cast<unsigned>(keep) - 1, 0);
+      }
+      ::close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
+      (void)status.release();
+      (void)handoff.release.release();
       chitin::sandbox::run_bridge(std::move(*listener));
     }
     if (bridge < 0) {
@@ -215,11 +236,12 @@ chitin::Result<void> join_run(Handoff& handoff) {
       _exit(kExitSetup);
     }
   }
-  chitin::sandbox::ExecPlan plan = chitin::sandbox::plan_exec(prepared.policy);
+  chitin::sandbox::ExecPlan plan = chitin::sandbox::plan_exec(policy);
   if (report_fd >= 0) {
     // Before the tool can do anything: from here, a supervisor that dies has cut a run short
     // rather than failed to set one up (the runtime reports 137, not 125).
     (void)chitin::sys::write_all(report_fd, "started\n");
+    ::close(report_fd);
   }
   auto started = chitin::sandbox::start_tool(plan);
   if (!started) {
@@ -297,6 +319,11 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   if (::prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0) {
     die("tier T1 needs seccomp filters (CONFIG_SECCOMP_FILTER); the command was not run");
   }
+  // Opened before anything is made, so that a missing workspace fails the run at once.
+  auto host_workspace = chitin::sys::open_file(policy->workspace, O_PATH | O_DIRECTORY);
+  if (!host_workspace) {
+    die(fmt::format("workspace: {}", host_workspace.error().describe()));
+  }
   // A warm helper's supervisor made the user, network, IPC and UTS namespaces beforehand. A
   // one-shot helper clones the init straight into new user and PID namespaces and stays in
   // the host's itself, with the caller's credentials for the cgroup leaves and the protected
@@ -337,9 +364,15 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
       report(status->write.get(), 'E', mapped.error());
       _exit(kExitSetup);
     }
+    // The init needs none of the runtime's pipes (a warm run's init says "started" on the
+    // report pipe, and closes it then).
+    lifeline.reset();
+    if (!warm) {
+      report_out.reset();
+    }
     run_init(std::move(*policy), std::move(status->write),
              Handoff{std::move(go->read), std::move(self), std::move(release->read)},
-             warm && report_out ? report_out.get() : -1);
+             report_out ? report_out.release() : -1);
   }
   status->write.reset();
   go->read.reset();
@@ -351,42 +384,55 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     die(fmt::format("pidfd_open: {}", std::strerror(errno)));
   }
 
-  // The helper's part. A die() here takes the init down with us (PR_SET_PDEATHSIG).
+  // The helper's part, beside the init's. A failure here stops the run (the init is killed)
+  // after the cgroup leaves are removed, unless the init failed first: then its own reason,
+  // on the status pipe, is the one reported.
   const std::uint64_t timeout_ms = policy->timeout_ms;
-  chitin::sandbox::RunCgroup cgroup =
-      warm ? std::move(prewarmed->cgroup) : chitin::sandbox::RunCgroup::create_for(init);
-  cgroup.limit(policy->pids_max, policy->memory_mb);
-  if (!cgroup.pids_limited() && uid == 0) {
-    // RLIMIT_NPROC does not bind a caller whose host uid is root: without the pids cgroup a
-    // fork bomb would be unbounded. Refuse rather than run unlimited.
-    die("cannot limit the number of processes: no writable pids cgroup, and RLIMIT_NPROC does "
-        "not bind root; run Chitin as an ordinary user, or give it a writable cgroup (v2 "
-        "delegation or the v1 pids hierarchy); the command was not run");
-  }
-  report_line("limits " + cgroup.enforcement() + ", plus rlimits");
-  // Which protected paths the run may not create (checked again, and quarantined, after it),
-  // in the host's view. A warm supervisor is in its user namespace already, where root's
-  // capabilities only cover files it owns; a path it cannot look at counts as absent.
-  auto host_workspace = chitin::sys::open_file(policy->workspace, O_PATH | O_DIRECTORY);
-  if (!host_workspace) {
-    die(fmt::format("workspace: {}", host_workspace.error().describe()));
-  }
-  const std::vector<std::string> absent =
-      chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
-  bool init_gone = false;
-  if (!namespaces_ready && ::setns(init_fd.get(), CLONE_NEWUSER) != 0) {
-    if (errno != ESRCH) {
-      die(fmt::format("cannot enter the sandbox's user namespace: {}", std::strerror(errno)));
+  std::optional<chitin::sandbox::RunCgroup> cgroup;
+  std::vector<std::string> absent;
+  const auto helper_part = [&]() -> std::optional<std::string> {
+    cgroup.emplace(warm ? std::move(prewarmed->cgroup)
+                        : chitin::sandbox::RunCgroup::create_for(init));
+    cgroup->limit(policy->pids_max, policy->memory_mb);
+    if (!cgroup->pids_limited() && uid == 0) {
+      // RLIMIT_NPROC does not bind a caller whose host uid is root: without the pids cgroup
+      // a fork bomb would be unbounded. Refuse rather than run unlimited.
+      return "cannot limit the number of processes: no writable pids cgroup, and RLIMIT_NPROC "
+             "does not bind root; run Chitin as an ordinary user, or give it a writable cgroup "
+             "(v2 delegation or the v1 pids hierarchy); the command was not run";
     }
-    init_gone = true;  // its set-up failed already, and the status pipe says why
-  }
-  if (!namespaces_ready && !init_gone) {
-    if (::unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
-      die(fmt::format("cannot create the network, IPC and UTS namespaces: {}",
-                      std::strerror(errno)));
+    report_line("limits " + cgroup->enforcement() + ", plus rlimits");
+    // Which protected paths the run may not create (checked again, and quarantined, after
+    // it), in the host's view. A warm supervisor is in its user namespace already, where
+    // root's capabilities only cover files it owns; a path it cannot look at counts as
+    // absent.
+    absent =
+        chitin::sandbox::absent_protected_paths(host_workspace->get(), policy->protected_paths);
+    if (!namespaces_ready) {
+      if (::setns(init_fd.get(), CLONE_NEWUSER) != 0) {
+        return fmt::format("cannot enter the sandbox's user namespace: {}", std::strerror(errno));
+      }
+      if (::unshare(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) != 0) {
+        return fmt::format("cannot create the network, IPC and UTS namespaces: {}",
+                           std::strerror(errno));
+      }
+      if (auto up = chitin::sandbox::set_up_network_and_name(); !up) {
+        return up.error().describe();
+      }
     }
-    if (auto up = chitin::sandbox::set_up_network_and_name(); !up) {
-      die(up.error().describe());
+    return std::nullopt;
+  };
+  if (const auto failed = helper_part(); failed) {
+    pollfd gone{init_fd.get(), POLLIN, 0};
+    if (::poll(&gone, 1, 0) != 1) {
+      ::syscall(SYS_pidfd_send_signal, init_fd.get(), SIGKILL, nullptr, 0);
+      siginfo_t info{};
+      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
+      fmt::print(stderr, "chitin-sandbox: {}\n", *failed);
+      if (warm) {
+        tell_warm_helper(prewarmed->notify, 'd');
+      }
+      return kExitSetup;
     }
   }
   // If the init is gone, its set-up failed; the status pipe says why.
@@ -424,6 +470,8 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
         {init_fd.get(), POLLIN, 0}, {status->read.get(), POLLIN, 0}, {lifeline.get(), POLLIN, 0}};
     const int count = ::poll(fds, 3, static_cast<int>(std::min<std::int64_t>(left, 1 << 30)));
     if (count < 0 && errno != EINTR) {
+      // Nothing can be watched any more (no timeout, no lifeline): end the sandbox now.
+      ::syscall(SYS_pidfd_send_signal, init_fd.get(), SIGKILL, nullptr, 0);
       break;
     }
     if (fds[1].revents != 0) {
@@ -452,6 +500,7 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   }
   siginfo_t info{};
   if (!tool_code) {
+    release->write.reset();  // an init that reported after all must not wait for us
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
     // Drain what is left of the status (set-up errors are written before init exits).
     char buffer[4096];
@@ -676,6 +725,9 @@ int serve(int socket_fd) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reader that went away (the runtime, the warm helper, a failed init) must not kill us
+  // before we clean up: EPIPE instead. The tool gets default dispositions (exec_planned).
+  ::signal(SIGPIPE, SIG_IGN);
   int policy_fd = -1;
   int lifeline_fd = -1;
   int report_fd = -1;

@@ -263,6 +263,10 @@ TEST_P(EscapeTest, MissingCommandsAndSetupFailuresUseTheDocumentedExitCodes) {
   Outcome missing = run(policy({"no-such-command"}));
   EXPECT_EQ(missing.code, 127);
   EXPECT_NE(missing.err.find("cannot run 'no-such-command'"), std::string::npos) << missing.err;
+  // The failure's text quotes the command: a line break in it cannot forge the tool's status.
+  Outcome forged = run(policy({"no-such\nD0\ncommand"}));
+  EXPECT_EQ(forged.code, 127) << forged.err;
+  EXPECT_NE(forged.err.find("cannot run 'no-such D0 command'"), std::string::npos) << forged.err;
   SandboxPolicy gone = policy({"/bin/true"});
   gone.workspace = dir_.file("does-not-exist");
   Outcome setup = run(gone);
@@ -301,7 +305,7 @@ TEST_P(EscapeTest, EgressGoesOnlyThroughTheProxyToAllowedHosts) {
 }
 
 TEST_P(EscapeTest, TheToolStartsWithDefaultSignalDispositions) {
-  // Ignored signals and the signal mask survive execve. The warm helper ignores SIGCHLD, and
+  // Ignored signals and the signal mask survive execve. The helper ignores SIGPIPE, and
   // glibc's posix_spawn turns libc's internal signals (32, 33) into SIG_IGN in the helper.
   const Outcome outcome = run(policy({"grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"}));
   EXPECT_EQ(outcome.code, 0) << outcome.err;
