@@ -423,17 +423,22 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     return std::nullopt;
   };
   if (const auto failed = helper_part(); failed) {
-    pollfd gone{init_fd.get(), POLLIN, 0};
-    if (::poll(&gone, 1, 0) != 1) {
-      ::syscall(SYS_pidfd_send_signal, init_fd.get(), SIGKILL, nullptr, 0);
-      siginfo_t info{};
-      ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
+    ::syscall(SYS_pidfd_send_signal, init_fd.get(), SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
+    // An init that failed first (our part may have failed only because it was gone) said why
+    // on the status pipe before it exited; with the init reaped, the pipe is complete.
+    auto said = chitin::sys::read_all(status->read.get(), 16384, "the init's status");
+    if (said && said->starts_with('E')) {
+      fmt::print(stderr, "chitin-sandbox: set-up failed: {}\n",
+                 std::string_view(*said).substr(1, said->find('\n') - 1));
+    } else {
       fmt::print(stderr, "chitin-sandbox: {}\n", *failed);
-      if (warm) {
-        tell_warm_helper(prewarmed->notify, 'd');
-      }
-      return kExitSetup;
     }
+    if (warm) {
+      tell_warm_helper(prewarmed->notify, 'd');
+    }
+    return kExitSetup;
   }
   // If the init is gone, its set-up failed; the status pipe says why.
   (void)tell(go->write, 'g');
