@@ -675,13 +675,12 @@ Result<Prepared> prepare(SandboxPolicy policy) {
 }
 
 Result<void> map_ids(uid_t outer_uid, gid_t outer_gid) {
-  const std::string proc = "/proc/self";
   // man 7 user_namespaces: setgroups must be denied before an unprivileged gid_map write.
-  CHITIN_RETURN_IF_ERROR(write_file(proc + "/setgroups", "deny"));
+  CHITIN_RETURN_IF_ERROR(write_file("/proc/self/setgroups", "deny"));
   CHITIN_RETURN_IF_ERROR(
-      write_file(proc + "/uid_map", fmt::format("{} {} 1\n", kSandboxUid, outer_uid)));
+      write_file("/proc/self/uid_map", fmt::format("{} {} 1\n", kSandboxUid, outer_uid)));
   CHITIN_RETURN_IF_ERROR(
-      write_file(proc + "/gid_map", fmt::format("{} {} 1\n", kSandboxGid, outer_gid)));
+      write_file("/proc/self/gid_map", fmt::format("{} {} 1\n", kSandboxGid, outer_gid)));
   return {};
 }
 

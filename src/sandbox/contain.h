@@ -1,8 +1,8 @@
 #pragma once
 // The sandbox set-up, as a flat ordered list of named steps (STYLE.md; nsjail's containProc).
 // Runs inside the `chitin-sandbox` helper only: in the child that is PID 1 of the new PID
-// namespace, after it entered its own mount namespace. Everything it needs is prepared beforehand
-// (Prepared), so the steps only act.
+// namespace, after it entered its own mount namespace. Everything it needs is prepared
+// beforehand (Prepared), so the steps only act.
 
 #include <sys/resource.h>
 #include <sys/types.h>

@@ -274,9 +274,9 @@ int parse_fd_argument(std::string_view value) {
 // its mount namespace and builds the sandbox's file system, the longest part. Meanwhile the
 // helper writes the cgroup limits (a one-shot helper makes the leaves and moves the init
 // in), notes the absent protected paths and, unless a supervisor made them beforehand,
-// makes the network, IPC and UTS namespaces.
-// The init waits for that hand-off before it joins them and starts anything; if the helper
-// fails instead, it dies with its reason and takes the init with it.
+// makes the network, IPC and UTS namespaces. The init waits for that hand-off before it
+// joins them and starts anything. If the helper's part fails instead, it kills the init,
+// removes the leaves and reports its reason (or the init's, if the init failed first).
 //
 // The status is reported as an "exit N" line once the workspace is final and the tool's
 // stdio is released, so that the runtime need not wait for the init's exit, the namespaces'
@@ -384,6 +384,22 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     die(fmt::format("pidfd_open: {}", std::strerror(errno)));
   }
 
+  std::string pending;  // the status pipe's incomplete line
+  std::string message;  // its 'E' and 'X' lines
+  std::optional<int> tool_code;
+  const auto take_status = [&](std::string_view chunk) {
+    pending.append(chunk);
+    std::size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      if (line.starts_with('D')) {
+        tool_code = chitin::parse_integer<int>(line.substr(1), 0, 255).value_or(kExitSetup);
+      } else if (message.size() < 16384) {
+        message += line + "\n";
+      }
+    }
+  };
   // The helper's part, beside the init's. A failure here stops the run (the init is killed)
   // after the cgroup leaves are removed, unless the init failed first: then its own reason,
   // on the status pipe, is the one reported.
@@ -428,10 +444,12 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
     ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(init_fd.get()), &info, WEXITED);
     // An init that failed first (our part may have failed only because it was gone) said why
     // on the status pipe before it exited; with the init reaped, the pipe is complete.
-    auto said = chitin::sys::read_all(status->read.get(), 16384, "the init's status");
-    if (said && said->starts_with('E')) {
+    if (auto said = chitin::sys::read_all(status->read.get(), 16384, "the init's status"); said) {
+      take_status(*said);
+    }
+    if (message.starts_with('E')) {
       fmt::print(stderr, "chitin-sandbox: set-up failed: {}\n",
-                 std::string_view(*said).substr(1, said->find('\n') - 1));
+                 std::string_view(message).substr(1, message.find('\n') - 1));
     } else {
       fmt::print(stderr, "chitin-sandbox: {}\n", *failed);
     }
@@ -444,22 +462,6 @@ int run_one(int policy_fd, int lifeline_fd, int report_fd, std::optional<Prewarm
   (void)tell(go->write, 'g');
   go->write.reset();
 
-  std::string pending;  // the status pipe's incomplete line
-  std::string message;  // its 'E' and 'X' lines
-  std::optional<int> tool_code;
-  const auto take_status = [&](std::string_view chunk) {
-    pending.append(chunk);
-    std::size_t newline;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      const std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      if (line.starts_with('D')) {
-        tool_code = chitin::parse_integer<int>(line.substr(1), 0, 255).value_or(kExitSetup);
-      } else if (message.size() < 16384) {
-        message += line + "\n";
-      }
-    }
-  };
   bool init_exited = false;
   bool timed_out = false;
   while (!init_exited && !tool_code) {
