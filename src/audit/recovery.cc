@@ -10,8 +10,6 @@ namespace chitin::audit {
 
 namespace {
 
-constexpr std::uint64_t kMaxSegmentBytes = std::uint64_t{16} << 30;
-
 struct Loaded {
   const Segment* segment;
   std::string data;

@@ -49,7 +49,7 @@ LogOptions relaying(const AuditFixture& fx, int timeout_ms = 10000) {
   return options;
 }
 
-bool verifies(const AuditFixture& fx) {
+bool chain_verifies(const AuditFixture& fx) {
   auto report = verify_log(fx.dir(), fx.public_key());
   return report && report->ok();
 }
@@ -73,7 +73,7 @@ TEST(AuditRelayTest, ASecondProcessRecordsThroughTheHolder) {
   EXPECT_EQ(relayed->details["name"], "weather");
   EXPECT_EQ(relayed->details["relayed"]["pid"], ::getpid());
   ASSERT_TRUE(holder->close());
-  EXPECT_TRUE(verifies(fx));
+  EXPECT_TRUE(chain_verifies(fx));
   // Nothing is left behind in the relay directory.
   EXPECT_TRUE(std::filesystem::is_empty(fx.dir() + "/relay"));
 }
@@ -142,7 +142,7 @@ TEST(AuditRelayTest, WhenTheHolderGoesAwayTheSenderTakesOver) {
   EXPECT_EQ(find_type(all, "token.create")->seq, *seq);
   EXPECT_NE(find_type(all, "tool.exec"), nullptr);
   EXPECT_NE(find_type(all, "secret.set"), nullptr);
-  EXPECT_TRUE(verifies(fx));
+  EXPECT_TRUE(chain_verifies(fx));
 }
 
 TEST(AuditRelayTest, BadAndExpiredRelayedEventsAreNotRecorded) {
@@ -174,7 +174,7 @@ TEST(AuditRelayTest, BadAndExpiredRelayedEventsAreNotRecorded) {
   EXPECT_NE(find_type(all, "skill.remove"), nullptr);
   EXPECT_NE(find_type(all, "token.revoke"), nullptr);
   EXPECT_FALSE(std::filesystem::exists(fx.dir() + "/relay/5-orphan.taken"));
-  EXPECT_TRUE(verifies(fx));
+  EXPECT_TRUE(chain_verifies(fx));
   EXPECT_FALSE(std::filesystem::exists(fx.dir() + "/relay/1-expired.ack"));  // dropped silently
   EXPECT_NE(chitin::testing::read_text(fx.dir() + "/relay/2-reserved.ack").find("reserved"),
             std::string::npos);
@@ -221,7 +221,7 @@ TEST(AuditRelayTest, RelayedEventsAreBoundedOnBothSides) {
   const std::string ack = chitin::testing::read_text(fx.dir() + "/relay/1-huge.ack");
   EXPECT_EQ(ack.find("\"seq\""), std::string::npos) << ack;
   EXPECT_NE(ack.find("1048576"), std::string::npos) << ack;
-  EXPECT_TRUE(verifies(fx));
+  EXPECT_TRUE(chain_verifies(fx));
 }
 
 }  // namespace

@@ -14,6 +14,10 @@
 
 namespace chitin::audit {
 
+// The largest segment a reader loads whole (verify, recovery); the writer rolls over long
+// before this.
+inline constexpr std::uint64_t kMaxSegmentBytes = std::uint64_t{16} << 30;
+
 struct Segment {
   std::uint64_t number = 0;
   std::string path;

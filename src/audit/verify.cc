@@ -13,8 +13,6 @@ namespace chitin::audit {
 
 namespace {
 
-constexpr std::uint64_t kMaxSegmentBytes = std::uint64_t{16} << 30;
-
 // Does `seq` appear in any record after (segment index, byte offset)? Used once, on the first
 // forward jump, to tell reordering from deletion.
 bool seq_appears_later(const std::vector<Segment>& segments, std::size_t segment_index,

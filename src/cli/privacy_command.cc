@@ -26,7 +26,7 @@ namespace chitin::cli {
 
 namespace {
 
-struct Options {
+struct PrivacyOptions {
   std::vector<std::string> dictionaries;
   std::vector<std::string> patterns;
   bool json = false;
@@ -56,7 +56,7 @@ Result<Installation> find_installation(const CommandContext& context) {
 }
 
 Result<std::unique_ptr<privacy::Detector>> make_detector(const Installation& installation,
-                                                         const Options& options) {
+                                                         const PrivacyOptions& options) {
   std::vector<std::string> dictionaries = installation.config.privacy.dictionaries;
   std::vector<std::string> patterns = installation.config.privacy.patterns;
   dictionaries.insert(dictionaries.end(), options.dictionaries.begin(), options.dictionaries.end());
@@ -105,7 +105,7 @@ struct Loaded {
 };
 
 // The installation (if any) and a detector with its user types; nullopt after printing why.
-std::optional<Loaded> load(const CommandContext& context, const Options& options) {
+std::optional<Loaded> load(const CommandContext& context, const PrivacyOptions& options) {
   auto installation = find_installation(context);
   auto detector = installation
                       ? make_detector(*installation, options)
@@ -117,7 +117,7 @@ std::optional<Loaded> load(const CommandContext& context, const Options& options
   return Loaded{std::move(*installation), std::move(*detector)};
 }
 
-int run_scan(const CommandContext& context, const Options& options) {
+int run_scan(const CommandContext& context, const PrivacyOptions& options) {
   auto loaded = load(context, options);
   if (!loaded) {
     return kExitUsage;
@@ -184,7 +184,7 @@ Result<privacy::VaultKey> installation_key(const Installation& installation) {
   return privacy::load_or_create_vault_key(installation.paths->keys_dir());
 }
 
-int run_redact(const CommandContext& context, const Options& options) {
+int run_redact(const CommandContext& context, const PrivacyOptions& options) {
   auto loaded = load(context, options);
   if (!loaded) {
     return kExitUsage;
@@ -230,7 +230,7 @@ int run_redact(const CommandContext& context, const Options& options) {
   return kExitOk;
 }
 
-int run_restore(const CommandContext& context, const Options& options) {
+int run_restore(const CommandContext& context, const PrivacyOptions& options) {
   auto installation = find_installation(context);
   auto key = installation ? installation_key(*installation)
                           : Result<privacy::VaultKey>(fail(installation.error()));
@@ -257,7 +257,7 @@ int run_restore(const CommandContext& context, const Options& options) {
   return kExitOk;
 }
 
-int run_types(const CommandContext& context, const Options& options) {
+int run_types(const CommandContext& context, const PrivacyOptions& options) {
   if (options.validators) {
     for (const privacy::NamedValidator& validator : privacy::validators()) {
       fmt::print("{:<22} {}\n", validator.name, validator.description);
@@ -299,7 +299,7 @@ int run_types(const CommandContext& context, const Options& options) {
   return kExitOk;
 }
 
-void add_type_options(CLI::App* command, const std::shared_ptr<Options>& options) {
+void add_type_options(CLI::App* command, const std::shared_ptr<PrivacyOptions>& options) {
   // One value per flag (repeat the flag for more), so FILE arguments are never swallowed.
   command
       ->add_option("--dict", options->dictionaries,
@@ -321,7 +321,7 @@ void add_privacy_command(CLI::App& app, CommandContext& context) {
   privacy->group("Commands");
   privacy->require_subcommand(1);
 
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<PrivacyOptions>();
   CLI::App* scan = privacy->add_subcommand(
       "scan", "List the sensitive entities in FILE (or stdin); exit 1 if there are any.");
   add_type_options(scan, options);

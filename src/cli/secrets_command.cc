@@ -25,7 +25,7 @@ namespace chitin::cli {
 
 namespace {
 
-struct Options {
+struct SecretsOptions {
   std::string name;
   std::vector<std::string> stray;  // a value typed into argv: refused
   std::vector<std::string> hosts;
@@ -80,7 +80,7 @@ void audit(const State& state, std::string_view type, const nlohmann::json& deta
   (void)(*log)->close();
 }
 
-int store_value(const CommandContext& context, const Options& options, std::string value,
+int store_value(const CommandContext& context, const SecretsOptions& options, std::string value,
                 std::string_view how) {
   const auto state = load_state(context);
   if (!state) {
@@ -120,7 +120,7 @@ int store_value(const CommandContext& context, const Options& options, std::stri
   return kExitOk;
 }
 
-int run_set(const CommandContext& context, const Options& options) {
+int run_set(const CommandContext& context, const SecretsOptions& options) {
   if (!options.stray.empty()) {
     print_error(
         "a secret value on the command line is refused (it would stay in your shell history "
@@ -152,7 +152,7 @@ int run_set(const CommandContext& context, const Options& options) {
   return store_value(context, options, std::move(*value), "stdin");
 }
 
-int run_import(const CommandContext& context, const Options& options) {
+int run_import(const CommandContext& context, const SecretsOptions& options) {
   if (auto name = secrets::check_name(options.name); !name) {
     print_error(name.error());
     return kExitUsage;
@@ -192,7 +192,7 @@ std::string when(std::int64_t seconds) {
   return text;
 }
 
-int run_list(const CommandContext& context, const Options& options) {
+int run_list(const CommandContext& context, const SecretsOptions& options) {
   const auto state = load_state(context);
   if (!state) {
     return kExitUsage;
@@ -248,7 +248,7 @@ int run_list(const CommandContext& context, const Options& options) {
   return kExitOk;
 }
 
-int run_rm(const CommandContext& context, const Options& options) {
+int run_rm(const CommandContext& context, const SecretsOptions& options) {
   const auto state = load_state(context);
   if (!state) {
     return kExitUsage;
@@ -276,7 +276,7 @@ int run_rm(const CommandContext& context, const Options& options) {
   return kExitOk;
 }
 
-void add_binding_options(CLI::App* command, Options& options) {
+void add_binding_options(CLI::App* command, SecretsOptions& options) {
   command
       ->add_option("--hosts", options.hosts,
                    "Hosts that may receive it (egress rule syntax: host, host:port, IP:port)")
@@ -297,7 +297,7 @@ void add_secrets_command(CLI::App& app, CommandContext& context) {
       app.add_subcommand("secrets", "Manage the encrypted secrets store (values are never shown).");
   secrets_app->group("Commands");
   secrets_app->require_subcommand(1);
-  auto options = std::make_shared<Options>();
+  auto options = std::make_shared<SecretsOptions>();
 
   CLI::App* set = secrets_app->add_subcommand(
       "set", "Store a secret; the value is read from stdin (or a hidden prompt), never argv.");

@@ -49,9 +49,9 @@ std::string suggestion(std::string_view unknown, const Names& names) {
   return best.empty() ? std::string() : fmt::format(" (did you mean '{}'?)", best);
 }
 
-class Parser {
+class ConfigParser {
  public:
-  explicit Parser(std::string_view source) : source_(source) {}
+  explicit ConfigParser(std::string_view source) : source_(source) {}
 
   void problem(toml::Position where, std::string_view key, std::string_view what) {
     if (problems_.size() < kMaxReportedProblems) {
@@ -489,7 +489,7 @@ Result<void> check_model_url(std::string_view url) {
 Result<Config> parse_config(std::string_view text, std::string_view source) {
   CHITIN_RETURN_IF_ERROR(check_characters(text, source));
   const toml::Document document = CHITIN_TRY(toml::parse(text, source));
-  Parser parser(source);
+  ConfigParser parser(source);
   parser.walk(document);
   parser.cross_check();
   return parser.finish();

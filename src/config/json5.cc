@@ -21,9 +21,9 @@ bool is_identifier_start(char c) {
 }
 bool is_identifier_part(char c) { return is_identifier_start(c) || is_digit(c); }
 
-class Parser {
+class Json5Parser {
  public:
-  Parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
+  Json5Parser(std::string_view text, std::string_view source) : text_(text), source_(source) {}
 
   Result<nlohmann::json> document() {
     if (text_.starts_with("\xEF\xBB\xBF")) {
@@ -401,7 +401,7 @@ Result<nlohmann::json> parse_json5(std::string_view text, std::string_view sourc
   if (text.size() > kMaxJson5Bytes) {
     return fail(ErrorCode::kLimitExceeded, "{}: larger than {} bytes", source, kMaxJson5Bytes);
   }
-  return Parser(text, source).document();
+  return Json5Parser(text, source).document();
 }
 
 }  // namespace chitin::config

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
 #include "base/parse.h"
 
 namespace chitin::egress {
@@ -13,13 +14,6 @@ namespace {
 bool is_token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 // "host:port" or "[v6]:port"; `default_port` when absent (0: required).
@@ -162,7 +156,7 @@ Result<std::string_view> parse_lines(std::string_view head, ProxyRequest& reques
 Result<void> parse_framing(ProxyRequest& request) {
   bool seen = false;
   for (const auto& [name, value] : request.headers) {
-    const std::string key = lower(name);
+    const std::string key = ascii_lower(name);
     if (key == "transfer-encoding") {
       return fail(ErrorCode::kInvalidInput,
                   "chunked (Transfer-Encoding) request bodies are not forwarded; send a "
@@ -239,7 +233,7 @@ std::string origin_head(const ProxyRequest& request, std::uint16_t default_port)
       fmt::format("Host: {}{}{}{}\r\n", ipv6 ? "[" : "", request.host, ipv6 ? "]" : "",
                   request.port == default_port ? std::string() : fmt::format(":{}", request.port));
   for (const auto& [name, value] : request.headers) {
-    const std::string key = lower(name);
+    const std::string key = ascii_lower(name);
     if (key == "host" || key == "connection" || key == "keep-alive" || key == "te" ||
         key == "upgrade" || key.starts_with("proxy-")) {
       continue;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/ascii.h"
 #include "base/crypto.h"
 #include "secrets/store.h"
 
@@ -74,14 +75,6 @@ bool substitute(std::string& text, const GrantedSecret& secret, bool url) {
     any = true;
   }
   return any;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
 }
 
 // 127.0.0.0/8 or ::1, written as a literal (a name could resolve anywhere).
@@ -194,9 +187,9 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
                                grant.name, where));
     }
     if (!grant.header.empty()) {
-      const std::string key = lower(grant.header);
+      const std::string key = ascii_lower(grant.header);
       const bool present = std::any_of(out.headers.begin(), out.headers.end(),
-                                       [&](const auto& h) { return lower(h.first) == key; });
+                                       [&](const auto& h) { return ascii_lower(h.first) == key; });
       if (!present) {
         std::string value = grant.format;
         value.replace(value.find("{}"), 2, grant.value);
@@ -210,11 +203,13 @@ Result<Inspection> inspect_request(const ProxyRequest& request, std::string_view
   }
   // Responses are masked for stored values, which compression would hide: ask for none.
   if (scan.stored != nullptr && !scan.stored->empty()) {
-    std::erase_if(out.headers, [](const auto& h) { return lower(h.first) == "accept-encoding"; });
+    std::erase_if(out.headers,
+                  [](const auto& h) { return ascii_lower(h.first) == "accept-encoding"; });
     out.headers.emplace_back("Accept-Encoding", "identity");
   }
   // The body length may have changed; Content-Length is rewritten to match.
-  std::erase_if(out.headers, [](const auto& h) { return lower(h.first) == "content-length"; });
+  std::erase_if(out.headers,
+                [](const auto& h) { return ascii_lower(h.first) == "content-length"; });
   if (!out_body.empty() || request.content_length != 0) {
     out.headers.emplace_back("Content-Length", std::to_string(out_body.size()));
   }

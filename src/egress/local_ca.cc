@@ -17,8 +17,8 @@
 
 namespace chitin::egress {
 
-namespace {
-
+// Owning OpenSSL handles. Outside the anonymous namespace because LocalCa::Keys, a type with
+// external linkage, holds them.
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
@@ -31,6 +31,8 @@ struct BioFree {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+namespace {
 
 constexpr long kCaDays = 3650;
 constexpr long kLeafSeconds = 24 * 3600;

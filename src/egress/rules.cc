@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/ascii.h"
 #include "base/parse.h"
 #include "config/schema.h"
 
@@ -13,10 +14,9 @@ namespace chitin::egress {
 
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+// Lower case without the root's trailing dot: "Example.COM." and "example.com" are one host.
+std::string canonical_host(std::string_view text) {
+  std::string out = ascii_lower(text);
   if (!out.empty() && out.back() == '.') {
     out.pop_back();
   }
@@ -74,7 +74,7 @@ Result<Rule> parse_rule(std::string_view text) {
     return fail(ErrorCode::kInvalidInput,
                 "egress rule '{}': an IP address must be allowed with its port (IP:port)", text);
   }
-  rule.host = lower(host);
+  rule.host = canonical_host(host);
   return rule;
 }
 
@@ -87,7 +87,7 @@ Result<std::vector<Rule>> parse_rules(const std::vector<std::string>& texts) {
 }
 
 bool allowed(const std::vector<Rule>& rules, std::string_view host_text, std::uint16_t port) {
-  const std::string host = lower(host_text);
+  const std::string host = canonical_host(host_text);
   for (const Rule& rule : rules) {
     const bool port_ok = rule.port == 0 ? (port == 80 || port == 443) : rule.port == port;
     if (!port_ok) {

@@ -159,9 +159,6 @@ bool tw_id(std::string_view match) {
   return sum % 10 == 0;
 }
 
-// Shape-only validators (no public check algorithm): the pattern and context decide.
-bool shape_only(std::string_view /*match*/) { return true; }
-
 }  // namespace
 
 std::span<const NamedValidator> china_validators() {

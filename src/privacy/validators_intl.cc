@@ -640,8 +640,6 @@ bool at_svnr(std::string_view match) {
   return sum % 11 != 10 && sum % 11 == digit(d, 3);
 }
 
-bool shape_only(std::string_view /*match*/) { return true; }
-
 }  // namespace
 
 std::span<const NamedValidator> national_id_validators() {

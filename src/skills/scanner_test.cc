@@ -12,7 +12,7 @@
 namespace chitin::skills {
 namespace {
 
-const std::string kFixtures = SKILL_FIXTURES;
+const std::string kSkillFixtures = SKILL_FIXTURES;
 
 std::vector<std::string> subdirectories(const std::string& dir) {
   std::vector<std::string> out;
@@ -68,10 +68,10 @@ const std::map<std::string, std::set<std::string>> kClassRules = {
 };
 
 TEST(ScannerFixtures, EveryBenignSkillScansCleanAtTheDefaultThreshold) {
-  const auto skills = subdirectories(kFixtures + "/benign");
+  const auto skills = subdirectories(kSkillFixtures + "/benign");
   ASSERT_GE(skills.size(), 10U);
   for (const std::string& skill : skills) {
-    const auto report = scanner().scan_skill(kFixtures + "/benign/" + skill);
+    const auto report = scanner().scan_skill(kSkillFixtures + "/benign/" + skill);
     ASSERT_TRUE(report) << skill << ": " << report.error().message;
     EXPECT_FALSE(report->at_or_above(Severity::kHigh))
         << "benign skill " << skill << " was flagged:\n"
@@ -82,10 +82,11 @@ TEST(ScannerFixtures, EveryBenignSkillScansCleanAtTheDefaultThreshold) {
 TEST(ScannerFixtures, EveryMaliciousSkillIsFlaggedHighForItsClass) {
   std::size_t checked = 0;
   for (const auto& [klass, rules] : kClassRules) {
-    const auto skills = subdirectories(kFixtures + "/malicious/" + klass);
+    const auto skills = subdirectories(kSkillFixtures + "/malicious/" + klass);
     EXPECT_GE(skills.size(), 2U) << klass;
     for (const std::string& skill : skills) {
-      const auto report = scanner().scan_skill(kFixtures + "/malicious/" + klass + "/" + skill);
+      const auto report =
+          scanner().scan_skill(kSkillFixtures + "/malicious/" + klass + "/" + skill);
       ASSERT_TRUE(report) << skill << ": " << report.error().message;
       const bool recognised =
           std::any_of(report->findings.begin(), report->findings.end(), [&](const Finding& f) {
@@ -100,7 +101,7 @@ TEST(ScannerFixtures, EveryMaliciousSkillIsFlaggedHighForItsClass) {
 }
 
 TEST(ScannerFixtures, EveryMaliciousClassDirectoryIsCovered) {
-  for (const std::string& klass : subdirectories(kFixtures + "/malicious")) {
+  for (const std::string& klass : subdirectories(kSkillFixtures + "/malicious")) {
     EXPECT_TRUE(kClassRules.contains(klass)) << "no expectation for class " << klass;
   }
 }

@@ -10,7 +10,7 @@ namespace {
 constexpr std::size_t kMaxNesting = 64;
 constexpr std::size_t kMaxCommands = 4096;
 
-enum class Context : unsigned char {
+enum class ShellContext : unsigned char {
   kCode,        // top level, $( ), ( ), <( )
   kBacktick,    // ` `
   kDouble,      // " "
@@ -20,7 +20,7 @@ enum class Context : unsigned char {
 };
 
 struct Frame {
-  Context context;
+  ShellContext context;
   bool command_position = true;
   int parens = 0;  // kArithmetic: open parentheses inside
 };
@@ -42,26 +42,26 @@ class Lexer {
   explicit Lexer(std::string_view text) : text_(text) {
     // Never reallocates (push() stops at kMaxNesting), so Frame references stay valid.
     stack_.reserve(kMaxNesting);
-    stack_.push_back({Context::kCode});
+    stack_.push_back({ShellContext::kCode});
   }
 
   std::vector<std::pair<std::string, std::size_t>> run() {
     while (i_ < text_.size() && out_.size() < kMaxCommands) {
       switch (stack_.back().context) {
-        case Context::kCode:
-        case Context::kBacktick:
+        case ShellContext::kCode:
+        case ShellContext::kBacktick:
           code();
           break;
-        case Context::kDouble:
+        case ShellContext::kDouble:
           double_quoted();
           break;
-        case Context::kParameter:
+        case ShellContext::kParameter:
           parameter();
           break;
-        case Context::kArithmetic:
+        case ShellContext::kArithmetic:
           arithmetic();
           break;
-        case Context::kTest:
+        case ShellContext::kTest:
           test();
           break;
       }
@@ -72,7 +72,7 @@ class Lexer {
  private:
   char at(std::size_t k) const { return k < text_.size() ? text_[k] : '\0'; }
 
-  void push(Context context, bool command_position = false) {
+  void push(ShellContext context, bool command_position = false) {
     if (stack_.size() < kMaxNesting) {
       stack_.push_back({context, command_position});
     }
@@ -92,10 +92,10 @@ class Lexer {
   bool dollar_or_backtick() {
     const char c = at(i_);
     if (c == '`') {
-      if (stack_.back().context == Context::kBacktick) {
+      if (stack_.back().context == ShellContext::kBacktick) {
         pop();
       } else {
-        push(Context::kBacktick, true);
+        push(ShellContext::kBacktick, true);
       }
       ++i_;
       return true;
@@ -104,13 +104,13 @@ class Lexer {
       return false;
     }
     if (at(i_ + 1) == '(' && at(i_ + 2) == '(') {
-      push(Context::kArithmetic);
+      push(ShellContext::kArithmetic);
       i_ += 3;
     } else if (at(i_ + 1) == '(') {
-      push(Context::kCode, true);
+      push(ShellContext::kCode, true);
       i_ += 2;
     } else if (at(i_ + 1) == '{') {
-      push(Context::kParameter);
+      push(ShellContext::kParameter);
       i_ += 2;
     } else if (at(i_ + 1) == '\'') {  // $'...' ANSI-C quoting
       ++i_;
@@ -143,7 +143,7 @@ class Lexer {
     } else if (c == '\'') {
       skip_single_quoted();
     } else if (c == '"') {
-      push(Context::kDouble);
+      push(ShellContext::kDouble);
       ++i_;
     } else if (!dollar_or_backtick()) {
       ++i_;
@@ -177,7 +177,7 @@ class Lexer {
     } else if (c == '\'') {
       skip_single_quoted();
     } else if (c == '"') {
-      push(Context::kDouble);
+      push(ShellContext::kDouble);
       ++i_;
     } else if (!dollar_or_backtick()) {
       ++i_;
@@ -195,7 +195,7 @@ class Lexer {
         skip_single_quoted();
       } else if (c == '"' || c == '$' || c == '`') {
         if (c == '"') {
-          push(Context::kDouble);
+          push(ShellContext::kDouble);
           ++i_;
         } else {
           dollar_or_backtick();
@@ -246,7 +246,7 @@ class Lexer {
     }
     if (c == '"') {
       frame.command_position = false;
-      push(Context::kDouble);
+      push(ShellContext::kDouble);
       ++i_;
       return;
     }
@@ -256,7 +256,7 @@ class Lexer {
       return;
     }
     if (c == ')') {
-      if (stack_.size() > 1 && frame.context == Context::kCode) {
+      if (stack_.size() > 1 && frame.context == ShellContext::kCode) {
         pop();
       } else {
         frame.command_position = true;  // end of a case pattern or a subshell
@@ -266,7 +266,7 @@ class Lexer {
     }
     if (c == '<' || c == '>') {
       if (at(i_ + 1) == '(') {  // process substitution
-        push(Context::kCode, true);
+        push(ShellContext::kCode, true);
         i_ += 2;
         return;
       }
@@ -292,7 +292,7 @@ class Lexer {
     }
     if (c == '[' && at(i_ + 1) == '[' && frame.command_position) {
       frame.command_position = false;  // before push(): `frame` refers into the stack
-      push(Context::kTest);
+      push(ShellContext::kTest);
       i_ += 2;
       return;
     }

@@ -22,7 +22,7 @@ std::size_t characters(std::string_view term) {
   return n;
 }
 
-std::string quoted(std::string_view term) { return "\"" + std::string(term) + "\""; }
+std::string fts_phrase(std::string_view term) { return "\"" + std::string(term) + "\""; }
 
 }  // namespace
 
@@ -103,7 +103,7 @@ Result<std::vector<MemoryNote>> MemoryStore::search(std::string_view agent, std:
   std::vector<std::string> short_terms;
   for (const std::string& term : terms) {
     if (characters(term) >= 3) {
-      match += (match.empty() ? "" : " OR ") + quoted(term);
+      match += (match.empty() ? "" : " OR ") + fts_phrase(term);
     } else {
       short_terms.push_back(term);
     }
