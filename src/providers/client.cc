@@ -1,10 +1,8 @@
 #include "providers/client.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <variant>
@@ -14,6 +12,7 @@
 #include "base/crypto.h"
 #include "base/json_depth.h"
 #include "base/parse.h"
+#include "providers/libcurl.h"
 #include "providers/request.h"
 
 namespace chitin::providers {
@@ -23,17 +22,11 @@ namespace {
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr std::chrono::seconds kMaxRetryAfter{30};
 
-struct CurlFree {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-struct SlistFree {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-
 // One attempt's state, reached from libcurl's callbacks.
 struct Attempt {
   const Endpoint* endpoint = nullptr;
   const CallOptions* options = nullptr;
+  const Libcurl* api = nullptr;
   CURL* curl = nullptr;
   SseParser parser;
   std::variant<OpenAiStream, AnthropicStream> stream;
@@ -76,7 +69,7 @@ struct Attempt {
   bool receive(std::string_view bytes) {
     last_byte = std::chrono::steady_clock::now();
     if (status == 0) {
-      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+      api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     }
     if (status != 200) {
       error_body.append(
@@ -182,11 +175,6 @@ bool retryable(long status) {
          status == 503 || status == 504 || status == 529;
 }
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 }  // namespace
 
 std::string request_url(const Endpoint& endpoint) {
@@ -206,7 +194,7 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
     return fail(ErrorCode::kInvalidInput, "model base_url '{}' must start with http:// or https://",
                 endpoint.base_url.substr(0, 100));
   }
-  global_init();
+  const Libcurl* api = CHITIN_TRY(libcurl());
   const RequestOptions request_options{endpoint.model, endpoint.max_tokens};
   const std::string body = CHITIN_TRY(
       endpoint.api == Api::kOpenAi ? openai_request_body(messages, tools, request_options)
@@ -214,7 +202,7 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
   const std::string url = request_url(endpoint);
   auto delay = endpoint.backoff;
   for (int attempt_number = 0;; ++attempt_number) {
-    std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+    std::unique_ptr<CURL, CurlEasyFree> curl(api->easy_init());
     if (!curl) {
       return fail(ErrorCode::kInternal, "libcurl could not start");
     }
@@ -230,10 +218,10 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
         header_lines.push_back("x-api-key: " + endpoint.api_key);
       }
     }
-    std::unique_ptr<curl_slist, SlistFree> headers;
+    std::unique_ptr<curl_slist, CurlSlistFree> headers;
     bool headers_ok = true;
     for (std::string& line : header_lines) {
-      curl_slist* longer = curl_slist_append(headers.get(), line.c_str());
+      curl_slist* longer = api->slist_append(headers.get(), line.c_str());
       crypto::wipe(line);
       if (longer == nullptr) {
         headers_ok = false;
@@ -246,42 +234,43 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
       return fail(ErrorCode::kInternal, "out of memory building the request headers");
     }
     Attempt attempt(endpoint, options);
+    attempt.api = api;
     attempt.curl = curl.get();
     CURL* c = curl.get();
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+    api->easy_setopt(c, CURLOPT_URL, url.c_str());
+    if (api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
       return fail(ErrorCode::kUnavailable, "this libcurl cannot restrict protocols (needs 7.85+)");
     }
     if (url.starts_with("http://")) {
       // Plain HTTP goes only to this machine (the config allows nothing else); a proxy from
       // the environment must not see the key in clear text on the way.
-      curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+      api->easy_setopt(c, CURLOPT_NOPROXY, "*");
     }
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_USERAGENT, endpoint.user_agent.c_str());
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+    api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(c, CURLOPT_POST, 1L);
+    api->easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+    api->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    api->easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    api->easy_setopt(c, CURLOPT_USERAGENT, endpoint.user_agent.c_str());
+    api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
                      static_cast<long>(endpoint.connect_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(endpoint.total_timeout.count()));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &attempt);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &attempt);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &attempt);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    const CURLcode code = curl_easy_perform(c);
+    api->easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(endpoint.total_timeout.count()));
+    api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    api->easy_setopt(c, CURLOPT_WRITEDATA, &attempt);
+    api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    api->easy_setopt(c, CURLOPT_HEADERDATA, &attempt);
+    api->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api->easy_setopt(c, CURLOPT_XFERINFODATA, &attempt);
+    api->easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    const CURLcode code = api->easy_perform(c);
 
     const bool cancelled = options.cancel != nullptr && options.cancel->load();
     if (cancelled) {
       return fail(ErrorCode::kUnavailable, "the model call was cancelled");
     }
     if (attempt.status == 0) {
-      curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &attempt.status);  // a response without body
+      api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &attempt.status);  // a response without body
     }
     // A complete reply counts even when the connection failed after it.
     if (attempt.done && !attempt.error) {
@@ -307,7 +296,7 @@ Result<Reply> complete(const Endpoint& endpoint, const std::vector<Message>& mes
     } else if (code != CURLE_OK) {
       problem = Error{
           ErrorCode::kUnavailable, 0,
-          fmt::format("the model server at {} did not answer: {}", url, curl_easy_strerror(code))};
+          fmt::format("the model server at {} did not answer: {}", url, api->easy_strerror(code))};
       may_retry = may_retry && transient(code);
     } else {
       return std::visit([](auto& s) { return s.finish(); }, attempt.stream);

@@ -1,6 +1,5 @@
 #include "tools/web_fetch.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include "base/ascii.h"
 #include "base/unique_fd.h"
 #include "base/version.h"
+#include "providers/libcurl.h"
 #include "tools/egress_run.h"
 #include "tools/proxy_relay.h"
 
@@ -74,47 +74,44 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return size * count;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-
 // One GET through the proxy, no redirects followed.
 Result<int> get(const std::string& url, const std::chrono::seconds timeout, Transfer& transfer) {
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  const providers::Libcurl* api = CHITIN_TRY(providers::libcurl());
+  std::unique_ptr<CURL, providers::CurlEasyFree> curl(api->easy_init());
   if (!curl) {
     return fail(ErrorCode::kInternal, "cannot initialise libcurl");
   }
   CURL* c = curl.get();
   const std::string agent = fmt::format("Chitin/{} (AI agent runtime; web_fetch tool)", kVersion);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
+  api->easy_setopt(c, CURLOPT_URL, url.c_str());
+  if (api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK) {
     return fail(ErrorCode::kUnavailable, "libcurl cannot restrict protocols to http and https");
   }
   const std::string proxy = fmt::format("http://127.0.0.1:{}", transfer.relay->port());
-  curl_easy_setopt(c, CURLOPT_PROXY, proxy.c_str());
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "");  // no_proxy in the environment must not bypass it
-  curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 0L);  // CONNECT for https only (curl's default)
-  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_relay_socket);
-  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, agent.c_str());
-  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
-  const CURLcode code = curl_easy_perform(c);
+  api->easy_setopt(c, CURLOPT_PROXY, proxy.c_str());
+  api->easy_setopt(c, CURLOPT_NOPROXY, "");  // no_proxy in the environment must not bypass it
+  api->easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 0L);  // CONNECT for https only (curl's default)
+  api->easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_relay_socket);
+  api->easy_setopt(c, CURLOPT_OPENSOCKETDATA, &transfer);
+  api->easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+  api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api->easy_setopt(c, CURLOPT_USERAGENT, agent.c_str());
+  api->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  api->easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(timeout.count()));
+  api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  api->easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  api->easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  api->easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
+  const CURLcode code = api->easy_perform(c);
   if (code != CURLE_OK && !(code == CURLE_WRITE_ERROR && transfer.truncated)) {
     return fail(ErrorCode::kUnavailable,
                 "{}: {} (hosts not on the allow-list, private addresses and IP literals are "
                 "refused by the egress proxy; see `chitin audit tail --type egress`)",
-                url.substr(0, 256), curl_easy_strerror(code));
+                url.substr(0, 256), api->easy_strerror(code));
   }
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   return static_cast<int>(status);
 }
 
