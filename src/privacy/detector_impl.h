@@ -45,13 +45,21 @@ struct LexiconLiteral {
 
 // The lexicons behind the text types, built once from data/privacy/lexicon (thread-safe).
 struct TextModel {
-  StringSet surnames;  // one or two Han characters
-  StringSet common_surnames;
-  StringSet given_names;     // Chinese given names
-  StringSet given_chars;     // characters seen in given names
-  StringSet stop_chars;      // function words that rarely start a name
-  StringSet non_name_chars;  // verbs and nouns, for weak evidence
-  StringSet not_names;       // words that look like names and are not
+  StringSet surnames;     // one or two Han characters
+  StringSet given_names;  // Chinese given names
+  StringSet not_names;    // words that look like names and are not
+  // What single Han characters are, by han_index(): the name scans ask this of nearly every
+  // character of Chinese text, and a hash-set look-up per question was a tenth of redact.
+  enum HanFlag : std::uint8_t {
+    kSurnameChar = 1,        // a one-character surname
+    kCommonSurnameChar = 2,  // one of the common ones
+    kGivenChar = 4,          // seen in given names
+    kStopChar = 8,           // a function word that rarely starts a name
+    kNonNameChar = 16,       // a verb or noun, for weak evidence
+  };
+  std::vector<std::uint8_t> han_flags;
+  // Whether the Han character at `at` has `flag`; false when no Han character starts there.
+  bool han_is(std::string_view text, std::size_t at, HanFlag flag) const;
   // How much likelier a character is in a name than in running text, in tenths of a natural
   // log ratio (zh_name_char_scores.txt, derived from jieba's dictionary), by han_index():
   // dense tables, because the uncued-name scan looks up every Han character of the text.

@@ -21,13 +21,8 @@ bool starts_with_at(std::string_view text, std::size_t at, std::string_view word
   return at <= text.size() && text.substr(at).starts_with(word);
 }
 
-std::string_view han_char(std::string_view text, std::size_t at) {
-  return han_length_at(text, at) != 0 ? text.substr(at, 3) : std::string_view();
-}
-
 bool is_stop(const TextModel& model, std::string_view text, std::size_t at) {
-  const std::string_view c = han_char(text, at);
-  return c.empty() || model.stop_chars.contains(c);
+  return han_length_at(text, at) == 0 || model.han_is(text, at, TextModel::kStopChar);
 }
 
 bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) {
@@ -47,7 +42,7 @@ std::size_t surname_at(const TextModel& model, std::string_view text, std::size_
   if (han_run_at(text, at, 2) == 2 && model.surnames.contains(text.substr(at, 6))) {
     return 6;
   }
-  if (han_length_at(text, at) != 0 && model.surnames.contains(text.substr(at, 3))) {
+  if (model.han_is(text, at, TextModel::kSurnameChar)) {
     return 3;
   }
   return 0;
@@ -90,11 +85,11 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
   }
   std::size_t known = 0;
   for (std::size_t at = start + surname; at < end; at += 3) {
-    if (is_stop(model, text, at) || (evidence != Evidence::kLatinContext &&
-                                     model.non_name_chars.contains(han_char(text, at)))) {
+    if (is_stop(model, text, at) ||
+        (evidence != Evidence::kLatinContext && model.han_is(text, at, TextModel::kNonNameChar))) {
       return false;
     }
-    known += model.given_chars.contains(han_char(text, at)) ? 1 : 0;
+    known += model.han_is(text, at, TextModel::kGivenChar) ? 1 : 0;
   }
   const std::size_t given = (end - start - surname) / 3;
   if (evidence == Evidence::kLatinContext) {
@@ -102,7 +97,7 @@ bool plausible_name(const TextModel& model, std::string_view text, std::size_t s
   }
   if (end - start == 6) {
     return surname == 3 && (known == 1 || evidence == Evidence::kWeakCue) &&
-           model.common_surnames.contains(text.substr(start, 3));
+           model.han_is(text, start, TextModel::kCommonSurnameChar);
   }
   return evidence == Evidence::kIsolated && given == 1 ? known == given : known >= 1;
 }
@@ -168,7 +163,7 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
   }
   // Two surname characters in a row (二班孔霞): the likelier surname starts the name, and the
   // scan tries it next.
-  if (surname == 3 && model.surnames.contains(text.substr(given, 3)) &&
+  if (surname == 3 && model.han_is(text, given, TextModel::kSurnameChar) &&
       name_char_score(model.surname_scores, text, given, 0) > surname_score) {
     return 0;
   }
@@ -209,7 +204,7 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
   const bool one = run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
                    cue_at(hits, second, LexiconKind::kNameAfterWeak) ||
                    is_stop(model, text, second) ||
-                   model.non_name_chars.contains(han_char(text, second));
+                   model.han_is(text, second, TextModel::kNonNameChar);
   return surname + 3 * (one ? 1 : 2);
 }
 
@@ -222,7 +217,7 @@ std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std:
     return end >= 3 * chars && han_run_at(text, end - 3 * chars, chars) == chars;
   };
   const auto common = [&](std::size_t at) {
-    return model.common_surnames.contains(han_char(text, at));
+    return model.han_is(text, at, TextModel::kCommonSurnameChar);
   };
   if (fits(4) && surname_at(model, text, end - 12) == 6) {
     return {end - 12, end};

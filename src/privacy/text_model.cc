@@ -112,9 +112,12 @@ void split_lines(std::string_view text, const std::function<void(std::string_vie
   }
 }
 
-void add_chars(StringSet& set, std::string_view text) {
+// Sets `flag` on each Han character of `text` (other characters are never asked about).
+void flag_chars(TextModel& model, std::string_view text, TextModel::HanFlag flag) {
   for (std::size_t i = 0; i + 3 <= text.size(); i += 3) {
-    set.emplace(text.substr(i, 3));
+    if (const int index = han_index(text, i); index >= 0) {
+      model.han_flags[static_cast<std::size_t>(index)] |= flag;
+    }
   }
 }
 
@@ -126,15 +129,21 @@ TextModel build_model() {
       model.surnames.emplace(kCompoundSurnames.substr(i, 6));
     }
   });
-  add_chars(model.common_surnames, kCommonSurnames);
+  model.han_flags.assign(kHanCount, 0);
+  for (const auto& surname : model.surnames) {
+    if (surname.size() == 3) {
+      flag_chars(model, surname, TextModel::kSurnameChar);
+    }
+  }
+  flag_chars(model, kCommonSurnames, TextModel::kCommonSurnameChar);
   split_lines(embedded_lexicon("zh_given_names"), [&](std::string_view line) {
     model.given_names.emplace(line);
-    add_chars(model.given_chars, line);
+    flag_chars(model, line, TextModel::kGivenChar);
   });
   split_lines(embedded_lexicon("zh_given_chars"),
-              [&](std::string_view line) { add_chars(model.given_chars, line); });
-  add_chars(model.stop_chars, kStopChars);
-  add_chars(model.non_name_chars, kNonNameChars);
+              [&](std::string_view line) { flag_chars(model, line, TextModel::kGivenChar); });
+  flag_chars(model, kStopChars, TextModel::kStopChar);
+  flag_chars(model, kNonNameChars, TextModel::kNonNameChar);
   for (std::size_t i = 0; i + 6 <= kNotNames.size(); i += 6) {
     model.not_names.emplace(kNotNames.substr(i, 6));
   }
@@ -229,6 +238,11 @@ TextModel build_model() {
 }
 
 }  // namespace
+
+bool TextModel::han_is(std::string_view text, std::size_t at, HanFlag flag) const {
+  const int index = han_index(text, at);
+  return index >= 0 && (han_flags[static_cast<std::size_t>(index)] & flag) != 0;
+}
 
 const TextModel& text_model() {
   static const TextModel model = build_model();
