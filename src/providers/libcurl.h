@@ -1,11 +1,7 @@
 #pragma once
-// libcurl, loaded by the first HTTP request instead of at program start.
-//
-// Linked normally, libcurl and the two dozen libraries behind it (GnuTLS, Kerberos, LDAP,
-// SASL, RTMP, SSH, ...) are mapped and relocated by every `chitin` command: 13 ms of the
-// 26 ms `chitin --version` took on the reference VM, for commands such as `chitin sandbox
-// run` that never make an HTTP request. The headers still give every call its prototype;
-// only the addresses come from dlopen. The library stays loaded for the life of the process.
+// libcurl, loaded by the first HTTP request instead of at program start (base/shared_library.h
+// says why): 13 ms of the 26 ms `chitin --version` took on the reference VM went to mapping it
+// and its dependencies, for commands such as `chitin sandbox run` that never call it.
 
 #include <curl/curl.h>
 

@@ -1,7 +1,5 @@
 #include "skills/archive.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/stat.h>
@@ -10,14 +8,16 @@
 
 #include "base/log.h"
 #include "skills/bundle.h"
+#include "skills/libarchive.h"
 #include "sys/file_ops.h"
 
 namespace chitin::skills {
 
 namespace {
 
+// Frees a reader through the loaded library (which loaded, or there would be no reader).
 struct ArchiveCloser {
-  void operator()(struct archive* a) const { archive_read_free(a); }
+  void operator()(struct archive* a) const { (*libarchive())->read_free(a); }
 };
 
 std::string entry_name(std::string_view path) { return log::escaped(path, 120); }
@@ -64,29 +64,30 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
     return fail(ErrorCode::kLimitExceeded, "the archive is larger than {} bytes",
                 limits.max_archive_bytes);
   }
-  std::unique_ptr<struct archive, ArchiveCloser> reader(archive_read_new());
+  const Libarchive* api = CHITIN_TRY(libarchive());
+  std::unique_ptr<struct archive, ArchiveCloser> reader(api->read_new());
   if (!reader) {
     return fail(ErrorCode::kInternal, "cannot create an archive reader (out of memory)");
   }
-  archive_read_support_format_zip(reader.get());
-  archive_read_support_format_tar(reader.get());
-  archive_read_support_filter_gzip(reader.get());
-  if (archive_read_open_memory(reader.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
+  api->read_support_format_zip(reader.get());
+  api->read_support_format_tar(reader.get());
+  api->read_support_filter_gzip(reader.get());
+  if (api->read_open_memory(reader.get(), bytes.data(), bytes.size()) != ARCHIVE_OK) {
     return fail(ErrorCode::kInvalidInput, "not a readable .zip, .tar.gz or .tar archive: {}",
-                log::escaped(archive_error_string(reader.get()) ? archive_error_string(reader.get())
-                                                                : "unknown format"));
+                log::escaped(api->error_string(reader.get()) ? api->error_string(reader.get())
+                                                             : "unknown format"));
   }
   UniqueFd root = CHITIN_TRY(sys::open_file(dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
   ExtractOutcome out;
   std::size_t entries = 0;
   for (;;) {
     archive_entry* entry = nullptr;
-    const int status = archive_read_next_header(reader.get(), &entry);
+    const int status = api->read_next_header(reader.get(), &entry);
     if (status == ARCHIVE_EOF) {
       break;
     }
     if (status != ARCHIVE_OK) {
-      const char* why = archive_error_string(reader.get());
+      const char* why = api->error_string(reader.get());
       return fail(ErrorCode::kInvalidInput, "the archive is damaged or unsupported: {}",
                   log::escaped(why ? why : "unreadable header"));
     }
@@ -94,7 +95,7 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
       return fail(ErrorCode::kLimitExceeded, "the archive has more than {} entries",
                   limits.max_entries);
     }
-    const char* raw_name = archive_entry_pathname(entry);
+    const char* raw_name = api->entry_pathname(entry);
     std::string_view path = raw_name ? raw_name : "";
     while (path.starts_with("./")) {
       path.remove_prefix(2);
@@ -106,7 +107,7 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
     if (path.empty() || path == ".") {
       // The archive's own root: fine as a directory; any other type under that name would
       // be decompressed without being counted, so it is refused.
-      if (archive_entry_filetype(entry) == AE_IFDIR) {
+      if (api->entry_filetype(entry) == AE_IFDIR) {
         continue;
       }
       return entry_fail(raw_name ? raw_name : "", "an entry without a name is not allowed");
@@ -117,15 +118,15 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
     if (static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')) >= limits.max_depth) {
       return entry_fail(path, fmt::format("nested deeper than {} levels", limits.max_depth));
     }
-    if (archive_entry_hardlink(entry) != nullptr) {
+    if (api->entry_hardlink(entry) != nullptr) {
       return entry_fail(path, "hard links are not allowed in skills");
     }
-    if (archive_entry_is_encrypted(entry) != 0) {
+    if (api->entry_is_encrypted(entry) != 0) {
       return entry_fail(path,
                         "password-protected (encrypted) entries are refused: their "
                         "contents cannot be scanned");
     }
-    const auto type = archive_entry_filetype(entry);
+    const auto type = api->entry_filetype(entry);
     if (type == AE_IFLNK) {
       return entry_fail(path, "symlinks are not allowed in skills");
     }
@@ -145,7 +146,7 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
         created));
     out.directories += created;
     const std::string leaf(slash == std::string_view::npos ? path : path.substr(slash + 1));
-    const mode_t mode = (archive_entry_perm(entry) & 0100) != 0 ? 0755 : 0644;
+    const mode_t mode = (api->entry_perm(entry) & 0100) != 0 ? 0755 : 0644;
     auto file = sys::open_at(dir.get(), leaf, O_WRONLY | O_CREAT | O_EXCL, mode);
     if (!file) {
       return entry_fail(path, file.error().sys_errno == EEXIST
@@ -155,9 +156,9 @@ Result<ExtractOutcome> extract_archive(std::string_view bytes, const std::string
     std::uint64_t size = 0;
     char buffer[65536];
     for (;;) {
-      const la_ssize_t n = archive_read_data(reader.get(), buffer, sizeof(buffer));
+      const la_ssize_t n = api->read_data(reader.get(), buffer, sizeof(buffer));
       if (n < 0) {
-        const char* why = archive_error_string(reader.get());
+        const char* why = api->error_string(reader.get());
         return entry_fail(
             path, fmt::format("cannot be read: {}", log::escaped(why ? why : "damaged data")));
       }

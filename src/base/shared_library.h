@@ -1,0 +1,33 @@
+#pragma once
+// Shared libraries opened on first use instead of at program start.
+//
+// Every `chitin` command maps and relocates the libraries it links before main runs, and on
+// the reference VM each page fault costs ~10 µs. libcurl (model calls, web_fetch) and
+// libarchive (skill bundles) bring 33 more libraries between them (GnuTLS, Kerberos, LDAP,
+// ICU, libxml2, ...) that most commands never call, so their users load them here, once, and
+// call through pointers typed from the library's own header.
+
+#include <dlfcn.h>
+
+#include <string_view>
+
+#include "base/result.h"
+
+namespace chitin {
+
+// dlopen(soname) for the life of the process (never closed). The error names the library,
+// the loader's reason and the Debian package that provides it.
+Result<void*> open_shared_library(const char* soname, std::string_view package);
+
+// Points `out` at `name` in `library`: false when the library lacks it.
+template <typename Function>
+bool bind_symbol(void* library, const char* name, Function& out) {
+  // POSIX guarantees that dlsym's object pointer converts to a function pointer.
+  out = reinterpret_cast<Function>(dlsym(library, name));
+  return out != nullptr;
+}
+
+// The error for a library that loaded but lacks a function Chitin calls.
+Error missing_symbol_error(const char* soname, std::string_view package);
+
+}  // namespace chitin

@@ -1,0 +1,46 @@
+#include "skills/libarchive.h"
+
+#include "base/shared_library.h"
+
+namespace chitin::skills {
+
+namespace {
+
+constexpr const char* kSoname = "libarchive.so.13";
+constexpr std::string_view kPackage = "libarchive13";
+
+Result<Libarchive> load() {
+  void* library = CHITIN_TRY(open_shared_library(kSoname, kPackage));
+  Libarchive api;
+  const bool bound =
+      bind_symbol(library, "archive_read_new", api.read_new) &&
+      bind_symbol(library, "archive_read_free", api.read_free) &&
+      bind_symbol(library, "archive_read_support_format_zip", api.read_support_format_zip) &&
+      bind_symbol(library, "archive_read_support_format_tar", api.read_support_format_tar) &&
+      bind_symbol(library, "archive_read_support_filter_gzip", api.read_support_filter_gzip) &&
+      bind_symbol(library, "archive_read_open_memory", api.read_open_memory) &&
+      bind_symbol(library, "archive_read_next_header", api.read_next_header) &&
+      bind_symbol(library, "archive_read_data", api.read_data) &&
+      bind_symbol(library, "archive_error_string", api.error_string) &&
+      bind_symbol(library, "archive_entry_pathname", api.entry_pathname) &&
+      bind_symbol(library, "archive_entry_filetype", api.entry_filetype) &&
+      bind_symbol(library, "archive_entry_hardlink", api.entry_hardlink) &&
+      bind_symbol(library, "archive_entry_is_encrypted", api.entry_is_encrypted) &&
+      bind_symbol(library, "archive_entry_perm", api.entry_perm);
+  if (!bound) {
+    return fail(missing_symbol_error(kSoname, kPackage));
+  }
+  return api;
+}
+
+}  // namespace
+
+Result<const Libarchive*> libarchive() {
+  static const Result<Libarchive> loaded = load();  // magic static: loaded once, thread-safe
+  if (!loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  return &*loaded;
+}
+
+}  // namespace chitin::skills
