@@ -27,6 +27,17 @@ bool bind_symbol(void* library, const char* name, Function& out) {
   return out != nullptr;
 }
 
+// `Load`'s answer, computed by the first call for this Api type (thread-safe, as a function's
+// static is) and kept for the life of the process: a library's table of functions.
+template <typename Api, Result<Api> (*Load)()>
+Result<const Api*> load_once() {
+  static const Result<Api> loaded = Load();
+  if (!loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  return &*loaded;
+}
+
 // The error for a library that loaded but lacks a function Chitin calls.
 Error missing_symbol_error(const char* soname, std::string_view package);
 

@@ -34,13 +34,7 @@ Result<Libcurl> load() {
 
 }  // namespace
 
-Result<const Libcurl*> libcurl() {
-  static const Result<Libcurl> loaded = load();  // magic static: loaded once, thread-safe
-  if (!loaded) {
-    return tl::unexpected(loaded.error());
-  }
-  return &*loaded;
-}
+Result<const Libcurl*> libcurl() { return load_once<Libcurl, load>(); }
 
 void CurlEasyFree::operator()(CURL* curl) const {
   if (auto api = libcurl()) {

@@ -35,12 +35,6 @@ Result<Libarchive> load() {
 
 }  // namespace
 
-Result<const Libarchive*> libarchive() {
-  static const Result<Libarchive> loaded = load();  // magic static: loaded once, thread-safe
-  if (!loaded) {
-    return tl::unexpected(loaded.error());
-  }
-  return &*loaded;
-}
+Result<const Libarchive*> libarchive() { return load_once<Libarchive, load>(); }
 
 }  // namespace chitin::skills
