@@ -6,11 +6,11 @@ namespace chitin::providers {
 
 namespace {
 
-constexpr const char* kSoname = "libcurl.so.4";
-constexpr std::string_view kPackage = "libcurl4";
+constexpr const char* kCurlSoname = "libcurl.so.4";
+constexpr std::string_view kCurlPackage = "libcurl4";
 
-Result<Libcurl> load() {
-  void* library = CHITIN_TRY(open_shared_library(kSoname, kPackage));
+Result<Libcurl> load_libcurl() {
+  void* library = CHITIN_TRY(open_shared_library(kCurlSoname, kCurlPackage));
   Libcurl api;
   decltype(&::curl_global_init) global_init = nullptr;
   const bool bound = bind_symbol(library, "curl_global_init", global_init) &&
@@ -23,7 +23,7 @@ Result<Libcurl> load() {
                      bind_symbol(library, "curl_slist_append", api.slist_append) &&
                      bind_symbol(library, "curl_slist_free_all", api.slist_free_all);
   if (!bound) {
-    return fail(missing_symbol_error(kSoname, kPackage));
+    return fail(missing_symbol_error(kCurlSoname, kCurlPackage));
   }
   // Not thread-safe in older libcurl, hence once, here, before any handle exists.
   if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -34,7 +34,7 @@ Result<Libcurl> load() {
 
 }  // namespace
 
-Result<const Libcurl*> libcurl() { return load_once<Libcurl, load>(); }
+Result<const Libcurl*> libcurl() { return load_once<Libcurl, load_libcurl>(); }
 
 void CurlEasyFree::operator()(CURL* curl) const {
   if (auto api = libcurl()) {

@@ -6,11 +6,11 @@ namespace chitin::skills {
 
 namespace {
 
-constexpr const char* kSoname = "libarchive.so.13";
-constexpr std::string_view kPackage = "libarchive13";
+constexpr const char* kArchiveSoname = "libarchive.so.13";
+constexpr std::string_view kArchivePackage = "libarchive13";
 
-Result<Libarchive> load() {
-  void* library = CHITIN_TRY(open_shared_library(kSoname, kPackage));
+Result<Libarchive> load_libarchive() {
+  void* library = CHITIN_TRY(open_shared_library(kArchiveSoname, kArchivePackage));
   Libarchive api;
   const bool bound =
       bind_symbol(library, "archive_read_new", api.read_new) &&
@@ -28,13 +28,13 @@ Result<Libarchive> load() {
       bind_symbol(library, "archive_entry_is_encrypted", api.entry_is_encrypted) &&
       bind_symbol(library, "archive_entry_perm", api.entry_perm);
   if (!bound) {
-    return fail(missing_symbol_error(kSoname, kPackage));
+    return fail(missing_symbol_error(kArchiveSoname, kArchivePackage));
   }
   return api;
 }
 
 }  // namespace
 
-Result<const Libarchive*> libarchive() { return load_once<Libarchive, load>(); }
+Result<const Libarchive*> libarchive() { return load_once<Libarchive, load_libarchive>(); }
 
 }  // namespace chitin::skills

@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
+
+#include "base/shared_library.h"
 
 namespace chitin::skills {
 
@@ -15,15 +16,44 @@ namespace {
 // linear, so real inputs finish in milliseconds).
 constexpr int kScanTimeoutSeconds = 10;
 
-Result<void> initialise_once() {
-  static std::once_flag once;
-  static int status = ERROR_SUCCESS;
-  std::call_once(once, [] { status = yr_initialize(); });
-  if (status != ERROR_SUCCESS) {
+// libyara, loaded by the first scan instead of at program start (base/shared_library.h says
+// why; with libmagic and libjansson it is three libraries that only skill scans call).
+struct Libyara {
+  decltype(&::yr_compiler_create) compiler_create = nullptr;
+  decltype(&::yr_compiler_destroy) compiler_destroy = nullptr;
+  decltype(&::yr_compiler_set_callback) compiler_set_callback = nullptr;
+  decltype(&::yr_compiler_add_string) compiler_add_string = nullptr;
+  decltype(&::yr_compiler_get_rules) compiler_get_rules = nullptr;
+  decltype(&::yr_rules_destroy) rules_destroy = nullptr;
+  decltype(&::yr_rules_scan_mem) rules_scan_mem = nullptr;
+};
+
+constexpr const char* kYaraSoname = "libyara.so.9";
+constexpr std::string_view kYaraPackage = "libyara9";
+
+Result<Libyara> load_libyara() {
+  void* library = CHITIN_TRY(open_shared_library(kYaraSoname, kYaraPackage));
+  Libyara api;
+  decltype(&::yr_initialize) initialize = nullptr;
+  const bool bound = bind_symbol(library, "yr_initialize", initialize) &&
+                     bind_symbol(library, "yr_compiler_create", api.compiler_create) &&
+                     bind_symbol(library, "yr_compiler_destroy", api.compiler_destroy) &&
+                     bind_symbol(library, "yr_compiler_set_callback", api.compiler_set_callback) &&
+                     bind_symbol(library, "yr_compiler_add_string", api.compiler_add_string) &&
+                     bind_symbol(library, "yr_compiler_get_rules", api.compiler_get_rules) &&
+                     bind_symbol(library, "yr_rules_destroy", api.rules_destroy) &&
+                     bind_symbol(library, "yr_rules_scan_mem", api.rules_scan_mem);
+  if (!bound) {
+    return fail(missing_symbol_error(kYaraSoname, kYaraPackage));
+  }
+  // Once per process, before any compiler exists.
+  if (const int status = initialize(); status != ERROR_SUCCESS) {
     return fail(ErrorCode::kUnavailable, "libyara could not be initialised (error {})", status);
   }
-  return {};
+  return api;
 }
+
+Result<const Libyara*> libyara() { return load_once<Libyara, load_libyara>(); }
 
 struct CompileErrors {
   std::string text;
@@ -88,33 +118,35 @@ int on_scan_message(YR_SCAN_CONTEXT* context, int message, void* message_data, v
 }  // namespace
 
 Result<std::unique_ptr<YaraRules>> YaraRules::compile(std::string_view source) {
-  CHITIN_RETURN_IF_ERROR(initialise_once());
+  const Libyara* api = CHITIN_TRY(libyara());
   YR_COMPILER* compiler = nullptr;
-  if (yr_compiler_create(&compiler) != ERROR_SUCCESS) {
+  if (api->compiler_create(&compiler) != ERROR_SUCCESS) {
     return fail(ErrorCode::kInternal, "cannot create a YARA compiler (out of memory)");
   }
-  std::unique_ptr<YR_COMPILER, void (*)(YR_COMPILER*)> owned(compiler, yr_compiler_destroy);
+  std::unique_ptr<YR_COMPILER, void (*)(YR_COMPILER*)> owned(compiler, api->compiler_destroy);
   CompileErrors errors;
-  yr_compiler_set_callback(compiler, on_compile_message, &errors);
+  api->compiler_set_callback(compiler, on_compile_message, &errors);
   const std::string text(source);
-  if (yr_compiler_add_string(compiler, text.c_str(), nullptr) != 0) {
+  if (api->compiler_add_string(compiler, text.c_str(), nullptr) != 0) {
     return fail(ErrorCode::kInternal, "the built-in scanner rules do not compile: {}", errors.text);
   }
   YR_RULES* rules = nullptr;
-  if (yr_compiler_get_rules(compiler, &rules) != ERROR_SUCCESS) {
+  if (api->compiler_get_rules(compiler, &rules) != ERROR_SUCCESS) {
     return fail(ErrorCode::kInternal, "cannot build the scanner rules (out of memory)");
   }
   return std::make_unique<YaraRules>(PrivateTag{}, rules);
 }
 
-YaraRules::~YaraRules() { yr_rules_destroy(rules_); }
+// Rules exist only once libyara has loaded.
+YaraRules::~YaraRules() { (*libyara())->rules_destroy(rules_); }
 
 Result<std::vector<YaraMatch>> YaraRules::scan(std::string_view data) const {
   std::vector<YaraMatch> matches;
   ScanState state{&matches};
   const int status =
-      yr_rules_scan_mem(rules_, reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
-                        SCAN_FLAGS_FAST_MODE, on_scan_message, &state, kScanTimeoutSeconds);
+      (*libyara())
+          ->rules_scan_mem(rules_, reinterpret_cast<const std::uint8_t*>(data.data()), data.size(),
+                           SCAN_FLAGS_FAST_MODE, on_scan_message, &state, kScanTimeoutSeconds);
   if (status != ERROR_SUCCESS) {
     return fail(ErrorCode::kInternal, "the YARA scan failed (error {})", status);
   }
