@@ -3,6 +3,8 @@
 // Measures, in one run and on the same disk:
 //   append   records/s with group commit (1 and 2 threads), p50/p99/max latency of an ordinary
 //            append, p50/p99 of a critical (fsynced) append;
+//   open     the writer's start on that log (it checks from the signed head on), against
+//            reading its last segment whole;
 //   verify   records/s for `audit verify` over the log just written.
 // Each figure is set against a baseline measured in the same run, because the machines are
 // shared and noisy: for append, writing the same bytes with the same batching but no encoding,
@@ -206,6 +208,27 @@ int main(int argc, char** argv) {
     remove_dir(options.dir);
   }
 
+  // Open: what every `chitin` command pays before its first record. The writer checks only
+  // from the signed head on; the baseline reads the last segment whole, as it did before.
+  std::vector<double> opens;
+  for (int i = 0; i < 5; ++i) {
+    chitin::audit::LogOptions options;
+    options.dir = dir1;
+    const auto before = Clock::now();
+    auto log = chitin::audit::AuditLog::open(options, copy_key(pair.secret_key));
+    opens.push_back(std::chrono::duration<double, std::milli>(Clock::now() - before).count());
+    if (!log) {
+      std::fprintf(stderr, "open failed: %s\n", log.error().describe().c_str());
+      return 1;
+    }
+    (void)(*log)->close();
+  }
+  const auto last_segment = chitin::audit::list_segments(dir1)->back();
+  const auto read_start = Clock::now();
+  const std::size_t last_bytes =
+      chitin::sys::read_file(last_segment.path, std::size_t{1} << 34)->size();
+  const double read_ms = seconds_since(read_start) * 1000;
+
   // Verify, against the hashing floor.
   auto verify_start = Clock::now();
   auto report = chitin::audit::verify_log(dir1, pair.public_key);
@@ -241,6 +264,10 @@ int main(int argc, char** argv) {
               percentile(one.latencies_us, 1.0));
   std::printf("append latency, critical (fsync): p50 %.0f us, p99 %.0f us\n",
               percentile(critical, 0.5), percentile(critical, 0.99));
+  std::printf(
+      "open (the writer's start)       : median %.2f ms of 5  (reading the last segment whole, "
+      "%.1f MB: %.2f ms)\n",
+      percentile(opens, 0.5), static_cast<double>(last_bytes) / 1e6, read_ms);
   std::printf(
       "verify                          : %10.0f records/s  (hash-only baseline %10.0f/s, "
       "ratio %.2f) over %llu records in %zu segments%s\n",

@@ -328,6 +328,42 @@ TEST(AuditLogRecoveryTest, RefusesToContinueAChainEditedBeforeTheLastCheckpoint)
   EXPECT_EQ(read_text(segment_path(fx.dir(), 1)), before);  // nothing was changed
 }
 
+// The writer reads a segment backwards from its end until it reaches the signed head's
+// record; here that record lies ~1.3 MB before the end, past the first read windows.
+TEST(AuditLogRecoveryTest, ChecksEveryRecordAfterAHeadFarFromTheEnd) {
+  AuditFixture fx;
+  fx.write_events(3);
+  auto lines = fx.lines();
+  const std::size_t head_index = lines.size() - 1;  // the shutdown checkpoint the head names
+  const std::string event = lines[head_index - 1];  // an ordinary event record
+  const std::uint64_t head_seq = lines.size();
+  const std::string seq_prefix = "{\"seq\":" + std::to_string(head_seq - 1) + ",";
+  ASSERT_TRUE(event.starts_with(seq_prefix)) << event;
+  for (std::uint64_t seq = head_seq + 1; seq <= head_seq + 5000; ++seq) {
+    lines.push_back("{\"seq\":" + std::to_string(seq) + "," + event.substr(seq_prefix.size()));
+  }
+  AuditFixture::rechain(lines, head_index + 1);
+
+  // One record edited just after the head, ~1.3 MB before the end: found.
+  std::vector<std::string> edited = lines;
+  edited[head_index + 5].replace(edited[head_index + 5].find("\"i\":"), 4, "\"j\":");
+  fx.set_lines(edited);
+  ASSERT_GT(read_text(segment_path(fx.dir(), 1)).size(), std::size_t{1} << 20);
+  auto log = AuditLog::open(fx.options(), fx.secret_key());
+  ASSERT_FALSE(log.has_value());
+  EXPECT_NE(log.error().message.find("was modified"), std::string::npos) << log.error().message;
+
+  // Unedited: the writer opens past all 5,000 records and continues the chain.
+  fx.set_lines(lines);
+  fx.write_events(1);
+  EXPECT_TRUE(verifies(fx));
+  const auto records = all_records(fx);
+  ASSERT_EQ(records.size(), head_seq + 5000 + 3);  // then audit.open, the event, shutdown
+  EXPECT_EQ(records[head_seq + 5000].type, "audit.open");
+  EXPECT_EQ(records[head_seq + 5001].type, "tool.exec");
+  EXPECT_EQ(records.back().seq, head_seq + 5003);
+}
+
 TEST(AuditLogRecoveryTest, RefusesBeforeTruncatingWhenTheHeadedCheckpointLooksTorn) {
   AuditFixture fx;
   fx.write_events(5);

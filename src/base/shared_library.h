@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 
 #include <string_view>
+#include <utility>
 
 #include "base/result.h"
 
@@ -31,11 +32,18 @@ bool bind_symbol(void* library, const char* name, Function& out) {
 // static is) and kept for the life of the process: a library's table of functions.
 template <typename Api, Result<Api> (*Load)()>
 Result<const Api*> load_once() {
-  static const Result<Api> loaded = Load();
-  if (!loaded) {
-    return tl::unexpected(loaded.error());
+  // Never destroyed (a union does not destroy its member): a thread still calling the
+  // library while the process exits must not find the table gone.
+  union Kept {
+    explicit Kept(Result<Api> r) : result(std::move(r)) {}
+    ~Kept() {}  // NOLINT(modernize-use-equals-default): must not destroy `result`
+    Result<Api> result;
+  };
+  static const Kept kept(Load());
+  if (!kept.result) {
+    return tl::unexpected(kept.result.error());
   }
-  return &*loaded;
+  return &*kept.result;
 }
 
 // The error for a library that loaded but lacks a function Chitin calls.

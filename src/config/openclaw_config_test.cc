@@ -13,7 +13,7 @@ namespace {
 using chitin::testing::TempDir;
 using chitin::testing::write_text;
 
-std::string error_of(const std::string& path) {
+std::string openclaw_error_of(const std::string& path) {
   auto config = read_openclaw_config(path);
   EXPECT_FALSE(config.has_value());
   return config ? std::string() : config.error().describe();
@@ -94,27 +94,30 @@ TEST(OpenClawConfig, RefusesCyclesDepthAndBadDirectives) {
   write_text(dir.file("a.json5"), R"({ $include: "b.json5" })");
   write_text(dir.file("b.json5"), R"({ $include: "./a.json5" })");
   write_text(dir.file("openclaw.json"), R"({ $include: "a.json5" })");
-  EXPECT_NE(error_of(dir.file("openclaw.json")).find("circular $include"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("openclaw.json")).find("circular $include"),
+            std::string::npos);
 
   for (int i = 0; i < 12; ++i) {
     write_text(dir.file("d" + std::to_string(i) + ".json5"),
                "{ $include: \"d" + std::to_string(i + 1) + ".json5\" }");
   }
   write_text(dir.file("d12.json5"), "{}");
-  EXPECT_NE(error_of(dir.file("d0.json5")).find("deeper than 10"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("d0.json5")).find("deeper than 10"), std::string::npos);
 
   write_text(dir.file("missing.json5"), R"({ $include: "nowhere.json5" })");
-  EXPECT_NE(error_of(dir.file("missing.json5")).find("$include of"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("missing.json5")).find("$include of"), std::string::npos);
   write_text(dir.file("number.json5"), R"({ $include: 3 })");
-  EXPECT_NE(error_of(dir.file("number.json5")).find("a path or a list"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("number.json5")).find("a path or a list"),
+            std::string::npos);
   write_text(dir.file("empty.json5"), R"({ $include: [""] })");
-  EXPECT_NE(error_of(dir.file("empty.json5")).find("empty path"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("empty.json5")).find("empty path"), std::string::npos);
   write_text(dir.file("scalar.json5"), "7");
   write_text(dir.file("mixed.json5"), R"({ $include: "scalar.json5", x: 1 })");
-  EXPECT_NE(error_of(dir.file("mixed.json5")).find("not an object"), std::string::npos);
-  EXPECT_NE(error_of(dir.file("scalar.json5")).find("must be an object"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("mixed.json5")).find("not an object"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("scalar.json5")).find("must be an object"),
+            std::string::npos);
   write_text(dir.file("broken.json5"), "{ a: }");
-  EXPECT_NE(error_of(dir.file("broken.json5")).find("broken.json5:1:"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("broken.json5")).find("broken.json5:1:"), std::string::npos);
   EXPECT_FALSE(read_openclaw_config(dir.file("absent.json")).has_value());
 }
 
@@ -126,14 +129,16 @@ TEST(OpenClawConfig, CapsWhatRepeatedIncludesCanAddUp) {
     list += list.empty() ? "\"big.json5\"" : ", \"big.json5\"";
   }
   write_text(dir.file("openclaw.json"), "{ $include: [" + list + "] }");
-  EXPECT_NE(error_of(dir.file("openclaw.json")).find("more than 16 MiB"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("openclaw.json")).find("more than 16 MiB"),
+            std::string::npos);
 }
 
 TEST(OpenClawConfig, ReadsOnlyRegularFiles) {
   TempDir dir;
   ASSERT_EQ(::mkfifo(dir.file("fifo.json5").c_str(), 0600), 0);
   write_text(dir.file("openclaw.json"), R"({ $include: "fifo.json5" })");
-  EXPECT_NE(error_of(dir.file("openclaw.json")).find("not a regular file"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("openclaw.json")).find("not a regular file"),
+            std::string::npos);
 }
 
 TEST(OpenClawConfig, CapsTheNumberOfIncludedFiles) {
@@ -144,7 +149,7 @@ TEST(OpenClawConfig, CapsTheNumberOfIncludedFiles) {
     list += (list.empty() ? "\"p" : ", \"p") + std::to_string(i) + ".json5\"";
   }
   write_text(dir.file("openclaw.json"), "{ $include: [" + list + "] }");
-  EXPECT_NE(error_of(dir.file("openclaw.json")).find("more than 64"), std::string::npos);
+  EXPECT_NE(openclaw_error_of(dir.file("openclaw.json")).find("more than 64"), std::string::npos);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@ namespace chitin::providers {
 
 namespace {
 
+// The soname of the headers we compile against: libcurl 7.x and 8.x are both ABI 4.
+static_assert(LIBCURL_VERSION_MAJOR == 7 || LIBCURL_VERSION_MAJOR == 8,
+              "these headers are not libcurl.so.4's; update kCurlSoname");
 constexpr const char* kCurlSoname = "libcurl.so.4";
 constexpr std::string_view kCurlPackage = "libcurl4";
 

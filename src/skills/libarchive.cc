@@ -6,6 +6,9 @@ namespace chitin::skills {
 
 namespace {
 
+// The soname of the headers we compile against: every libarchive 3.x is ABI 13.
+static_assert(ARCHIVE_VERSION_NUMBER >= 3000000 && ARCHIVE_VERSION_NUMBER < 4000000,
+              "these headers are not libarchive.so.13's; update kArchiveSoname");
 constexpr const char* kArchiveSoname = "libarchive.so.13";
 constexpr std::string_view kArchivePackage = "libarchive13";
 

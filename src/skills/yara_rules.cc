@@ -28,6 +28,10 @@ struct Libyara {
   decltype(&::yr_rules_scan_mem) rules_scan_mem = nullptr;
 };
 
+// The soname of the headers we compile against (Debian 12: YARA 4.2, ABI 9). on_scan_message
+// reads libyara's own structures, so headers and library must be the same release.
+static_assert(YR_MAJOR_VERSION == 4 && YR_MINOR_VERSION == 2,
+              "these headers are not libyara.so.9's; update kYaraSoname");
 constexpr const char* kYaraSoname = "libyara.so.9";
 constexpr std::string_view kYaraPackage = "libyara9";
 
