@@ -328,40 +328,121 @@ TEST(AuditLogRecoveryTest, RefusesToContinueAChainEditedBeforeTheLastCheckpoint)
   EXPECT_EQ(read_text(segment_path(fx.dir(), 1)), before);  // nothing was changed
 }
 
-// The writer reads a segment backwards from its end until it reaches the signed head's
-// record; here that record lies ~1.3 MB before the end, past the first read windows.
-TEST(AuditLogRecoveryTest, ChecksEveryRecordAfterAHeadFarFromTheEnd) {
-  AuditFixture fx;
-  fx.write_events(3);
-  auto lines = fx.lines();
-  const std::size_t head_index = lines.size() - 1;  // the shutdown checkpoint the head names
-  const std::string event = lines[head_index - 1];  // an ordinary event record
-  const std::uint64_t head_seq = lines.size();
-  const std::string seq_prefix = "{\"seq\":" + std::to_string(head_seq - 1) + ",";
-  ASSERT_TRUE(event.starts_with(seq_prefix)) << event;
-  for (std::uint64_t seq = head_seq + 1; seq <= head_seq + 5000; ++seq) {
-    lines.push_back("{\"seq\":" + std::to_string(seq) + "," + event.substr(seq_prefix.size()));
+// The writer reads a segment backwards from its end, in windows of 256 KiB, 1 MiB, ..., until
+// it reaches the signed head's record, and checks the chain from there. Here 5,000 records
+// come before that record and ~540 KB after it: found in the second window, not at the start.
+class AuditLogFarHeadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fx_.write_events(5000);
+    lines_ = fx_.lines();
+    head_index_ = lines_.size() - 1;  // the shutdown checkpoint the head names
+    std::size_t event_index = head_index_ - 1;
+    while (lines_[event_index].find("\"i\":") == std::string::npos) {
+      --event_index;  // an ordinary event, not one of the checkpoints between them
+    }
+    const std::string event = lines_[event_index];
+    const std::uint64_t head_seq = lines_.size();
+    const std::string prefix = "{\"seq\":" + std::to_string(event_index + 1) + ",";
+    ASSERT_TRUE(event.starts_with(prefix)) << event;
+    std::size_t after_head = 0;
+    for (std::uint64_t seq = head_seq + 1; seq <= head_seq + 2000; ++seq) {
+      lines_.push_back("{\"seq\":" + std::to_string(seq) + "," + event.substr(prefix.size()));
+      after_head += lines_.back().size() + 1;
+    }
+    AuditFixture::rechain(lines_, head_index_ + 1);
+    // Past the first window, inside the second, and the file is longer than the second.
+    ASSERT_GT(after_head, std::size_t{256} << 10);
+    ASSERT_LT(after_head + lines_[head_index_].size(), std::size_t{1} << 20);
+    fx_.set_lines(lines_);
+    ASSERT_GT(read_text(segment_path(fx_.dir(), 1)).size(), (std::size_t{1} << 20) + 100000);
   }
-  AuditFixture::rechain(lines, head_index + 1);
 
-  // One record edited just after the head, ~1.3 MB before the end: found.
-  std::vector<std::string> edited = lines;
-  edited[head_index + 5].replace(edited[head_index + 5].find("\"i\":"), 4, "\"j\":");
-  fx.set_lines(edited);
-  ASSERT_GT(read_text(segment_path(fx.dir(), 1)).size(), std::size_t{1} << 20);
-  auto log = AuditLog::open(fx.options(), fx.secret_key());
+  Result<std::unique_ptr<AuditLog>> open() {
+    return AuditLog::open(fx_.options(), fx_.secret_key());
+  }
+
+  static void edit(std::string& line) { line.replace(line.find("\"i\":"), 4, "\"j\":"); }
+
+  AuditFixture fx_;
+  std::vector<std::string> lines_;
+  std::size_t head_index_ = 0;
+};
+
+TEST_F(AuditLogFarHeadTest, ContinuesTheChainAndRepairsATornTail) {
+  const std::string path = segment_path(fx_.dir(), 1);
+  const std::string intact = read_text(path);
+  const std::string torn = "{\"seq\":99999,\"ts\":\"20";
+  chitin::testing::write_text(path, intact + torn);
+  fx_.write_events(1);
+  EXPECT_TRUE(verifies(fx_));
+  const auto records = all_records(fx_);
+  ASSERT_EQ(records.size(), lines_.size() + 4);  // then audit.open, repair, the event, shutdown
+  EXPECT_EQ(records[lines_.size()].seq, lines_.size() + 1);
+  bool repaired = false;
+  for (const auto& r : records) {
+    if (r.type == "audit.repair") {
+      repaired = true;
+      EXPECT_EQ(r.details["torn_bytes"], torn.size());
+    }
+  }
+  EXPECT_TRUE(repaired);
+  EXPECT_EQ(read_text(path).substr(0, intact.size()), intact);  // cut exactly at the torn piece
+}
+
+TEST_F(AuditLogFarHeadTest, ARecordEditedAfterTheHeadIsRefused) {
+  edit(lines_[head_index_ + 5]);
+  fx_.set_lines(lines_);
+  auto log = open();
   ASSERT_FALSE(log.has_value());
   EXPECT_NE(log.error().message.find("was modified"), std::string::npos) << log.error().message;
+}
 
-  // Unedited: the writer opens past all 5,000 records and continues the chain.
-  fx.set_lines(lines);
-  fx.write_events(1);
-  EXPECT_TRUE(verifies(fx));
-  const auto records = all_records(fx);
-  ASSERT_EQ(records.size(), head_seq + 5000 + 3);  // then audit.open, the event, shutdown
-  EXPECT_EQ(records[head_seq + 5000].type, "audit.open");
-  EXPECT_EQ(records[head_seq + 5001].type, "tool.exec");
-  EXPECT_EQ(records.back().seq, head_seq + 5003);
+// A copy of the head's line planted more than a window after it, with a chain forged from it,
+// is found first. The writer continues from the copy; verify reports the break. Rewriting the
+// unsigned records after the head in place would have been accepted before this search too.
+TEST_F(AuditLogFarHeadTest, ACopyOfTheHeadLineFarAfterItIsLeftToVerify) {
+  std::vector<std::string> forged(lines_.begin(), lines_.begin() + head_index_ + 1);
+  forged.insert(forged.end(), lines_.begin() + head_index_ + 1, lines_.end());
+  forged.push_back(lines_[head_index_]);
+  forged.push_back(lines_[head_index_ + 1]);
+  AuditFixture::rechain(forged, forged.size() - 1);
+  fx_.set_lines(forged);
+  auto log = open();
+  ASSERT_TRUE(log.has_value()) << log.error().message;
+  ASSERT_TRUE((*log)->close().has_value());
+  auto report = verify_log(fx_.dir(), fx_.public_key());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok()) << report->to_text();
+}
+
+// The same trick within one window of the genuine line: the earliest line is taken, and the
+// walk from it meets the copy out of order.
+TEST_F(AuditLogFarHeadTest, ACopyOfTheHeadLineNearItIsRefused) {
+  std::vector<std::string> forged(lines_.begin(),
+                                  lines_.begin() + static_cast<std::ptrdiff_t>(head_index_) + 3);
+  forged.push_back(lines_[head_index_]);
+  forged.insert(forged.end(), lines_.begin() + static_cast<std::ptrdiff_t>(head_index_) + 1,
+                lines_.begin() + static_cast<std::ptrdiff_t>(head_index_) + 11);
+  AuditFixture::rechain(forged, head_index_ + 4);  // a consistent chain from the copy on
+  fx_.set_lines(forged);
+  auto log = open();
+  ASSERT_FALSE(log.has_value());
+  EXPECT_NE(log.error().message.find("chain breaks"), std::string::npos) << log.error().message;
+}
+
+// What the search skips is `chitin audit verify`'s: an edit before the head's checkpoint does
+// not stop the writer (new checkpoints sign only the chain after it), and verify reports it.
+TEST_F(AuditLogFarHeadTest, AnEditBeforeTheHeadIsLeftToVerify) {
+  edit(lines_[100]);
+  fx_.set_lines(lines_);
+  auto log = open();
+  ASSERT_TRUE(log.has_value()) << log.error().message;
+  ASSERT_TRUE((*log)->close().has_value());
+  auto report = verify_log(fx_.dir(), fx_.public_key());
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok());
+  EXPECT_NE(report->to_text().find("seq 101 was modified"), std::string::npos) << report->to_text();
 }
 
 TEST(AuditLogRecoveryTest, RefusesBeforeTruncatingWhenTheHeadedCheckpointLooksTorn) {
