@@ -25,8 +25,8 @@ constexpr std::size_t kFirstTailWindow = 256 * 1024;
 
 // Segment `path` from the line of record `seq` to the end (that line at offset `base`), read
 // backwards from the end in growing windows: opening the log then costs about what was written
-// since the last checkpoint, not a whole segment of up to 64 MB (0.76 s just to read a full
-// one on the reference VM, then a hash per record). When no line starts with record `seq`,
+// since the last checkpoint, not a whole segment of up to 64 MB (0.34-0.76 s just to read a
+// full one on the reference VM, then a hash per record). When no line starts with record `seq`,
 // the whole segment with found = false.
 struct Suffix {
   Loaded loaded;
