@@ -37,6 +37,22 @@ bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) 
   return false;
 }
 
+// Whether a name cue (strong or weak) ends exactly at `at`. Hits are sorted by start; no cue
+// is longer than 16 bytes.
+bool cue_ends_at(std::span<const LexiconHit> hits, std::size_t at) {
+  auto it =
+      std::lower_bound(hits.begin(), hits.end(), at > 16 ? at - 16 : 0,
+                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  for (; it != hits.end() && it->start < at; ++it) {
+    const bool cue = it->kind == LexiconKind::kNameBefore ||
+                     it->kind == LexiconKind::kNameBeforeWeak;
+    if (cue && it->end == at) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Length in bytes of the surname starting at `at` (compound first), or 0.
 std::size_t surname_at(const TextModel& model, std::string_view text, std::size_t at) {
   if (han_run_at(text, at, 2) == 2 && model.surnames.contains(text.substr(at, 6))) {
@@ -74,13 +90,26 @@ enum class Evidence : std::uint8_t { kWeakCue, kIsolated, kLatinContext };
 // with a surname character are everywhere: 时间, 周末, 黄金). Longer ones need no
 // function-word or non-name character, a weak cue at least one name character and an isolated
 // run only name characters.
-bool plausible_name(const TextModel& model, std::string_view text, std::size_t start,
-                    std::size_t end, Evidence evidence) {
+bool plausible_name(const TextModel& model, std::string_view text,
+                    std::span<const LexiconHit> hits, std::size_t start, std::size_t end,
+                    Evidence evidence) {
   const std::size_t surname = surname_at(model, text, start);
   if (surname == 0 || end <= start + surname ||
       model.not_names.contains(text.substr(start, end - start)) ||
       model.not_names.contains(
           std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
+    return false;
+  }
+  // Weak evidence: a two-character candidate that is a word, or whose ends make words with
+  // their neighbours (照顾好你: 照顾; 对方负责人: 负责), is text. A cue word to the left is
+  // what announced the candidate, so no word is looked for across it (和田磊, 人马娜).
+  const auto word = [&](std::size_t from) {
+    return model.common_words.contains(text.substr(from, 6));
+  };
+  if (evidence != Evidence::kLatinContext && end - start == 6 &&
+      (word(start) ||
+       (han_length_before(text, start) != 0 && !cue_ends_at(hits, start) && word(start - 3)) ||
+       (han_length_at(text, end) != 0 && word(end - 3)))) {
     return false;
   }
   std::size_t known = 0;
@@ -186,6 +215,43 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
   return end - at;
 }
 
+// An uncued two-character name (surname + one) at `at`, ending where the clause or a function
+// word does ("今天又遇到郑磊了", "塞给了姚芳。"): its length, or 0. Far more two-character
+// words than names have that shape, so both characters must be name-like, the surname a
+// common one, and neither the pair nor its neighbours a word.
+constexpr int kTwoCharNameThreshold = 30;  // tenths of a natural-log likelihood ratio
+constexpr int kMinTwoCharGivenScore = 10;
+
+std::size_t unmarked_two_char_name_at(const TextModel& model, std::string_view text,
+                                      std::span<const LexiconHit> hits, std::size_t at) {
+  const std::size_t given = at + 3;
+  const std::size_t end = at + 6;
+  if (!model.han_is(text, at, TextModel::kCommonSurnameChar) || surname_at(model, text, at) != 3 ||
+      is_stop(model, text, at) || han_length_at(text, given) == 0 ||
+      is_stop(model, text, given) || model.han_is(text, given, TextModel::kNonNameChar)) {
+    return 0;
+  }
+  const bool han_after = han_length_at(text, end) != 0;
+  if (han_after && !is_stop(model, text, end)) {
+    return 0;  // a longer word or a three-character name: not this rule's call
+  }
+  const int first = name_char_score(model.given_scores, text, given, kUnknownCharScore);
+  const int surname_score = name_char_score(model.surname_scores, text, at, 0);
+  if (first < kMinTwoCharGivenScore || surname_score + first < kTwoCharNameThreshold) {
+    return 0;
+  }
+  const auto word = [&](std::size_t start, std::size_t chars) {
+    return model.common_words.contains(text.substr(start, 3 * chars));
+  };
+  const bool han_before = han_length_before(text, at) != 0;
+  if (word(at, 2) || (han_before && word(at - 3, 2)) || (han_after && word(given, 2)) ||
+      cue_at(hits, at, LexiconKind::kNameAfter) || cue_at(hits, given, LexiconKind::kNameAfter) ||
+      !not_a_word(model, text, hits, at, end) || touches_place(hits, at, end)) {
+    return 0;
+  }
+  return end - at;
+}
+
 // A name starting exactly at `at` (after a cue that announces one): surname + 1-2 characters.
 std::size_t name_after_cue(const TextModel& model, std::string_view text,
                            std::span<const LexiconHit> hits, std::size_t at) {
@@ -200,11 +266,16 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
   }
   // One given character when the next one starts a cue, is a function word or is not a name
   // character at all ("郭超三位同事", "龙娜大夫").
+  // Likewise when the next one is a text character, not a name's (司机王铁受轻伤, 上诉人曾磊不服),
+  // or starts a word with the one after it (当庭, 介绍).
   const std::size_t second = given_start + 3;
   const bool one = run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
                    cue_at(hits, second, LexiconKind::kNameAfterWeak) ||
                    is_stop(model, text, second) ||
-                   model.han_is(text, second, TextModel::kNonNameChar);
+                   model.han_is(text, second, TextModel::kNonNameChar) ||
+                   name_char_score(model.given_scores, text, second, kUnknownCharScore) <
+                       kMinGivenCharScore ||
+                   (run == 3 && model.common_words.contains(text.substr(second, 6)));
   return surname + 3 * (one ? 1 : 2);
 }
 
@@ -414,12 +485,12 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     if (hit.kind == LexiconKind::kNameBeforeWeak) {
       const std::size_t at = hit.end;
       const std::size_t length = name_after_cue(model, text, hits, at);
-      if (length != 0 && plausible_name(model, text, at, at + length, Evidence::kWeakCue)) {
+      if (length != 0 && plausible_name(model, text, hits, at, at + length, Evidence::kWeakCue)) {
         out.push_back(Entity{impl.person_type, at, at + length, kWeakNameScore});
       }
     } else if (hit.kind == LexiconKind::kNameAfterWeak) {
       const auto [start, end] = name_before_cue(model, text, hit.start);
-      if (end > start && plausible_name(model, text, start, end, Evidence::kWeakCue)) {
+      if (end > start && plausible_name(model, text, hits, start, end, Evidence::kWeakCue)) {
         out.push_back(Entity{impl.person_type, start, end, kWeakNameScore});
       }
     }
@@ -441,7 +512,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
         latin_left && latin_right ? Evidence::kLatinContext : Evidence::kIsolated;
     const bool length_ok = run == 2 || run == 3 || (run == 4 && surname_at(model, text, at) == 6);
     if (length_ok && not_a_word(model, text, hits, at, end) &&
-        plausible_name(model, text, at, end, evidence)) {
+        plausible_name(model, text, hits, at, end, evidence)) {
       out.push_back(Entity{impl.person_type, at, end, kWeakNameScore});
     }
     at = end;
@@ -470,7 +541,10 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
       ++at;
       continue;
     }
-    const std::size_t length = unmarked_name_at(model, text, hits, at);
+    std::size_t length = unmarked_name_at(model, text, hits, at);
+    if (length == 0) {
+      length = unmarked_two_char_name_at(model, text, hits, at);
+    }
     while (next_taken < taken.size() && taken[next_taken].second <= at) {
       ++next_taken;
     }
