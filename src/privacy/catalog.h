@@ -52,7 +52,10 @@ struct EntityType {
   std::uint16_t context_after = 24;   // and after it
   bool context_required = false;      // without one of them the match is dropped
   bool context_adjacent = false;      // no digit may stand between the word and the match
-  bool weak_number = false;           // dropped next to order/tracking/invoice words
+  // Words that count as context when they directly follow the match (spaces allowed); a
+  // one-character word only when no Han character comes after it.
+  std::vector<std::string> context_follow;
+  bool weak_number = false;  // dropped next to order/tracking/invoice words
   float score = 0.9F;
   Boundary boundary = Boundary::kAlnum;
   Canonical canonical = Canonical::kExact;

@@ -469,32 +469,34 @@ void add_core_types(std::vector<EntityType>& out) {
                    .example = wallet.example});
   }
   // --- Dates of birth (only next to a birth word) ---
-  out.push_back({.id = "DATE_OF_BIRTH",
-                 .label = "DOB",
-                 .category = "demographic",
-                 .regions = "zh,en",
-                 .description = "Date of birth (a calendar date next to a birth word)",
-                 .pattern =
-                     R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
-                     R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
-                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
-                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
-                     R"((?:19|20)[0-9]{2}))",
-                 .caseless = true,
-                 .validator = "date_of_birth",
-                 .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth",
-                             "dob", "d.o.b", "birthday", "date of birth", "birthdate"},
-                 .context_before = 80,
-                 .context_after = 0,
-                 .context_required = true,
-                 .context_adjacent = true,
-                 .score = 0.85F,
-                 .boundary = Boundary::kAlnum,
-                 .example = "1990-03-07"});
+  out.push_back(
+      {.id = "DATE_OF_BIRTH",
+       .label = "DOB",
+       .category = "demographic",
+       .regions = "zh,en",
+       .description = "Date of birth (a calendar date next to a birth word)",
+       .pattern = R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
+                  R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
+                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
+                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
+                  R"((?:19|20)[0-9]{2}))",
+       .caseless = true,
+       .validator = "date_of_birth",
+       // 日生 finds "…日生）" forms for context_follow below.
+       .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth", "dob",
+                   "d.o.b", "birthday", "date of birth", "birthdate", "bday", "日生"},
+       .context_before = 80,
+       .context_after = 0,
+       .context_required = true,
+       .context_adjacent = true,
+       .context_follow = {"出生", "生", "（生日", "(生日", "(birthday", "(dob"},
+       .score = 0.85F,
+       .boundary = Boundary::kAlnum,
+       .example = "1990-03-07"});
 }
 
 }  // namespace chitin::privacy

@@ -105,8 +105,25 @@ std::string_view window(std::string_view text, std::size_t start, std::size_t en
   return text.substr(from, to - from);
 }
 
+// A context word right after the match ("1982年3月17日出生", "（男，1982年3月17日生）"); a
+// one-character word only when no Han character follows it (生效 is "takes effect").
+bool context_follows(const EntityType& type, std::string_view text, std::size_t end) {
+  while (end < text.size() && text[end] == ' ') {
+    ++end;
+  }
+  const std::string_view after = text.substr(end);
+  return std::any_of(
+      type.context_follow.begin(), type.context_follow.end(), [&](const std::string& word) {
+        return after.starts_with(word) && (han_length_at(word, 0) != word.size() ||
+                                           han_length_at(text, end + word.size()) == 0);
+      });
+}
+
 bool has_context(const EntityType& type, std::string_view text, std::size_t start,
                  std::size_t end) {
+  if (context_follows(type, text, end)) {
+    return true;
+  }
   const std::string_view near = window(text, start, end, type.context_before, type.context_after);
   for (const std::string& word : type.context) {
     if (!contains_folded(near, word)) {

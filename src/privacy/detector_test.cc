@@ -94,6 +94,38 @@ TEST(DetectorTest, ThreeCharacterNamesAreFoundInRunningTextWithoutCues) {
   EXPECT_THAT(found("三年级二班孔思琪昨晚发烧了。"), ElementsAre("PERSON:孔思琪"));
 }
 
+TEST(DetectorTest, TwoCharacterNamesAreFoundWhereAClauseEndsWithoutCues) {
+  // Surname + one name character, then a particle or punctuation: no cue needed.
+  EXPECT_THAT(found("昨天在超市遇到赵敏了。"), ElementsAre("PERSON:赵敏"));
+  EXPECT_THAT(found("他把钥匙悄悄交给了钱鑫。"), ElementsAre("PERSON:钱鑫"));
+  // The same shape made of words, or making words with its neighbours, is text: 白色,
+  // 照顾 (顾 is a surname), 负责 after 对方 (对 is a weak cue, 方 a surname).
+  for (const char* text :
+       {"我的车是白色的，停在楼下。", "我们要照顾好你妈。", "对方负责人是谁？"}) {
+    EXPECT_THAT(found(text), ElementsAre()) << text;
+  }
+}
+
+TEST(DetectorTest, CuedNamesStopBeforeTextCharacters) {
+  // After a cue, the second given character is dropped when it is a text character or starts
+  // a word (受伤 is not part of the name, 不服 neither).
+  EXPECT_THAT(found("司机王强受轻伤。"), ElementsAre("PERSON:王强"));
+  EXPECT_THAT(found("上诉人李军不服一审判决。"), ElementsAre("PERSON:李军"));
+  // 月 is a name character too, not only a date's.
+  EXPECT_THAT(found("驾驶员王月娥，驾龄五年。"), ElementsAre("PERSON:王月娥"));
+  // A dictionary word after a cue is what the cue is about.
+  EXPECT_THAT(found("通知家长联系教务处。"), ElementsAre());
+}
+
+TEST(DetectorTest, BirthWordsRightAfterADateCount) {
+  EXPECT_THAT(found("嫌疑人（男，1982年3月17日出生）已被拘留。"),
+              ElementsAre("DATE_OF_BIRTH:1982年3月17日"));
+  EXPECT_THAT(found("女，1990年3月5日生，汉族。"), ElementsAre("DATE_OF_BIRTH:1990年3月5日"));
+  EXPECT_THAT(found("| 1961年11月25日（生日） |"), ElementsAre("DATE_OF_BIRTH:1961年11月25日"));
+  // 生效 ("takes effect") is no birth word.
+  EXPECT_THAT(found("本规定自2024年5月1日生效。"), ElementsAre());
+}
+
 TEST(DetectorTest, PlaceNamesOnTheirOwnAreNotUncuedNames) {
   // A county or town alone has a name's shape, and 县/镇 score as name characters.
   for (const char* text : {"我下周去丰顺县看看。", "他老家在凤林镇那边。"}) {

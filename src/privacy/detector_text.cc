@@ -44,8 +44,8 @@ bool cue_ends_at(std::span<const LexiconHit> hits, std::size_t at) {
       std::lower_bound(hits.begin(), hits.end(), at > 16 ? at - 16 : 0,
                        [](const LexiconHit& h, std::size_t value) { return h.start < value; });
   for (; it != hits.end() && it->start < at; ++it) {
-    const bool cue = it->kind == LexiconKind::kNameBefore ||
-                     it->kind == LexiconKind::kNameBeforeWeak;
+    const bool cue =
+        it->kind == LexiconKind::kNameBefore || it->kind == LexiconKind::kNameBeforeWeak;
     if (cue && it->end == at) {
       return true;
     }
@@ -90,9 +90,8 @@ enum class Evidence : std::uint8_t { kWeakCue, kIsolated, kLatinContext };
 // with a surname character are everywhere: 时间, 周末, 黄金). Longer ones need no
 // function-word or non-name character, a weak cue at least one name character and an isolated
 // run only name characters.
-bool plausible_name(const TextModel& model, std::string_view text,
-                    std::span<const LexiconHit> hits, std::size_t start, std::size_t end,
-                    Evidence evidence) {
+bool plausible_name(const TextModel& model, std::string_view text, std::span<const LexiconHit> hits,
+                    std::size_t start, std::size_t end, Evidence evidence) {
   const std::size_t surname = surname_at(model, text, start);
   if (surname == 0 || end <= start + surname ||
       model.not_names.contains(text.substr(start, end - start)) ||
@@ -227,8 +226,8 @@ std::size_t unmarked_two_char_name_at(const TextModel& model, std::string_view t
   const std::size_t given = at + 3;
   const std::size_t end = at + 6;
   if (!model.han_is(text, at, TextModel::kCommonSurnameChar) || surname_at(model, text, at) != 3 ||
-      is_stop(model, text, at) || han_length_at(text, given) == 0 ||
-      is_stop(model, text, given) || model.han_is(text, given, TextModel::kNonNameChar)) {
+      is_stop(model, text, at) || han_length_at(text, given) == 0 || is_stop(model, text, given) ||
+      model.han_is(text, given, TextModel::kNonNameChar)) {
     return 0;
   }
   const bool han_after = han_length_at(text, end) != 0;
@@ -269,13 +268,12 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
   // Likewise when the next one is a text character, not a name's (司机王铁受轻伤, 上诉人曾磊不服),
   // or starts a word with the one after it (当庭, 介绍).
   const std::size_t second = given_start + 3;
-  const bool one = run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
-                   cue_at(hits, second, LexiconKind::kNameAfterWeak) ||
-                   is_stop(model, text, second) ||
-                   model.han_is(text, second, TextModel::kNonNameChar) ||
-                   name_char_score(model.given_scores, text, second, kUnknownCharScore) <
-                       kMinGivenCharScore ||
-                   (run == 3 && model.common_words.contains(text.substr(second, 6)));
+  const bool one =
+      run == 1 || cue_at(hits, second, LexiconKind::kNameAfter) ||
+      cue_at(hits, second, LexiconKind::kNameAfterWeak) || is_stop(model, text, second) ||
+      model.han_is(text, second, TextModel::kNonNameChar) ||
+      name_char_score(model.given_scores, text, second, kUnknownCharScore) < kMinGivenCharScore ||
+      (run == 3 && model.common_words.contains(text.substr(second, 6)));
   return surname + 3 * (one ? 1 : 2);
 }
 
@@ -456,7 +454,10 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
       std::size_t at = skip_separators(text, hit.end);
       for (std::size_t listed = 0; listed < kMaxListedNames; ++listed) {
         const std::size_t length = name_after_cue(model, text, hits, at);
-        if (length == 0 || !not_a_word(model, text, hits, at, at + length)) {
+        // A two-character dictionary word next to a cue is what the cue is about (通知家长,
+        // 家长联系).
+        if (length == 0 || !not_a_word(model, text, hits, at, at + length) ||
+            (length == 6 && model.common_words.contains(text.substr(at, 6)))) {
           break;
         }
         out.push_back(Entity{impl.person_type, at, at + length, kNameScore});
@@ -475,7 +476,8 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
       }
     } else if (hit.kind == LexiconKind::kNameAfter) {
       const auto [start, end] = name_before_cue(model, text, hit.start);
-      if (end > start && not_a_word(model, text, hits, start, end)) {
+      if (end > start && not_a_word(model, text, hits, start, end) &&
+          !(end - start == 6 && model.common_words.contains(text.substr(start, 6)))) {
         out.push_back(Entity{impl.person_type, start, end, kNameScore});
       }
     }
