@@ -328,9 +328,9 @@ std::size_t skip_separators(std::string_view text, std::size_t at) {
 
 // Other occurrences of the names found. ASCII names must stand as words ("Li" is not in
 // "Linux"); at most kMaxCoreferenceNames names are searched per call. One pass over the text:
-// a bitmap of the names' first two bytes picks the positions worth comparing (searching for
-// each name in turn cost one pass per name, and the lead byte of a Han name is in every
-// other character of Chinese text).
+// a bitmap keyed by a hash of the names' first three bytes (two for two-byte names) picks the
+// positions worth comparing (searching for each name in turn cost one pass per name; a key of
+// two bytes matched a Han name's lead bytes at one Han character in eight).
 void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Entity>& out,
                       std::size_t first_new) {
   constexpr std::size_t kMaxCoreferenceNames = 64;
@@ -344,24 +344,41 @@ void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Ent
     return;
   }
   const std::vector<std::string_view> names(unique.begin(), unique.end());
-  const auto prefix = [](std::string_view at) {
-    return static_cast<std::uint16_t>(static_cast<unsigned char>(at[0]) |
-                                      (static_cast<unsigned char>(at[1]) << 8U));
+  const auto key = [](std::string_view at, std::size_t bytes) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < bytes; ++i) {
+      value |= static_cast<std::uint32_t>(static_cast<unsigned char>(at[i])) << (8 * i);
+    }
+    return static_cast<std::uint16_t>((value * 2654435761U) >> 16U);
   };
-  std::vector<std::uint64_t> bitmap(65536 / 64, 0);
+  std::array<std::vector<std::uint64_t>, 2> bitmaps;  // keyed by two bytes, by three
+  const auto set_bit = [](std::vector<std::uint64_t>& bitmap, std::uint16_t bit) {
+    bitmap.resize(65536 / 64, 0);
+    bitmap[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  };
+  const auto has_bit = [](const std::vector<std::uint64_t>& bitmap, std::uint16_t bit) {
+    return !bitmap.empty() && (bitmap[bit / 64] & (std::uint64_t{1} << (bit % 64))) != 0;
+  };
+  std::array<bool, 256> first_byte{};  // the cheapest test, made at every byte
   for (std::string_view name : names) {
-    bitmap[prefix(name) / 64] |= std::uint64_t{1} << (prefix(name) % 64);
+    const std::size_t bytes = std::min<std::size_t>(3, name.size());
+    set_bit(bitmaps[bytes - 2], key(name, bytes));
+    first_byte[static_cast<unsigned char>(name[0])] = true;
   }
   // A name's occurrences do not overlap each other (as with repeated find()).
   std::vector<std::size_t> next_allowed(names.size(), 0);
   for (std::size_t at = 0; at + 1 < text.size(); ++at) {
-    const std::uint16_t key = prefix(text.substr(at));
-    if ((bitmap[key / 64] & (std::uint64_t{1} << (key % 64))) == 0) {
+    if (!first_byte[static_cast<unsigned char>(text[at])]) {
+      continue;
+    }
+    const std::string_view rest = text.substr(at);
+    if (!(rest.size() >= 3 && has_bit(bitmaps[1], key(rest, 3))) &&
+        !has_bit(bitmaps[0], key(rest, 2))) {
       continue;
     }
     for (std::size_t n = 0; n < names.size(); ++n) {
       const std::string_view name = names[n];
-      if (at < next_allowed[n] || prefix(name) != key || !text.substr(at).starts_with(name)) {
+      if (at < next_allowed[n] || !rest.starts_with(name)) {
         continue;
       }
       const std::size_t end = at + name.size();

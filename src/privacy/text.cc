@@ -41,46 +41,6 @@ std::string ascii_lowercase(std::string_view text) {
   return out;
 }
 
-std::size_t han_length_at(std::string_view text, std::size_t at) {
-  if (at + 3 > text.size()) {
-    return 0;
-  }
-  const auto b0 = static_cast<unsigned char>(text[at]);
-  const auto b1 = static_cast<unsigned char>(text[at + 1]);
-  const auto b2 = static_cast<unsigned char>(text[at + 2]);
-  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) {
-    return 0;
-  }
-  // U+3400..U+3FFF: E3 90..BF; U+4000..U+9FFF: E4..E9.
-  if ((b0 >= 0xE4 && b0 <= 0xE9) || (b0 == 0xE3 && b1 >= 0x90)) {
-    return 3;
-  }
-  return 0;
-}
-
-std::size_t han_length_before(std::string_view text, std::size_t end) {
-  return end >= 3 ? han_length_at(text, end - 3) : 0;
-}
-
-int han_index(std::string_view text, std::size_t at) {
-  if (han_length_at(text, at) == 0) {
-    return -1;
-  }
-  const auto b0 = static_cast<unsigned char>(text[at]);
-  const auto b1 = static_cast<unsigned char>(text[at + 1]);
-  const auto b2 = static_cast<unsigned char>(text[at + 2]);
-  const int code = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
-  return code - 0x3400;
-}
-
-std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit) {
-  std::size_t count = 0;
-  while (count < limit && han_length_at(text, at + 3 * count) != 0) {
-    ++count;
-  }
-  return count;
-}
-
 std::size_t utf8_char_start(std::string_view text, std::size_t at) {
   std::size_t steps = 0;
   while (at > 0 && steps < 3 && at < text.size() &&

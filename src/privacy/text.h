@@ -22,16 +22,46 @@ inline char ascii_lower(char c) {
 }
 std::string ascii_lowercase(std::string_view text);
 
+// Inline: the name scans ask these of nearly every byte of Chinese text.
 // A CJK unified ideograph (U+3400..U+9FFF) starts at `at`: its byte length (3), else 0.
-std::size_t han_length_at(std::string_view text, std::size_t at);
+inline std::size_t han_length_at(std::string_view text, std::size_t at) {
+  if (at + 3 > text.size()) {
+    return 0;
+  }
+  const auto b0 = static_cast<unsigned char>(text[at]);
+  const auto b1 = static_cast<unsigned char>(text[at + 1]);
+  const auto b2 = static_cast<unsigned char>(text[at + 2]);
+  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) {
+    return 0;
+  }
+  // U+3400..U+3FFF: E3 90..BF; U+4000..U+9FFF: E4..E9.
+  return (b0 >= 0xE4 && b0 <= 0xE9) || (b0 == 0xE3 && b1 >= 0x90) ? 3 : 0;
+}
 // Han characters U+3400..U+9FFF (three UTF-8 bytes each) as dense indexes 0..kHanCount-1, for
 // per-character tables; -1 when `at` does not start one.
 inline constexpr std::size_t kHanCount = 0x9FFF - 0x3400 + 1;
-int han_index(std::string_view text, std::size_t at);
+inline int han_index(std::string_view text, std::size_t at) {
+  if (han_length_at(text, at) == 0) {
+    return -1;
+  }
+  const auto b0 = static_cast<unsigned char>(text[at]);
+  const auto b1 = static_cast<unsigned char>(text[at + 1]);
+  const auto b2 = static_cast<unsigned char>(text[at + 2]);
+  const int code = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F);
+  return code - 0x3400;
+}
 // The Han character ending at `end` (exclusive): its byte length (3), else 0.
-std::size_t han_length_before(std::string_view text, std::size_t end);
+inline std::size_t han_length_before(std::string_view text, std::size_t end) {
+  return end >= 3 ? han_length_at(text, end - 3) : 0;
+}
 // Number of consecutive Han characters starting at `at`, at most `limit`.
-std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit);
+inline std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t limit) {
+  std::size_t count = 0;
+  while (count < limit && han_length_at(text, at + 3 * count) != 0) {
+    ++count;
+  }
+  return count;
+}
 
 // Start of the UTF-8 character containing byte `at` (steps back over continuation bytes,
 // at most 3).
