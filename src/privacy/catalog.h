@@ -17,8 +17,9 @@ namespace chitin::privacy {
 // What must not touch a match on either side (checked in C++ because Vectorscan has no
 // look-around): kDigit - no ASCII digit; kAlnum - no ASCII letter or digit; kToken - none of
 // [A-Za-z0-9_-] (provider tokens); kDotted - no letter or digit, and no '.' or ':' followed
-// by a digit (so 1.2.3.4.5 is not an address); kNone - anything.
-enum class Boundary : std::uint8_t { kNone, kDigit, kAlnum, kToken, kDotted };
+// by a digit (so 1.2.3.4.5 is not an address); kHostPort - kDotted, but ':' and a port may
+// follow (10.0.0.5:5432); kNone - anything.
+enum class Boundary : std::uint8_t { kNone, kDigit, kAlnum, kToken, kDotted, kHostPort };
 
 // How a value is canonicalised before it is looked up in the vault, so that one value typed
 // two ways gets one placeholder (after fullwidth folding): kDigits - digits only (phones,

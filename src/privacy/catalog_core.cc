@@ -55,6 +55,9 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "cn_resident_id",
                  .context = kIdContext,
                  .score = 0.99F,
+                 // Letters may touch it (学籍号 G + the ID number): area, date and check digit
+                 // are evidence enough.
+                 .boundary = Boundary::kDigit,
                  .canonical = Canonical::kAlnum,
                  .example = "11010519491231002X"});
   out.push_back({.id = "CN_RESIDENT_ID_15",
@@ -331,7 +334,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .pattern = R"((?:[0-9]{1,3}\.){3}[0-9]{1,3})",
                  .validator = "ipv4",
                  .score = 0.85F,
-                 .boundary = Boundary::kDotted,
+                 .boundary = Boundary::kHostPort,
                  .example = "192.168.10.24"});
   out.push_back({.id = "IPV6",
                  .label = "IP",
@@ -469,34 +472,33 @@ void add_core_types(std::vector<EntityType>& out) {
                    .example = wallet.example});
   }
   // --- Dates of birth (only next to a birth word) ---
-  out.push_back(
-      {.id = "DATE_OF_BIRTH",
-       .label = "DOB",
-       .category = "demographic",
-       .regions = "zh,en",
-       .description = "Date of birth (a calendar date next to a birth word)",
-       .pattern = R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
-                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
-                  R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
-                  R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
-                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
-                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
-                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
-                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
-                  R"((?:19|20)[0-9]{2}))",
-       .caseless = true,
-       .validator = "date_of_birth",
-       // 日生 finds "…日生）" forms for context_follow below.
-       .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth", "dob",
-                   "d.o.b", "birthday", "date of birth", "birthdate", "bday", "日生"},
-       .context_before = 80,
-       .context_after = 0,
-       .context_required = true,
-       .context_adjacent = true,
-       .context_follow = {"出生", "生", "（生日", "(生日", "(birthday", "(dob"},
-       .score = 0.85F,
-       .boundary = Boundary::kAlnum,
-       .example = "1990-03-07"});
+  out.push_back({.id = "DATE_OF_BIRTH",
+                 .label = "DOB",
+                 .category = "demographic",
+                 .regions = "zh,en",
+                 .description = "Date of birth (a calendar date next to a birth word)",
+                 .pattern =
+                     R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
+                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
+                     R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
+                     R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
+                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
+                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
+                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
+                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
+                     R"((?:19|20)[0-9]{2}))",
+                 .caseless = true,
+                 .validator = "date_of_birth",
+                 .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth",
+                             "dob", "d.o.b", "birthday", "date of birth", "birthdate", "bday"},
+                 .context_before = 80,
+                 .context_after = 0,
+                 .context_required = true,
+                 .context_adjacent = true,
+                 .context_follow = {"出生", "生", "（生日", "(生日", "(birthday", "(dob"},
+                 .score = 0.85F,
+                 .boundary = Boundary::kAlnum,
+                 .example = "1990-03-07"});
 }
 
 }  // namespace chitin::privacy

@@ -63,6 +63,7 @@ std::string with_boundary(const std::string& pattern, Boundary boundary) {
       break;
     case Boundary::kAlnum:
     case Boundary::kDotted:
+    case Boundary::kHostPort:
       outside = "[^A-Za-z0-9]";
       break;
     case Boundary::kToken:
@@ -85,14 +86,17 @@ bool boundary_ok(Boundary boundary, std::string_view text, std::size_t start, st
     case Boundary::kToken:
       return !is_ascii_alnum(before) && !is_ascii_alnum(after) && before != '_' && after != '_' &&
              before != '-' && after != '-';
-    case Boundary::kDotted: {
+    case Boundary::kDotted:
+    case Boundary::kHostPort: {
       if (is_ascii_alnum(before) || is_ascii_alnum(after)) {
         return false;
       }
       const bool digit_before = start >= 2 && is_ascii_digit(text[start - 2]);
       const bool digit_after = end + 1 < text.size() && is_ascii_digit(text[end + 1]);
+      // A port may follow a host (10.0.0.5:5432); a longer dotted or colon run may not.
+      const bool port_after = boundary == Boundary::kHostPort && after == ':';
       return !((before == '.' || before == ':') && digit_before) &&
-             !((after == '.' || after == ':') && digit_after);
+             !((after == '.' || (after == ':' && !port_after)) && digit_after);
     }
   }
   return true;
@@ -517,6 +521,17 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
       contextual.expressions.push_back(with_boundary(type.pattern, type.boundary));
       contextual.flags.push_back(flag);
       context_words.insert(type.context.begin(), type.context.end());
+      // A follow word must also open a window: itself, or for one Han character the way a
+      // date ends before it ("5生", "日生"), which is rare enough to scan around.
+      for (const std::string& word : type.context_follow) {
+        if (han_length_at(word, 0) != word.size()) {
+          context_words.insert(word);
+          continue;
+        }
+        for (const char* ending : {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "日"}) {
+          context_words.insert(ending + word);
+        }
+      }
       impl->context_window = std::max<std::size_t>(
           impl->context_window, std::max(type.context_before, type.context_after));
       continue;

@@ -182,6 +182,19 @@ std::pair<std::size_t, std::size_t> grow_street_en(std::string_view text, std::s
                                                    std::size_t end) {
   static constexpr std::array<std::string_view, 9> kUnitWords{
       "Apt", "Apartment", "Suite", "Ste", "Unit", "Flat", "Floor", "Room", "#"};
+  // The pattern takes the dot after an abbreviation (St.); after a full word (Road.) it ends
+  // the sentence.
+  static constexpr std::array<std::string_view, 11> kAbbreviations{
+      "St", "Ave", "Rd", "Ln", "Blvd", "Dr", "Ct", "Pl", "Sq", "Pkwy", "Hwy"};
+  if (end > start && text[end - 1] == '.') {
+    const std::size_t word_start = text.rfind(' ', end - 1);
+    const std::string_view word = word_start == std::string_view::npos || word_start < start
+                                      ? std::string_view()
+                                      : text.substr(word_start + 1, end - 2 - word_start);
+    if (std::find(kAbbreviations.begin(), kAbbreviations.end(), word) == kAbbreviations.end()) {
+      --end;
+    }
+  }
   auto capitalised_run = [&](std::size_t at) {
     std::size_t cursor = at;
     std::size_t words = 0;

@@ -117,11 +117,47 @@ TEST(DetectorTest, CuedNamesStopBeforeTextCharacters) {
   EXPECT_THAT(found("通知家长联系教务处。"), ElementsAre());
 }
 
+TEST(DetectorTest, CompoundSurnamesTakeOneGivenCharacterWithoutCues) {
+  EXPECT_THAT(found("记者昨日采访了欧阳锋，他说。"), ElementsAre("PERSON:欧阳锋"));
+}
+
+TEST(DetectorTest, CueNeighboursAndInterjectionsAreNotNames) {
+  // A repeated character is an interjection; 都 ends no name; 谢 belongs to 感谢.
+  EXPECT_THAT(found("哈哈哈 林书瑶又迟到了"), ElementsAre("PERSON:林书瑶"));
+  EXPECT_THAT(found("晚上八点老地方，王芳和孔丽都说能来"),
+              ElementsAre("PERSON:王芳", "PERSON:孔丽"));
+  EXPECT_THAT(found("特别感谢郭超在系统上线期间连续加班。"), ElementsAre("PERSON:郭超"));
+  // A rare surname before a word (区 销售, 通 讯员, 员 after 人) and a word between Latin
+  // text (连接) are text.
+  for (const char* text : {"自即日起调任华东区销售总监。", "记者 邓嘉 通讯员 唐恒誉",
+                           "在逃人员董强虎，台湾居民", "连接 db.example.com 失败"}) {
+    const auto names = found(text);
+    EXPECT_THAT(names, ::testing::Not(::testing::Contains(::testing::AnyOf(
+                           "PERSON:区销售", "PERSON:通讯员", "PERSON:员董强", "PERSON:连接"))))
+        << text;
+  }
+  // Legal parties: the organisation's name stops at 被告; the plaintiff keeps hers.
+  EXPECT_THAT(found("原告汤艳诉被告上海宏达信息技术股份有限公司劳动争议一案。"),
+              ElementsAre("PERSON:汤艳", "ORG_ZH:上海宏达信息技术股份有限公司"));
+}
+
+TEST(DetectorTest, HostsMayCarryAPortAndIdsALetterPrefix) {
+  EXPECT_THAT(found("retrying connection to 183.31.167.64:5432 (attempt 3)"),
+              ElementsAre("IPV4:183.31.167.64"));
+  EXPECT_TRUE(found("release 1.2.3.4.5:80 build").empty());  // still no address in a longer run
+  EXPECT_THAT(found("学籍号：G110101199110113099"),
+              ElementsAre("CN_RESIDENT_ID:110101199110113099"));
+  EXPECT_THAT(found("The victim lived at 4491 Harbor Road."),
+              ElementsAre("ADDRESS_EN:4491 Harbor Road"));
+  EXPECT_THAT(found("Meet me at 12 Main St. tomorrow"), ElementsAre("ADDRESS_EN:12 Main St."));
+}
+
 TEST(DetectorTest, BirthWordsRightAfterADateCount) {
   EXPECT_THAT(found("嫌疑人（男，1982年3月17日出生）已被拘留。"),
               ElementsAre("DATE_OF_BIRTH:1982年3月17日"));
   EXPECT_THAT(found("女，1990年3月5日生，汉族。"), ElementsAre("DATE_OF_BIRTH:1990年3月5日"));
   EXPECT_THAT(found("| 1961年11月25日（生日） |"), ElementsAre("DATE_OF_BIRTH:1961年11月25日"));
+  EXPECT_THAT(found("应聘者，男，1980-05-01生，本科学历"), ElementsAre("DATE_OF_BIRTH:1980-05-01"));
   // 生效 ("takes effect") is no birth word.
   EXPECT_THAT(found("本规定自2024年5月1日生效。"), ElementsAre());
 }

@@ -53,6 +53,22 @@ bool cue_ends_at(std::span<const LexiconHit> hits, std::size_t at) {
   return false;
 }
 
+// Whether a name cue covers the character at `at` (感谢 covers 谢).
+bool cue_covers(std::span<const LexiconHit> hits, std::size_t at) {
+  auto it =
+      std::lower_bound(hits.begin(), hits.end(), at > 16 ? at - 16 : 0,
+                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  for (; it != hits.end() && it->start <= at; ++it) {
+    const bool cue = it->kind == LexiconKind::kNameBefore ||
+                     it->kind == LexiconKind::kNameBeforeWeak ||
+                     it->kind == LexiconKind::kNameAfter || it->kind == LexiconKind::kNameAfterWeak;
+    if (cue && it->end > at) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Length in bytes of the surname starting at `at` (compound first), or 0.
 std::size_t surname_at(const TextModel& model, std::string_view text, std::size_t at) {
   if (han_run_at(text, at, 2) == 2 && model.surnames.contains(text.substr(at, 6))) {
@@ -67,6 +83,10 @@ std::size_t surname_at(const TextModel& model, std::string_view text, std::size_
 // A candidate that is a known non-name word or itself a cue word (老师, 介绍) is not a name.
 bool not_a_word(const TextModel& model, std::string_view text, std::span<const LexiconHit> hits,
                 std::size_t start, std::size_t end) {
+  // A character repeated (哈哈哈, 呵呵) is an interjection.
+  if (end - start >= 6 && text.substr(start, 3) == text.substr(start + 3, 3)) {
+    return false;
+  }
   if (model.not_names.contains(
           std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
     return false;
@@ -99,16 +119,21 @@ bool plausible_name(const TextModel& model, std::string_view text, std::span<con
           std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
     return false;
   }
-  // Weak evidence: a two-character candidate that is a word, or whose ends make words with
-  // their neighbours (照顾好你: 照顾; 对方负责人: 负责), is text. A cue word to the left is
-  // what announced the candidate, so no word is looked for across it (和田磊, 人马娜).
+  // A two-character candidate that is a word (连接 between Latin words), or whose ends make
+  // words with their neighbours (照顾好你: 照顾; 对方负责人: 负责), is text.
   const auto word = [&](std::size_t from) {
     return model.common_words.contains(text.substr(from, 6));
   };
-  if (evidence != Evidence::kLatinContext && end - start == 6 &&
-      (word(start) ||
-       (han_length_before(text, start) != 0 && !cue_ends_at(hits, start) && word(start - 3)) ||
-       (han_length_at(text, end) != 0 && word(end - 3)))) {
+  // Across a cue only behind a common surname: 人马娜 is a name after 人, 人员董强 is not.
+  const bool common = model.han_is(text, start, TextModel::kCommonSurnameChar);
+  const bool word_before = han_length_before(text, start) != 0 &&
+                           !(common && cue_ends_at(hits, start)) && word(start - 3);
+  if (end - start == 6 &&
+      (word(start) || word_before || (han_length_at(text, end) != 0 && word(end - 3)))) {
+    return false;
+  }
+  // Behind a rare surname, a word on either side of it (通讯员, 人员董强): text.
+  if (surname == 3 && !common && (word_before || (end - start == 9 && word(start)))) {
     return false;
   }
   std::size_t known = 0;
@@ -214,19 +239,23 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
   return end - at;
 }
 
-// An uncued two-character name (surname + one) at `at`, ending where the clause or a function
-// word does ("今天又遇到郑磊了", "塞给了姚芳。"): its length, or 0. Far more two-character
-// words than names have that shape, so both characters must be name-like, the surname a
-// common one, and neither the pair nor its neighbours a word.
+// An uncued name of a surname and one given character at `at`, ending where the clause or a
+// function word does ("今天又遇到郑磊了", "塞给了姚芳。", "采访了宇文涛，"): its length, or 0.
+// Far more two-character words than names have that shape, so both characters must be
+// name-like, a one-character surname a common one, and neither the pair nor its neighbours a
+// word. A compound surname (宇文, 诸葛) is rare in text: it needs only a name-like character.
 constexpr int kTwoCharNameThreshold = 30;  // tenths of a natural-log likelihood ratio
 constexpr int kMinTwoCharGivenScore = 10;
 
-std::size_t unmarked_two_char_name_at(const TextModel& model, std::string_view text,
-                                      std::span<const LexiconHit> hits, std::size_t at) {
-  const std::size_t given = at + 3;
-  const std::size_t end = at + 6;
-  if (!model.han_is(text, at, TextModel::kCommonSurnameChar) || surname_at(model, text, at) != 3 ||
-      is_stop(model, text, at) || han_length_at(text, given) == 0 || is_stop(model, text, given) ||
+std::size_t unmarked_one_given_name_at(const TextModel& model, std::string_view text,
+                                       std::span<const LexiconHit> hits, std::size_t at) {
+  const std::size_t surname = surname_at(model, text, at);
+  const std::size_t given = at + surname;
+  const std::size_t end = given + 3;
+  if (surname == 0 ||
+      (surname == 3 &&
+       (!model.han_is(text, at, TextModel::kCommonSurnameChar) || is_stop(model, text, at))) ||
+      han_length_at(text, given) == 0 || is_stop(model, text, given) ||
       model.han_is(text, given, TextModel::kNonNameChar)) {
     return 0;
   }
@@ -235,7 +264,8 @@ std::size_t unmarked_two_char_name_at(const TextModel& model, std::string_view t
     return 0;  // a longer word or a three-character name: not this rule's call
   }
   const int first = name_char_score(model.given_scores, text, given, kUnknownCharScore);
-  const int surname_score = name_char_score(model.surname_scores, text, at, 0);
+  const int surname_score =
+      surname == 6 ? kCompoundSurnameScore : name_char_score(model.surname_scores, text, at, 0);
   if (first < kMinTwoCharGivenScore || surname_score + first < kTwoCharNameThreshold) {
     return 0;
   }
@@ -243,9 +273,10 @@ std::size_t unmarked_two_char_name_at(const TextModel& model, std::string_view t
     return model.common_words.contains(text.substr(start, 3 * chars));
   };
   const bool han_before = han_length_before(text, at) != 0;
-  if (word(at, 2) || (han_before && word(at - 3, 2)) || (han_after && word(given, 2)) ||
-      cue_at(hits, at, LexiconKind::kNameAfter) || cue_at(hits, given, LexiconKind::kNameAfter) ||
-      !not_a_word(model, text, hits, at, end) || touches_place(hits, at, end)) {
+  if ((surname == 3 && (word(at, 2) || (han_before && word(at - 3, 2)))) ||
+      (han_after && word(given, 2)) || cue_at(hits, at, LexiconKind::kNameAfter) ||
+      cue_at(hits, given, LexiconKind::kNameAfter) || !not_a_word(model, text, hits, at, end) ||
+      touches_place(hits, at, end)) {
     return 0;
   }
   return end - at;
@@ -281,6 +312,7 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
 // characters, preferring a compound surname, then a three-character name unless its first
 // character is a rare surname and the two-character reading has a common one ("二班汤艳的").
 std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std::string_view text,
+                                                    std::span<const LexiconHit> hits,
                                                     std::size_t end) {
   const auto fits = [&](std::size_t chars) {
     return end >= 3 * chars && han_run_at(text, end - 3 * chars, chars) == chars;
@@ -298,8 +330,13 @@ std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std:
     const std::size_t surname = surname_at(model, text, start);
     const bool starts_word = start < 3 || han_length_before(text, start) == 0;
     const bool prefer_two = two && !common(start) && common(end - 6);
-    if (surname != 0 && !prefer_two && (starts_word || !is_stop(model, text, start)) &&
-        !is_stop(model, text, start + surname)) {
+    // Not three when the last is a function word (白佩都说), when the first ends a cue word
+    // (感谢郭超在: 谢), or when a rare surname comes before a word (华东区销售总监: 区).
+    const bool not_three =
+        is_stop(model, text, end - 3) || cue_covers(hits, start) ||
+        (surname == 3 && !common(start) && model.common_words.contains(text.substr(start + 3, 6)));
+    if (surname != 0 && !prefer_two && !not_three &&
+        (starts_word || !is_stop(model, text, start)) && !is_stop(model, text, start + surname)) {
       return {start, end};
     }
   }
@@ -492,7 +529,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
         }
       }
     } else if (hit.kind == LexiconKind::kNameAfter) {
-      const auto [start, end] = name_before_cue(model, text, hit.start);
+      const auto [start, end] = name_before_cue(model, text, hits, hit.start);
       if (end > start && not_a_word(model, text, hits, start, end) &&
           !(end - start == 6 && model.common_words.contains(text.substr(start, 6)))) {
         out.push_back(Entity{impl.person_type, start, end, kNameScore});
@@ -508,7 +545,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
         out.push_back(Entity{impl.person_type, at, at + length, kWeakNameScore});
       }
     } else if (hit.kind == LexiconKind::kNameAfterWeak) {
-      const auto [start, end] = name_before_cue(model, text, hit.start);
+      const auto [start, end] = name_before_cue(model, text, hits, hit.start);
       if (end > start && plausible_name(model, text, hits, start, end, Evidence::kWeakCue)) {
         out.push_back(Entity{impl.person_type, start, end, kWeakNameScore});
       }
@@ -562,7 +599,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     }
     std::size_t length = unmarked_name_at(model, text, hits, at);
     if (length == 0) {
-      length = unmarked_two_char_name_at(model, text, hits, at);
+      length = unmarked_one_given_name_at(model, text, hits, at);
     }
     while (next_taken < taken.size() && taken[next_taken].second <= at) {
       ++next_taken;
