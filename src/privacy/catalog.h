@@ -56,7 +56,8 @@ struct EntityType {
   // Words that count as context when they directly follow the match (spaces allowed); a
   // one-character word only when no Han character comes after it.
   std::vector<std::string> context_follow;
-  bool weak_number = false;  // dropped next to order/tracking/invoice words
+  bool weak_number = false;   // dropped next to order/tracking/invoice words
+  bool self_evident = false;  // its structure proves it: no negative word vetoes it
   float score = 0.9F;
   Boundary boundary = Boundary::kAlnum;
   Canonical canonical = Canonical::kExact;

@@ -19,9 +19,11 @@ constexpr std::array<std::string_view, 31> kPlateProvinces{
     "京", "津", "沪", "渝", "冀", "豫", "云", "辽", "黑", "湘", "皖", "鲁", "新", "苏", "浙", "赣",
     "鄂", "桂", "甘", "晋", "蒙", "陕", "吉", "闽", "贵", "粤", "青", "藏", "川", "宁", "琼"};
 
-const std::vector<std::string> kIdContext{"身份证", "证件",     "身份证号", "身份号码", "公民身份",
-                                          "ID",     "identity", "id card",  "id no"};
-const std::vector<std::string> kPassportContext{"护照", "passport", "證件", "证件", "旅行证件"};
+const std::vector<std::string> kIdContext{"身份证",   "证件",     "身份证号", "身份号码",
+                                          "公民身份", "证号",     "旧号码",   "老号码",
+                                          "ID",       "identity", "id card",  "id no"};
+const std::vector<std::string> kPassportContext{"护照", "passport", "證件", "证件", "旅行证件",
+                                                "出境", "入境",     "签证", "visa"};
 const std::vector<std::string> kPhoneContext{"电话", "手机", "联系",     "tel", "phone", "mobile",
                                              "call", "cell", "whatsapp", "fax", "传真",  "致电"};
 const std::vector<std::string> kCardContext{"卡号", "银行卡",     "信用卡", "借记卡", "card",
@@ -54,9 +56,11 @@ void add_core_types(std::vector<EntityType>& out) {
                             R"((?:0[1-9]|[12][0-9]|3[01])[ ]?[0-9]{3}[0-9Xx])",
                  .validator = "cn_resident_id",
                  .context = kIdContext,
+                 // No negative word vetoes it (医保 个人编号 is this number), and letters may
+                 // touch it (学籍号 G + the ID number): area, date and check digit are evidence
+                 // enough.
+                 .self_evident = true,
                  .score = 0.99F,
-                 // Letters may touch it (学籍号 G + the ID number): area, date and check digit
-                 // are evidence enough.
                  .boundary = Boundary::kDigit,
                  .canonical = Canonical::kAlnum,
                  .example = "11010519491231002X"});
@@ -91,7 +95,8 @@ void add_core_types(std::vector<EntityType>& out) {
                  .pattern = R"((?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})",
                  .validator = "cn_mobile",
                  .context = kPhoneContext,
-                 .weak_number = true,
+                 // Not a weak number: delivery slips (快递面单 收：王芳 138…) carry phones near
+                 // 快递; a negative word vetoes it only right in front (订单 138…).
                  .score = 0.93F,
                  .boundary = Boundary::kAlnum,
                  .canonical = Canonical::kCnMobile,

@@ -701,9 +701,10 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
         continue;
       }
       // Numbers next to "order", "invoice", "编号" are those, unless a positive word is near too.
-      const bool numeric = type.weak_number || type.canonical == Canonical::kDigits ||
-                           type.canonical == Canonical::kCnMobile ||
-                           (type.canonical == Canonical::kAlnum && type.label != "IBAN");
+      const bool numeric =
+          !type.self_evident && (type.weak_number || type.canonical == Canonical::kDigits ||
+                                 type.canonical == Canonical::kCnMobile ||
+                                 (type.canonical == Canonical::kAlnum && type.label != "IBAN"));
       if (numeric && !context && near_number_negative(text, start, type.weak_number)) {
         continue;
       }

@@ -152,6 +152,24 @@ TEST(DetectorTest, HostsMayCarryAPortAndIdsALetterPrefix) {
   EXPECT_THAT(found("Meet me at 12 Main St. tomorrow"), ElementsAre("ADDRESS_EN:12 Main St."));
 }
 
+TEST(DetectorTest, NegativeWordsVetoOnlyWhatTheyCanName) {
+  // A phone on a delivery slip is a phone; an order number right in front still vetoes it.
+  EXPECT_THAT(found("快递面单 收件电话 15277512124 福建"), ElementsAre("CN_MOBILE:15277512124"));
+  EXPECT_THAT(found("快递面单 15277512124 福建"), ElementsAre("CN_MOBILE:15277512124"));
+  EXPECT_THAT(found("订单：13812345678"), ElementsAre());
+  // A resident ID proves itself: 个人编号 (medical insurance) is that number.
+  EXPECT_THAT(found("医保结算单 个人编号610113198105020591 统筹支付比例70%"),
+              ElementsAre("CN_RESIDENT_ID:610113198105020591"));
+  EXPECT_THAT(found("出境前请确认 EA2370187 有效期在六个月以上"),
+              ElementsAre("CN_PASSPORT:EA2370187"));
+}
+
+TEST(DetectorTest, CueWordsAndUnitsAreNotNames) {
+  EXPECT_THAT(found("住院登记：患者家属乔锡仙（配偶）"), ElementsAre("PERSON:乔锡仙"));
+  EXPECT_THAT(found("谁认识金涛啊，说好的拼车"), ElementsAre("PERSON:金涛"));
+  EXPECT_THAT(found("已补偿5元券"), ElementsAre());  // a unit after a number, not a name
+}
+
 TEST(DetectorTest, BirthWordsRightAfterADateCount) {
   EXPECT_THAT(found("嫌疑人（男，1982年3月17日出生）已被拘留。"),
               ElementsAre("DATE_OF_BIRTH:1982年3月17日"));

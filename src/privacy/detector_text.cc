@@ -286,7 +286,9 @@ std::size_t unmarked_one_given_name_at(const TextModel& model, std::string_view 
 std::size_t name_after_cue(const TextModel& model, std::string_view text,
                            std::span<const LexiconHit> hits, std::size_t at) {
   const std::size_t surname = surname_at(model, text, at);
-  if (surname == 0 || (surname == 3 && is_stop(model, text, at))) {
+  // Another cue starting here (患者家属乔锡仙: 家属 after 患者) announces the name itself.
+  if (surname == 0 || (surname == 3 && is_stop(model, text, at)) ||
+      cue_at(hits, at, LexiconKind::kNameBefore)) {
     return 0;
   }
   const std::size_t given_start = at + surname;
@@ -562,8 +564,10 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     const std::size_t end = at + 3 * run;
     // In Latin-script text ("contact 乔培, mobile ..."), a short Han run is a name if it
     // starts with a surname; elsewhere it must look like one.
-    const bool latin_left = at == 0 || static_cast<unsigned char>(text[at - 1]) < 0x80;
-    const bool latin_right = end >= text.size() || static_cast<unsigned char>(text[end]) < 0x80;
+    // A digit is no Latin context: units and counters follow numbers (5元券, 3号楼).
+    const auto latin = [](unsigned char c) { return c < 0x80 && !is_ascii_digit(c); };
+    const bool latin_left = at == 0 || latin(static_cast<unsigned char>(text[at - 1]));
+    const bool latin_right = end >= text.size() || latin(static_cast<unsigned char>(text[end]));
     const Evidence evidence =
         latin_left && latin_right ? Evidence::kLatinContext : Evidence::kIsolated;
     const bool length_ok = run == 2 || run == 3 || (run == 4 && surname_at(model, text, at) == 6);
