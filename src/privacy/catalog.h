@@ -28,6 +28,9 @@ enum class Boundary : std::uint8_t { kNone, kDigit, kAlnum, kToken, kDotted, kHo
 // written (names, keys, addresses).
 enum class Canonical : std::uint8_t { kExact, kDigits, kAlnum, kLower, kCnMobile };
 
+// Whether a type's matches count in a person's record line without context words.
+enum class RecordField : std::uint8_t { kNo, kYes, kBirthDate };
+
 // Work done after the pattern matched, to find the real extent of the entity.
 enum class Extent : std::uint8_t {
   kMatch,     // the match itself
@@ -58,6 +61,9 @@ struct EntityType {
   std::vector<std::string> context_follow;
   bool weak_number = false;   // dropped next to order/tracking/invoice words
   bool self_evident = false;  // its structure proves it: no negative word vetoes it
+  // A context-required type also accepted without context in a line that names a person
+  // (detector.cc, find_record_fields).
+  RecordField record = RecordField::kNo;
   float score = 0.9F;
   Boundary boundary = Boundary::kAlnum;
   Canonical canonical = Canonical::kExact;

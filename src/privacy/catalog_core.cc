@@ -135,6 +135,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "shape",
                  .context = kPassportContext,
                  .context_required = true,
+                 .record = RecordField::kYes,  // passenger lists: 诸葛仁,E82565247,已出票
                  .score = 0.85F,
                  .canonical = Canonical::kAlnum,
                  .example = "E12345678"});
@@ -501,6 +502,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .context_required = true,
                  .context_adjacent = true,
                  .context_follow = {"出生", "生", "（生日", "(生日", "(birthday", "(dob"},
+                 .record = RecordField::kBirthDate,
                  .score = 0.85F,
                  .boundary = Boundary::kAlnum,
                  .example = "1990-03-07"});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -29,6 +30,7 @@ constexpr auto kNumberNegatives = std::to_array<std::string_view>(
      "build",  "timestamp", "time",     "时间戳",      "金额",     "amount"});
 
 constexpr std::size_t kNegativeBefore = 24;
+constexpr float kRecordFieldScore = 0.7F;
 // Pattern matches kept per detect() call before it fails closed (a flood of digits makes
 // every numeric pattern match at every position; memory must stay bounded).
 constexpr std::size_t kMaxRawMatches = 4'000'000;
@@ -143,6 +145,10 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
     const std::string lower_near = ascii_lowercase(near.substr(0, match_in_near));
     const std::size_t at = lower_near.rfind(ascii_lowercase(word));
     if (at == std::string::npos || at + word.size() > match_in_near) {
+      continue;
+    }
+    // 生于 after 先 is "Mr. … on" (王先生于2020年逝世), not "born on".
+    if (std::string_view(word).starts_with("生") && at >= 3 && near.substr(at - 3, 3) == "先") {
       continue;
     }
     const std::string_view between =
@@ -393,6 +399,103 @@ Result<void> check_vectorscan_som_hazard(std::string_view regex) {
                   "repeat (e.g. {{1,64}})",
                   regex.substr(at, std::min<std::size_t>(12, regex.size() - at)));
     }
+  }
+  return {};
+}
+
+// Words before a date that make it some other date (预约日期 2021-01-09, issued 2003-05-01).
+constexpr auto kOtherDateWords = std::to_array<std::string_view>(
+    {"日期", "时间",   "预约",  "到检", "入职",   "签发",  "有效",  "截止",    "办理",    "登记",
+     "date", "issued", "expir", "due",  "joined", "since", "until", "updated", "created", "valid"});
+constexpr std::size_t kOtherDateWordBefore = 16;
+constexpr std::size_t kRecordReach = 160;  // bytes either side of a name, within its line
+constexpr int kRecordMinAge = 10;          // years: younger "birth dates" are other dates
+
+// The four-digit year in a date match, or 0.
+int year_of(std::string_view date) {
+  for (std::size_t i = 0; i < date.size();) {
+    std::size_t j = i;
+    while (j < date.size() && is_ascii_digit(static_cast<unsigned char>(date[j]))) {
+      ++j;
+    }
+    if (j - i == 4) {
+      return (date[i] - '0') * 1000 + (date[i + 1] - '0') * 100 + (date[i + 2] - '0') * 10 +
+             (date[i + 3] - '0');
+    }
+    i = j == i ? i + 1 : j;
+  }
+  return 0;
+}
+
+// Records (roster rows, CSV lines, passenger lists, the text of an ID card) carry no context
+// words, but their fields sit in a line that names a person: a match of a record type within
+// kRecordReach bytes of a name on its line counts without context. A date of birth must also
+// be at least kRecordMinAge years back with no other-date word (预约, issued) right before
+// it; other old dates in such lines (a hire date in 1998) are redacted too, as dates of birth:
+// they are personal data as well.
+Result<void> find_record_fields(const Detector::Impl& impl, std::string_view text,
+                                const std::string& buffer, hs_scratch_t* scratch,
+                                std::vector<Entity>& entities) {
+  std::vector<std::pair<std::size_t, std::size_t>> windows;
+  for (const Entity& entity : entities) {
+    if (entity.type != impl.person_type) {
+      continue;
+    }
+    const std::size_t line_start = text.rfind('\n', entity.start);
+    const std::size_t line_end = text.find('\n', entity.end);
+    const std::size_t from =
+        std::max(line_start == std::string_view::npos ? 0 : line_start + 1,
+                 entity.start > kRecordReach ? entity.start - kRecordReach : 0);
+    const std::size_t to = std::min(line_end == std::string_view::npos ? text.size() : line_end,
+                                    entity.end + kRecordReach);
+    windows.emplace_back(from, to);
+  }
+  if (windows.empty()) {
+    return {};
+  }
+  std::sort(windows.begin(), windows.end());
+  std::size_t merged = 0;
+  for (const auto& window : windows) {
+    if (merged > 0 && window.first <= windows[merged - 1].second) {
+      windows[merged - 1].second = std::max(windows[merged - 1].second, window.second);
+    } else {
+      windows[merged++] = window;
+    }
+  }
+  windows.resize(merged);
+  ScanContext scan{&impl, {}, {}, text.size()};
+  for (const auto& [from, to] : windows) {
+    scan.window_start = from;
+    const hs_error_t status =
+        hs_scan(impl.context_database.get(), buffer.data() + from,
+                static_cast<unsigned>(to + 2 - from), 0, scratch, on_context_match, &scan);
+    if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED) {
+      return fail(ErrorCode::kInternal, "Vectorscan scan failed with status {}", status);
+    }
+  }
+  static const int this_year = static_cast<int>(std::chrono::year_month_day{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
+                                                    .year());
+  for (const Raw& raw : scan.raws) {
+    const EntityType& type = impl.types[raw.id];
+    const Validator validator = impl.validators[raw.id];
+    const std::string_view match = text.substr(raw.from, raw.to - raw.from);
+    if (type.record == RecordField::kNo || !boundary_ok(type.boundary, text, raw.from, raw.to) ||
+        (validator != nullptr && !validator(match)) || has_context(type, text, raw.from, raw.to)) {
+      continue;
+    }
+    if (type.record == RecordField::kBirthDate) {
+      const int year = year_of(match);
+      const std::string before =
+          ascii_lowercase(window(text, raw.from, raw.from, kOtherDateWordBefore, 0));
+      if (year == 0 || year > this_year - kRecordMinAge ||
+          std::any_of(kOtherDateWords.begin(), kOtherDateWords.end(), [&](std::string_view word) {
+            return before.find(word) != std::string::npos;
+          })) {
+        continue;
+      }
+    }
+    entities.push_back(Entity{raw.id, raw.from, raw.to, kRecordFieldScore});
   }
   return {};
 }
@@ -651,10 +754,6 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
         hs_scan(impl.context_database.get(), buffer.data() + from,
                 static_cast<unsigned>(to + 2 - from), 0, scratch.get(), on_context_match, &scan);
   }
-  {
-    const std::lock_guard lock(impl.scratch_mu);
-    impl.scratch_pool.push_back(std::move(scratch));
-  }
   if (scan.overflow) {
     return fail(ErrorCode::kLimitExceeded,
                 "more than {} candidate matches in {} bytes (a flood of digits or repeated "
@@ -725,6 +824,11 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
   }
   find_chinese_names(impl, text, scan.hits, entities);
   find_english_names(impl, text, entities);
+  CHITIN_RETURN_IF_ERROR(find_record_fields(impl, text, buffer, scratch.get(), entities));
+  {
+    const std::lock_guard lock(impl.scratch_mu);
+    impl.scratch_pool.push_back(std::move(scratch));
+  }
   find_admin_areas(impl, scan.hits, entities);
   impl.dictionary.scan(text, [&](std::uint32_t type, std::size_t start, std::size_t end) {
     // ASCII-word terms must stand alone; CJK terms need no boundary.

@@ -170,6 +170,20 @@ TEST(DetectorTest, CueWordsAndUnitsAreNotNames) {
   EXPECT_THAT(found("已补偿5元券"), ElementsAre());  // a unit after a number, not a name
 }
 
+TEST(DetectorTest, RecordLinesThatNameAPersonNeedNoContextWords) {
+  // A roster row or a passenger list: the date of birth and the passport carry no label.
+  EXPECT_THAT(found("程金令\t1980年11月2日\t本科"),
+              ElementsAre("PERSON:程金令", "DATE_OF_BIRTH:1980年11月2日"));
+  EXPECT_THAT(found("MU5101,诸葛仁,E82565247,已出票"),
+              ElementsAre("PERSON:诸葛仁", "CN_PASSPORT:E82565247"));
+  // Without a name on the line, or for a recent date, or after another date's word: no.
+  EXPECT_THAT(found("MU5101,E82565247,已出票"), ElementsAre());
+  EXPECT_THAT(found("程金令\t2021-03-02\t入职"), ElementsAre("PERSON:程金令"));
+  EXPECT_THAT(found("钱秀英，预约日期1979-11-12，套餐A"), ElementsAre("PERSON:钱秀英"));
+  // 先生于 is "Mr. … on", not "born on".
+  EXPECT_THAT(found("讣告 石乐梦先生于2020年7月22日逝世"), ElementsAre("PERSON:石乐梦"));
+}
+
 TEST(DetectorTest, BirthWordsRightAfterADateCount) {
   EXPECT_THAT(found("嫌疑人（男，1982年3月17日出生）已被拘留。"),
               ElementsAre("DATE_OF_BIRTH:1982年3月17日"));
