@@ -450,7 +450,7 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
                                     entity.end + kRecordReach);
     windows.emplace_back(from, to);
   }
-  if (windows.empty()) {
+  if (windows.empty() || !impl.record_database) {
     return {};
   }
   std::sort(windows.begin(), windows.end());
@@ -467,11 +467,17 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
   for (const auto& [from, to] : windows) {
     scan.window_start = from;
     const hs_error_t status =
-        hs_scan(impl.context_database.get(), buffer.data() + from,
+        hs_scan(impl.record_database.get(), buffer.data() + from,
                 static_cast<unsigned>(to + 2 - from), 0, scratch, on_context_match, &scan);
     if (status != HS_SUCCESS && status != HS_SCAN_TERMINATED) {
       return fail(ErrorCode::kInternal, "Vectorscan scan failed with status {}", status);
     }
+  }
+  if (scan.overflow) {
+    return fail(ErrorCode::kLimitExceeded,
+                "more than {} candidate matches around the names in {} bytes; the text was not "
+                "processed",
+                kMaxRawMatches, text.size());
   }
   static const int this_year = static_cast<int>(std::chrono::year_month_day{
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
@@ -610,6 +616,7 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   std::vector<unsigned>& flags = builtin.flags;
   std::vector<unsigned>& ids = builtin.ids;
   PatternSet contextual;
+  PatternSet records;  // the contextual types that record lines take, by the same ids
   std::set<std::string> context_words;
   for (std::size_t i = 0; i < catalog.size(); ++i) {
     const EntityType& type = catalog[i];
@@ -623,6 +630,11 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
       impl->context_pattern_wrapped.push_back(type.boundary == Boundary::kNone ? 0 : 1);
       contextual.expressions.push_back(with_boundary(type.pattern, type.boundary));
       contextual.flags.push_back(flag);
+      if (type.record != RecordField::kNo) {
+        records.ids.push_back(contextual.ids.back());
+        records.expressions.push_back(contextual.expressions.back());
+        records.flags.push_back(flag);
+      }
       context_words.insert(type.context.begin(), type.context.end());
       // A follow word must also open a window: itself, or for one Han character the way a
       // date ends before it ("5生", "日生"), which is rare enough to scan around.
@@ -673,6 +685,10 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     return "built-in type " + catalog[raw_impl->context_pattern_type[index]].id;
   };
   impl->context_database = CHITIN_TRY(load_or_compile(contextual, options.cache_dir));
+  if (!records.expressions.empty()) {
+    records.describe = contextual.describe;
+    impl->record_database = CHITIN_TRY(load_or_compile(records, options.cache_dir));
+  }
   if (!user_expressions.empty()) {
     const PatternSet user{user_expressions, user_flags, user_ids, [&](unsigned index) {
                             return fmt::format(
@@ -704,6 +720,8 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
     hs_scratch_t* raw = nullptr;
     if (hs_alloc_scratch(impl.database.get(), &raw) != HS_SUCCESS ||
         hs_alloc_scratch(impl.context_database.get(), &raw) != HS_SUCCESS ||
+        (impl.record_database &&
+         hs_alloc_scratch(impl.record_database.get(), &raw) != HS_SUCCESS) ||
         (impl.user_database && hs_alloc_scratch(impl.user_database.get(), &raw) != HS_SUCCESS)) {
       hs_free_scratch(raw);
       return fail(ErrorCode::kInternal, "cannot allocate Vectorscan scratch space");

@@ -100,7 +100,10 @@ struct Detector::Impl {
   std::vector<std::uint32_t> context_pattern_type;
   std::vector<std::uint8_t> context_pattern_wrapped;
   std::size_t context_window = 0;  // bytes either side of a context word
-  HsDatabase user_database;        // user patterns (may be null)
+  // The contextual types that record lines naming a person take without context (ids as in
+  // context_database); scanned around names (find_record_fields). Null when none.
+  HsDatabase record_database;
+  HsDatabase user_database;  // user patterns (may be null)
   std::vector<std::uint32_t> user_pattern_type;
   Dictionary dictionary;  // user dictionaries; term type = type index
   std::uint32_t person_type = 0;
