@@ -5,11 +5,11 @@
 //   Chinese person names (in context): recall >= 90%
 //   verbatim leak rate (entity text surviving redaction): <= 0.5%
 //   restore(redact(text)) == text for every document
-// Usage: privacy_eval DIR [--set templates|holdout|fresh] [--copies N] [--seed S] [--cache DIR]
+// Usage: privacy_eval DIR [--set templates|holdout|freshN] [--copies N] [--seed S] [--cache DIR]
 //        [--misses]
-// The rules were tuned while reading the misses of the "templates" set, and since session 12
-// of the "holdout" set too; the "fresh" set was written without sight of the rules and is only
-// ever scored (docs/privacy.md, "Evaluation"; the README reports all three).
+// The rules were tuned while reading the misses of the "templates" set, and in session 12 of
+// "holdout", "fresh", "fresh2" and "fresh3" too; "fresh4" was written without sight of the
+// rules and is only ever scored (docs/privacy.md, "Evaluation"; the README reports them).
 
 #include <fmt/core.h>
 
@@ -167,7 +167,7 @@ int run(int argc, char** argv) {
     } else if (arg == "--cache" && i + 1 < argc) {
       cache = argv[++i];
     } else if (arg == "--set" && i + 1 < argc) {
-      prefix = argv[++i];  // "templates", "holdout" (both tuned on) or "fresh" (never inspected)
+      prefix = argv[++i];  // "templates", "holdout", "fresh".."fresh3" (tuned on), "fresh4"
     } else if (arg == "--misses") {
       show_misses = true;
     }
