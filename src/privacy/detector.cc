@@ -95,10 +95,27 @@ bool boundary_ok(Boundary boundary, std::string_view text, std::size_t start, st
       }
       const bool digit_before = start >= 2 && is_ascii_digit(text[start - 2]);
       const bool digit_after = end + 1 < text.size() && is_ascii_digit(text[end + 1]);
-      // A port may follow a host (10.0.0.5:5432); a longer dotted or colon run may not.
-      const bool port_after = boundary == Boundary::kHostPort && after == ':';
-      return !((before == '.' || before == ':') && digit_before) &&
-             !((after == '.' || (after == ':' && !port_after)) && digit_after);
+      if ((before == '.' || before == ':') && digit_before) {
+        return false;
+      }
+      // A port may follow a host (10.0.0.5:5432); a longer dotted or colon run may not,
+      // neither after the host nor after its port (10.0.0.5:5432:1).
+      std::size_t next = end;
+      if (boundary == Boundary::kHostPort && after == ':' && digit_after) {
+        std::size_t digits = 0;
+        for (++next; next < text.size() && is_ascii_digit(static_cast<unsigned char>(text[next]));
+             ++next) {
+          ++digits;
+        }
+        if (digits > 5 ||
+            (next < text.size() && is_ascii_alpha(static_cast<unsigned char>(text[next])))) {
+          return false;
+        }
+      }
+      const auto following = next < text.size() ? static_cast<unsigned char>(text[next]) : 0U;
+      const bool digit_following =
+          next + 1 < text.size() && is_ascii_digit(static_cast<unsigned char>(text[next + 1]));
+      return !((following == '.' || following == ':') && digit_following);
     }
   }
   return true;
@@ -118,11 +135,12 @@ bool context_follows(const EntityType& type, std::string_view text, std::size_t 
     ++end;
   }
   const std::string_view after = text.substr(end);
-  return std::any_of(
-      type.context_follow.begin(), type.context_follow.end(), [&](const std::string& word) {
-        return after.starts_with(word) && (han_length_at(word, 0) != word.size() ||
-                                           han_length_at(text, end + word.size()) == 0);
-      });
+  return std::any_of(type.context_follow.begin(), type.context_follow.end(),
+                     [&](const std::string& word) {
+                       return ascii_lowercase(after.substr(0, word.size())) == word &&
+                              (han_length_at(word, 0) != word.size() ||
+                               han_length_at(text, end + word.size()) == 0);
+                     });
 }
 
 bool has_context(const EntityType& type, std::string_view text, std::size_t start,
@@ -404,10 +422,18 @@ Result<void> check_vectorscan_som_hazard(std::string_view regex) {
 }
 
 // Words before a date that make it some other date (预约日期 2021-01-09, issued 2003-05-01).
+// 于 too: a date after it is an event's (王先生于1998年7月22日逝世); 生于 is context and
+// found by the main pass.
 constexpr auto kOtherDateWords = std::to_array<std::string_view>(
-    {"日期", "时间",   "预约",  "到检", "入职",   "签发",  "有效",  "截止",    "办理",    "登记",
-     "date", "issued", "expir", "due",  "joined", "since", "until", "updated", "created", "valid"});
+    {"日期", "时间",   "预约",  "到检",  "入职",    "签发",    "有效",
+     "截止", "办理",   "登记",  "于",    "date",    "issued",  "expir",
+     "due",  "joined", "since", "until", "updated", "created", "valid"});
 constexpr std::size_t kOtherDateWordBefore = 16;
+// Events dated right after the date (2001年6月毕业, 1998年7月22日逝世).
+constexpr auto kEventWordsAfter =
+    std::to_array<std::string_view>({"逝世", "去世", "病逝", "成立", "毕业", "入学", "入职", "离职",
+                                     "结婚", "到期", "截止", "签订", "注册"});
+constexpr std::size_t kOtherDateWordAfter = 12;
 constexpr std::size_t kRecordReach = 160;  // bytes either side of a name, within its line
 constexpr int kRecordMinAge = 10;          // years: younger "birth dates" are other dates
 
@@ -441,13 +467,16 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
     if (entity.type != impl.person_type) {
       continue;
     }
-    const std::size_t line_start = text.rfind('\n', entity.start);
-    const std::size_t line_end = text.find('\n', entity.end);
+    // The line, looked for only within reach: a long line of many names stays linear.
+    const std::size_t reach_from = entity.start > kRecordReach ? entity.start - kRecordReach : 0;
+    const std::size_t reach_to = std::min(text.size(), entity.end + kRecordReach);
+    const std::size_t newline_before =
+        text.substr(reach_from, entity.start - reach_from).rfind('\n');
+    const std::size_t newline_after = text.substr(entity.end, reach_to - entity.end).find('\n');
     const std::size_t from =
-        std::max(line_start == std::string_view::npos ? 0 : line_start + 1,
-                 entity.start > kRecordReach ? entity.start - kRecordReach : 0);
-    const std::size_t to = std::min(line_end == std::string_view::npos ? text.size() : line_end,
-                                    entity.end + kRecordReach);
+        newline_before == std::string_view::npos ? reach_from : reach_from + newline_before + 1;
+    const std::size_t to =
+        newline_after == std::string_view::npos ? reach_to : entity.end + newline_after;
     windows.emplace_back(from, to);
   }
   if (windows.empty() || !impl.record_database) {
@@ -479,25 +508,36 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
                 "processed",
                 kMaxRawMatches, text.size());
   }
-  static const int this_year = static_cast<int>(std::chrono::year_month_day{
+  // What the main pass found already (with context) is not added twice.
+  std::set<std::pair<std::uint32_t, std::size_t>> found;
+  for (const Entity& entity : entities) {
+    found.emplace(entity.type, entity.start);
+  }
+  const int this_year = static_cast<int>(std::chrono::year_month_day{
       std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
-                                                    .year());
+                                             .year());
   for (const Raw& raw : scan.raws) {
     const EntityType& type = impl.types[raw.id];
     const Validator validator = impl.validators[raw.id];
     const std::string_view match = text.substr(raw.from, raw.to - raw.from);
+    // Number-shaped fields still yield to an order or tracking word (订单号 S2024001).
     if (type.record == RecordField::kNo || !boundary_ok(type.boundary, text, raw.from, raw.to) ||
-        (validator != nullptr && !validator(match)) || has_context(type, text, raw.from, raw.to)) {
+        (validator != nullptr && !validator(match)) || found.contains({raw.id, raw.from}) ||
+        near_number_negative(text, raw.from, true)) {
       continue;
     }
     if (type.record == RecordField::kBirthDate) {
       const int year = year_of(match);
       const std::string before =
           ascii_lowercase(window(text, raw.from, raw.from, kOtherDateWordBefore, 0));
-      if (year == 0 || year > this_year - kRecordMinAge ||
-          std::any_of(kOtherDateWords.begin(), kOtherDateWords.end(), [&](std::string_view word) {
-            return before.find(word) != std::string::npos;
-          })) {
+      const std::string_view after = text.substr(raw.to, kOtherDateWordAfter);
+      const auto in = [](std::string_view near, std::span<const std::string_view> words) {
+        return std::any_of(words.begin(), words.end(), [&](std::string_view word) {
+          return near.find(word) != std::string_view::npos;
+        });
+      };
+      if (year == 0 || year > this_year - kRecordMinAge || in(before, kOtherDateWords) ||
+          in(after, kEventWordsAfter)) {
         continue;
       }
     }
@@ -645,6 +685,7 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
         }
         for (const char* ending : {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "日"}) {
           context_words.insert(ending + word);
+          context_words.insert(ending + (" " + word));
         }
       }
       impl->context_window = std::max<std::size_t>(
@@ -686,7 +727,9 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   };
   impl->context_database = CHITIN_TRY(load_or_compile(contextual, options.cache_dir));
   if (!records.expressions.empty()) {
-    records.describe = contextual.describe;
+    records.describe = [&](unsigned index) {
+      return "built-in type " + catalog[raw_impl->context_pattern_type[records.ids[index]]].id;
+    };
     impl->record_database = CHITIN_TRY(load_or_compile(records, options.cache_dir));
   }
   if (!user_expressions.empty()) {
@@ -842,6 +885,7 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
   }
   find_chinese_names(impl, text, scan.hits, entities);
   find_english_names(impl, text, entities);
+  std::vector<Raw>().swap(scan.raws);  // the record pass has its own kMaxRawMatches budget
   CHITIN_RETURN_IF_ERROR(find_record_fields(impl, text, buffer, scratch.get(), entities));
   {
     const std::lock_guard lock(impl.scratch_mu);

@@ -184,6 +184,41 @@ TEST(DetectorTest, RecordLinesThatNameAPersonNeedNoContextWords) {
   EXPECT_THAT(found("讣告 石乐梦先生于2020年7月22日逝世"), ElementsAre("PERSON:石乐梦"));
 }
 
+TEST(DetectorTest, RecordFieldsYieldToEventsOrderWordsAndLongLines) {
+  // An event dated after 于 or before 逝世 is no birth date, even on a name's line.
+  EXPECT_THAT(found("讣告 石乐梦先生于1998年7月22日逝世"), ElementsAre("PERSON:石乐梦"));
+  EXPECT_THAT(found("石乐梦\t1998年7月22日毕业"), ElementsAre("PERSON:石乐梦"));
+  // An order number shaped like a passport stays an order number.
+  EXPECT_THAT(found("订单号 S2024001，收货人王芳"), ElementsAre("PERSON:王芳"));
+  // A birth word after a space, and in capitals.
+  EXPECT_THAT(found("1990-03-07 生"), ElementsAre("DATE_OF_BIRTH:1990-03-07"));
+  EXPECT_THAT(found("1990-03-07 (DOB)"), ElementsAre("DATE_OF_BIRTH:1990-03-07"));
+  // One long line of many names: every name, no birth date, in bounded time.
+  std::string line;
+  for (int i = 0; i < 2000; ++i) {
+    line += "联系人王芳，";
+  }
+  const auto names = found(line);
+  EXPECT_EQ(names.size(), 2000U);
+}
+
+TEST(DetectorTest, NameCuesFitTheLookBackOfTheCueHelpers) {
+  // cue_ends_at and cue_covers look back 16 bytes for a cue's start.
+  for (const LexiconLiteral& literal : text_model().literals) {
+    const bool cue =
+        literal.kind == LexiconKind::kNameBefore || literal.kind == LexiconKind::kNameBeforeWeak ||
+        literal.kind == LexiconKind::kNameAfter || literal.kind == LexiconKind::kNameAfterWeak;
+    EXPECT_TRUE(!cue || literal.text.size() <= 16) << literal.text;
+  }
+}
+
+TEST(DetectorTest, HostPortsAreShortAndEndTheRun) {
+  EXPECT_THAT(found("connect 10.0.0.5:5432 now"), ElementsAre("IPV4:10.0.0.5"));
+  EXPECT_TRUE(found("connect 10.0.0.5:5432:1 now").empty());
+  EXPECT_TRUE(found("connect 10.0.0.5:5432.1 now").empty());
+  EXPECT_TRUE(found("value 1.2.3.4:5.6.7.8 now").empty());
+}
+
 TEST(DetectorTest, BirthWordsRightAfterADateCount) {
   EXPECT_THAT(found("嫌疑人（男，1982年3月17日出生）已被拘留。"),
               ElementsAre("DATE_OF_BIRTH:1982年3月17日"));
