@@ -23,11 +23,12 @@ namespace {
 // Words that make a bare number an order, tracking or invoice number rather than personal
 // data (weak_number types, i.e. numbers without a strong checksum).
 constexpr auto kNumberNegatives = std::to_array<std::string_view>(
-    {"订单",   "单号",      "编号",     "流水",        "批次",     "序列号",  "工单",
-     "发票",   "快递",      "运单",     "物流",        "条码",     "型号",    "版本",
-     "交易号", "order",     "tracking", "invoice",     "serial",   "ref",     "batch",
-     "sku",    "ticket",    "txn",      "transaction", "shipment", "barcode", "version",
-     "build",  "timestamp", "time",     "时间戳",      "金额",     "amount"});
+    {"订单", "单号", "编号", "流水", "批次", "序列号", "工单", "发票", "快递", "运单", "物流",
+     "条码", "型号", "版本", "交易号", "order", "tracking", "invoice", "serial", "ref", "batch",
+     "sku", "ticket", "txn", "transaction", "shipment", "barcode", "version", "build", "timestamp",
+     "time", "时间戳", "金额", "amount",
+     // "order number: 138…" is right in front as a whole, though "order" alone is not.
+     "order number", "order no", "tracking number", "invoice number", "ref no"});
 
 constexpr std::size_t kNegativeBefore = 24;
 constexpr float kRecordFieldScore = 0.7F;

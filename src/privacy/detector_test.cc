@@ -157,6 +157,7 @@ TEST(DetectorTest, NegativeWordsVetoOnlyWhatTheyCanName) {
   EXPECT_THAT(found("快递面单 收件电话 15277512124 福建"), ElementsAre("CN_MOBILE:15277512124"));
   EXPECT_THAT(found("快递面单 15277512124 福建"), ElementsAre("CN_MOBILE:15277512124"));
   EXPECT_THAT(found("订单：13812345678"), ElementsAre());
+  EXPECT_THAT(found("Order number: 13812345678"), ElementsAre());
   // A resident ID proves itself: 个人编号 (medical insurance) is that number.
   EXPECT_THAT(found("医保结算单 个人编号610113198105020591 统筹支付比例70%"),
               ElementsAre("CN_RESIDENT_ID:610113198105020591"));
