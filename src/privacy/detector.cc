@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <functional>
 #include <map>
 #include <set>
@@ -483,16 +482,7 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
   if (windows.empty() || !impl.record_database) {
     return {};
   }
-  std::sort(windows.begin(), windows.end());
-  std::size_t merged = 0;
-  for (const auto& window : windows) {
-    if (merged > 0 && window.first <= windows[merged - 1].second) {
-      windows[merged - 1].second = std::max(windows[merged - 1].second, window.second);
-    } else {
-      windows[merged++] = window;
-    }
-  }
-  windows.resize(merged);
+  merge_spans(windows);
   ScanContext scan{&impl, {}, {}, text.size()};
   for (const auto& [from, to] : windows) {
     scan.window_start = from;
@@ -514,17 +504,16 @@ Result<void> find_record_fields(const Detector::Impl& impl, std::string_view tex
   for (const Entity& entity : entities) {
     found.emplace(entity.type, entity.start);
   }
-  const int this_year = static_cast<int>(std::chrono::year_month_day{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
-                                             .year());
+  const int this_year = current_year();
   for (const Raw& raw : scan.raws) {
     const EntityType& type = impl.types[raw.id];
     const Validator validator = impl.validators[raw.id];
     const std::string_view match = text.substr(raw.from, raw.to - raw.from);
-    // Number-shaped fields still yield to an order or tracking word (订单号 S2024001).
+    // Number-shaped fields still yield to an order or tracking word (订单号 S2024001); dates
+    // have their own other-date words below.
     if (type.record == RecordField::kNo || !boundary_ok(type.boundary, text, raw.from, raw.to) ||
         (validator != nullptr && !validator(match)) || found.contains({raw.id, raw.from}) ||
-        near_number_negative(text, raw.from, true)) {
+        (type.record == RecordField::kYes && near_number_negative(text, raw.from, true))) {
       continue;
     }
     if (type.record == RecordField::kBirthDate) {

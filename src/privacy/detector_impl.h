@@ -32,6 +32,10 @@ enum class LexiconKind : std::uint8_t {
   kContextWord,     // a context word of a type that requires one: scan the window around it
 };
 
+// The longest name cue literal (法定代表人 is 15 bytes): the look-back of the cue helpers in
+// detector_text.cc; a test checks every cue fits.
+inline constexpr std::size_t kMaxNameCueBytes = 16;
+
 struct LexiconHit {
   LexiconKind kind;
   std::size_t start;
@@ -115,6 +119,8 @@ struct Detector::Impl {
 };
 
 // Text-type passes (detector_text.cc). `hits` are sorted by start.
+// Sorts [start, end) spans and merges those that overlap or touch.
+void merge_spans(std::vector<std::pair<std::size_t, std::size_t>>& spans);
 void find_chinese_names(const Detector::Impl& impl, std::string_view text,
                         std::span<const LexiconHit> hits, std::vector<Entity>& out);
 void find_english_names(const Detector::Impl& impl, std::string_view text,

@@ -204,12 +204,12 @@ TEST(DetectorTest, RecordFieldsYieldToEventsOrderWordsAndLongLines) {
 }
 
 TEST(DetectorTest, NameCuesFitTheLookBackOfTheCueHelpers) {
-  // cue_ends_at and cue_covers look back 16 bytes for a cue's start.
+  // cue_ends_at and cue_covers look back kMaxNameCueBytes for a cue's start.
   for (const LexiconLiteral& literal : text_model().literals) {
     const bool cue =
         literal.kind == LexiconKind::kNameBefore || literal.kind == LexiconKind::kNameBeforeWeak ||
         literal.kind == LexiconKind::kNameAfter || literal.kind == LexiconKind::kNameAfterWeak;
-    EXPECT_TRUE(!cue || literal.text.size() <= 16) << literal.text;
+    EXPECT_TRUE(!cue || literal.text.size() <= kMaxNameCueBytes) << literal.text;
   }
 }
 
@@ -285,6 +285,12 @@ TEST(DetectorTest, InvalidUtf8AndNulBytesAreProcessedAsBytes) {
   text.push_back('\0');
   text += "邮箱 a.b@example.com \xe4\xb8";  // truncated sequence at the end
   EXPECT_THAT(found(text), ElementsAre("CN_MOBILE:13812345678", "EMAIL:a.b@example.com"));
+  // The record pass around a name sees the same bytes: stray, NUL and truncated ones.
+  std::string record = "\xff\xfe联系人王芳\t1980-01-01\t\x80";
+  record.push_back('\0');
+  record += "E82565247\xe4\xb8";
+  EXPECT_THAT(found(record),
+              ElementsAre("PERSON:王芳", "DATE_OF_BIRTH:1980-01-01", "CN_PASSPORT:E82565247"));
 }
 
 TEST(DetectorTest, OversizedInputIsRefusedSoCallersStream) {

@@ -25,11 +25,19 @@ bool is_stop(const TextModel& model, std::string_view text, std::size_t at) {
   return han_length_at(text, at) == 0 || model.han_is(text, at, TextModel::kStopChar);
 }
 
+// The first hit starting at or after `at` (hits are sorted by start).
+std::span<const LexiconHit>::iterator hits_from(std::span<const LexiconHit> hits, std::size_t at) {
+  return std::lower_bound(hits.begin(), hits.end(), at,
+                          [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+}
+
+bool is_name_cue(LexiconKind kind) {
+  return kind == LexiconKind::kNameBefore || kind == LexiconKind::kNameBeforeWeak ||
+         kind == LexiconKind::kNameAfter || kind == LexiconKind::kNameAfterWeak;
+}
+
 bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) {
-  auto it =
-      std::lower_bound(hits.begin(), hits.end(), at,
-                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
-  for (; it != hits.end() && it->start == at; ++it) {
+  for (auto it = hits_from(hits, at); it != hits.end() && it->start == at; ++it) {
     if (it->kind == kind) {
       return true;
     }
@@ -37,16 +45,15 @@ bool cue_at(std::span<const LexiconHit> hits, std::size_t at, LexiconKind kind) 
   return false;
 }
 
-// Whether a name cue (strong or weak) ends exactly at `at`. Hits are sorted by start; no cue
-// is longer than 16 bytes.
+// Where a cue ending at or covering `at` may start: no cue is longer than kMaxNameCueBytes.
+std::size_t cue_reach(std::size_t at) { return at > kMaxNameCueBytes ? at - kMaxNameCueBytes : 0; }
+
+// Whether a cue that announces a name (strong or weak) ends exactly at `at`.
 bool cue_ends_at(std::span<const LexiconHit> hits, std::size_t at) {
-  auto it =
-      std::lower_bound(hits.begin(), hits.end(), at > 16 ? at - 16 : 0,
-                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
-  for (; it != hits.end() && it->start < at; ++it) {
-    const bool cue =
+  for (auto it = hits_from(hits, cue_reach(at)); it != hits.end() && it->start < at; ++it) {
+    const bool before =
         it->kind == LexiconKind::kNameBefore || it->kind == LexiconKind::kNameBeforeWeak;
-    if (cue && it->end == at) {
+    if (before && it->end == at) {
       return true;
     }
   }
@@ -55,18 +62,17 @@ bool cue_ends_at(std::span<const LexiconHit> hits, std::size_t at) {
 
 // Whether a name cue covers the character at `at` (感谢 covers 谢).
 bool cue_covers(std::span<const LexiconHit> hits, std::size_t at) {
-  auto it =
-      std::lower_bound(hits.begin(), hits.end(), at > 16 ? at - 16 : 0,
-                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
-  for (; it != hits.end() && it->start <= at; ++it) {
-    const bool cue = it->kind == LexiconKind::kNameBefore ||
-                     it->kind == LexiconKind::kNameBeforeWeak ||
-                     it->kind == LexiconKind::kNameAfter || it->kind == LexiconKind::kNameAfterWeak;
-    if (cue && it->end > at) {
+  for (auto it = hits_from(hits, cue_reach(at)); it != hits.end() && it->start <= at; ++it) {
+    if (is_name_cue(it->kind) && it->end > at) {
       return true;
     }
   }
   return false;
+}
+
+// Whether the `chars` Han characters at `at` are a common word (zh_common_words.txt).
+bool common_word(const TextModel& model, std::string_view text, std::size_t at, std::size_t chars) {
+  return model.common_words.contains(text.substr(at, 3 * chars));
 }
 
 // Length in bytes of the surname starting at `at` (compound first), or 0.
@@ -91,9 +97,7 @@ bool not_a_word(const TextModel& model, std::string_view text, std::span<const L
           std::string(text.substr(start, std::min<std::size_t>(6, end - start))))) {
     return false;
   }
-  auto it =
-      std::lower_bound(hits.begin(), hits.end(), start,
-                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  auto it = hits_from(hits, start);
   for (; it != hits.end() && it->start == start; ++it) {
     if (it->end >= end && it->kind != LexiconKind::kDistrict) {
       return false;
@@ -121,9 +125,7 @@ bool plausible_name(const TextModel& model, std::string_view text, std::span<con
   }
   // A two-character candidate that is a word (连接 between Latin words), or whose ends make
   // words with their neighbours (照顾好你: 照顾; 对方负责人: 负责), is text.
-  const auto word = [&](std::size_t from) {
-    return model.common_words.contains(text.substr(from, 6));
-  };
+  const auto word = [&](std::size_t from) { return common_word(model, text, from, 2); };
   // Across a cue only behind a common surname: 人马娜 is a name after 人, 人员董强 is not.
   const bool common = model.han_is(text, start, TextModel::kCommonSurnameChar);
   const bool word_before = han_length_before(text, start) != 0 &&
@@ -175,9 +177,7 @@ int name_char_score(const std::vector<std::int16_t>& scores, std::string_view te
 // county named on its own (丰顺县, 凤林镇) has the shape of a name, and its last character
 // scores as a name character. Hits are sorted by start; no place name is longer than 64 bytes.
 bool touches_place(std::span<const LexiconHit> hits, std::size_t start, std::size_t end) {
-  auto it =
-      std::lower_bound(hits.begin(), hits.end(), start > 64 ? start - 64 : 0,
-                       [](const LexiconHit& h, std::size_t value) { return h.start < value; });
+  auto it = hits_from(hits, start > 64 ? start - 64 : 0);
   for (; it != hits.end() && it->start < end; ++it) {
     const bool place = it->kind == LexiconKind::kProvince || it->kind == LexiconKind::kCity ||
                        it->kind == LexiconKind::kDistrict;
@@ -224,7 +224,7 @@ std::size_t unmarked_name_at(const TextModel& model, std::string_view text,
   // before + surname (一周), second + what follows (明天), the whole candidate (哈巴狗), or a
   // four-character word it starts or ends inside (乌烟瘴气, 一劳永逸).
   const auto word = [&](std::size_t start, std::size_t chars) {
-    return model.common_words.contains(text.substr(start, 3 * chars));
+    return common_word(model, text, start, chars);
   };
   const bool han_before = han_length_before(text, at) != 0;
   const bool han_after = han_length_at(text, end) != 0;
@@ -270,7 +270,7 @@ std::size_t unmarked_one_given_name_at(const TextModel& model, std::string_view 
     return 0;
   }
   const auto word = [&](std::size_t start, std::size_t chars) {
-    return model.common_words.contains(text.substr(start, 3 * chars));
+    return common_word(model, text, start, chars);
   };
   const bool han_before = han_length_before(text, at) != 0;
   if ((surname == 3 && (word(at, 2) || (han_before && word(at - 3, 2)))) ||
@@ -306,7 +306,7 @@ std::size_t name_after_cue(const TextModel& model, std::string_view text,
       cue_at(hits, second, LexiconKind::kNameAfterWeak) || is_stop(model, text, second) ||
       model.han_is(text, second, TextModel::kNonNameChar) ||
       name_char_score(model.given_scores, text, second, kUnknownCharScore) < kMinGivenCharScore ||
-      (run == 3 && model.common_words.contains(text.substr(second, 6)));
+      (run == 3 && common_word(model, text, second, 2));
   return surname + 3 * (one ? 1 : 2);
 }
 
@@ -336,7 +336,7 @@ std::pair<std::size_t, std::size_t> name_before_cue(const TextModel& model, std:
     // (感谢郭超在: 谢), or when a rare surname comes before a word (华东区销售总监: 区).
     const bool not_three =
         is_stop(model, text, end - 3) || cue_covers(hits, start) ||
-        (surname == 3 && !common(start) && model.common_words.contains(text.substr(start + 3, 6)));
+        (surname == 3 && !common(start) && common_word(model, text, start + 3, 2));
     if (surname != 0 && !prefer_two && !not_three &&
         (starts_word || !is_stop(model, text, start)) && !is_stop(model, text, start + surname)) {
       return {start, end};
@@ -367,9 +367,9 @@ std::size_t skip_separators(std::string_view text, std::size_t at) {
 
 // Other occurrences of the names found. ASCII names must stand as words ("Li" is not in
 // "Linux"); at most kMaxCoreferenceNames names are searched per call. One pass over the text:
-// a bitmap keyed by a hash of the names' first three bytes (two for two-byte names) picks the
-// positions worth comparing (searching for each name in turn cost one pass per name; a key of
-// two bytes matched a Han name's lead bytes at one Han character in eight).
+// a bitmap of the names' first two bytes picks the positions worth comparing (searching for
+// each name in turn cost one pass per name, and the lead byte of a Han name is in every
+// other character of Chinese text).
 void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Entity>& out,
                       std::size_t first_new) {
   constexpr std::size_t kMaxCoreferenceNames = 64;
@@ -383,41 +383,24 @@ void add_coreferences(std::string_view text, std::uint32_t type, std::vector<Ent
     return;
   }
   const std::vector<std::string_view> names(unique.begin(), unique.end());
-  const auto key = [](std::string_view at, std::size_t bytes) {
-    std::uint32_t value = 0;
-    for (std::size_t i = 0; i < bytes; ++i) {
-      value |= static_cast<std::uint32_t>(static_cast<unsigned char>(at[i])) << (8 * i);
-    }
-    return static_cast<std::uint16_t>((value * 2654435761U) >> 16U);
+  const auto prefix = [](std::string_view at) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(at[0]) |
+                                      (static_cast<unsigned char>(at[1]) << 8U));
   };
-  std::array<std::vector<std::uint64_t>, 2> bitmaps;  // keyed by two bytes, by three
-  const auto set_bit = [](std::vector<std::uint64_t>& bitmap, std::uint16_t bit) {
-    bitmap.resize(65536 / 64, 0);
-    bitmap[bit / 64] |= std::uint64_t{1} << (bit % 64);
-  };
-  const auto has_bit = [](const std::vector<std::uint64_t>& bitmap, std::uint16_t bit) {
-    return !bitmap.empty() && (bitmap[bit / 64] & (std::uint64_t{1} << (bit % 64))) != 0;
-  };
-  std::array<bool, 256> first_byte{};  // the cheapest test, made at every byte
+  std::vector<std::uint64_t> bitmap(65536 / 64, 0);
   for (std::string_view name : names) {
-    const std::size_t bytes = std::min<std::size_t>(3, name.size());
-    set_bit(bitmaps[bytes - 2], key(name, bytes));
-    first_byte[static_cast<unsigned char>(name[0])] = true;
+    bitmap[prefix(name) / 64] |= std::uint64_t{1} << (prefix(name) % 64);
   }
   // A name's occurrences do not overlap each other (as with repeated find()).
   std::vector<std::size_t> next_allowed(names.size(), 0);
   for (std::size_t at = 0; at + 1 < text.size(); ++at) {
-    if (!first_byte[static_cast<unsigned char>(text[at])]) {
-      continue;
-    }
-    const std::string_view rest = text.substr(at);
-    if (!(rest.size() >= 3 && has_bit(bitmaps[1], key(rest, 3))) &&
-        !has_bit(bitmaps[0], key(rest, 2))) {
+    const std::uint16_t key = prefix(text.substr(at));
+    if ((bitmap[key / 64] & (std::uint64_t{1} << (key % 64))) == 0) {
       continue;
     }
     for (std::size_t n = 0; n < names.size(); ++n) {
       const std::string_view name = names[n];
-      if (at < next_allowed[n] || !rest.starts_with(name)) {
+      if (at < next_allowed[n] || prefix(name) != key || !text.substr(at).starts_with(name)) {
         continue;
       }
       const std::size_t end = at + name.size();
@@ -501,6 +484,19 @@ bool english_cue_after(std::string_view text, std::size_t end) {
 
 }  // namespace
 
+void merge_spans(std::vector<std::pair<std::size_t, std::size_t>>& spans) {
+  std::sort(spans.begin(), spans.end());
+  std::size_t merged = 0;
+  for (const auto& span : spans) {
+    if (merged > 0 && span.first <= spans[merged - 1].second) {
+      spans[merged - 1].second = std::max(spans[merged - 1].second, span.second);
+    } else {
+      spans[merged++] = span;
+    }
+  }
+  spans.resize(merged);
+}
+
 void find_chinese_names(const Detector::Impl& impl, std::string_view text,
                         std::span<const LexiconHit> hits, std::vector<Entity>& out) {
   const TextModel& model = text_model();
@@ -513,7 +509,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
         // A two-character dictionary word next to a cue is what the cue is about (通知家长,
         // 家长联系).
         if (length == 0 || !not_a_word(model, text, hits, at, at + length) ||
-            (length == 6 && model.common_words.contains(text.substr(at, 6)))) {
+            (length == 6 && common_word(model, text, at, 2))) {
           break;
         }
         out.push_back(Entity{impl.person_type, at, at + length, kNameScore});
@@ -533,7 +529,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
     } else if (hit.kind == LexiconKind::kNameAfter) {
       const auto [start, end] = name_before_cue(model, text, hits, hit.start);
       if (end > start && not_a_word(model, text, hits, start, end) &&
-          !(end - start == 6 && model.common_words.contains(text.substr(start, 6)))) {
+          !(end - start == 6 && common_word(model, text, start, 2))) {
         out.push_back(Entity{impl.person_type, start, end, kNameScore});
       }
     }
@@ -584,16 +580,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
   for (std::size_t i = first_new; i < out.size(); ++i) {
     taken.emplace_back(out[i].start, out[i].end);
   }
-  std::sort(taken.begin(), taken.end());
-  std::size_t merged = 0;
-  for (const auto& span : taken) {
-    if (merged > 0 && span.first < taken[merged - 1].second) {
-      taken[merged - 1].second = std::max(taken[merged - 1].second, span.second);
-    } else {
-      taken[merged++] = span;
-    }
-  }
-  taken.resize(merged);
+  merge_spans(taken);
   const std::size_t first_unmarked = out.size();
   std::size_t next_taken = 0;
   for (std::size_t at = 0; at < text.size();) {
@@ -708,10 +695,7 @@ void find_admin_areas(const Detector::Impl& impl, std::span<const LexiconHit> hi
     while (extended) {
       extended = false;
       std::size_t best = end;
-      auto from =
-          std::lower_bound(hits.begin(), hits.end(), end,
-                           [](const LexiconHit& h, std::size_t value) { return h.start < value; });
-      for (auto it = from; it != hits.end() && it->start == end; ++it) {
+      for (auto it = hits_from(hits, end); it != hits.end() && it->start == end; ++it) {
         const LexiconHit& hit = *it;
         if (hit.end > best &&
             (hit.kind == LexiconKind::kCity || hit.kind == LexiconKind::kDistrict ||

@@ -29,6 +29,9 @@ std::string compact_alnum(std::string_view match);
 // For types with no public check algorithm: the pattern and context words decide.
 inline bool shape_only(std::string_view /*match*/) { return true; }
 
+// The calendar year now (UTC): the upper bound of dates of birth.
+int current_year();
+
 // Validators are grouped by region in validators_*.cc; each group lists itself here.
 std::span<const NamedValidator> china_validators();
 std::span<const NamedValidator> national_id_validators();

@@ -129,6 +129,16 @@ bool url_credentials(std::string_view match) {
   return colon != std::string_view::npos && colon + 1 < userinfo.size();
 }
 
+}  // namespace
+
+int current_year() {
+  return static_cast<int>(std::chrono::year_month_day{
+      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
+                              .year());
+}
+
+namespace {
+
 // A date of birth: a real calendar date between 1900 and today. Accepts Y-M-D with - / . or
 // 年月日, D/M/Y and M/D/Y (either reading valid), and "Month D, YYYY" / "D Month YYYY".
 bool date_of_birth(std::string_view match) {
@@ -165,9 +175,7 @@ bool date_of_birth(std::string_view match) {
       ++i;
     }
   }
-  const int this_year = static_cast<int>(std::chrono::year_month_day{
-      std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())}
-                                             .year());
+  const int this_year = current_year();
   auto plausible = [&](int y, int m, int d) {
     return y >= 1900 && y <= this_year && valid_date(y, m, d);
   };
