@@ -47,6 +47,7 @@ void add_text_types(std::vector<EntityType>& out) {
                  .score = 0.85F,
                  .boundary = Boundary::kAlnum,
                  .extent = Extent::kStreetEn,
+                 .start_reach = 256,
                  .example = "221B Baker Street, London"});
   out.push_back({.id = "ORG_ZH",
                  .label = "ORG",
@@ -72,6 +73,7 @@ void add_text_types(std::vector<EntityType>& out) {
                  .score = 0.8F,
                  .boundary = Boundary::kAlnum,
                  .extent = Extent::kOrgEn,
+                 .start_reach = 256,
                  .example = "Acme Widgets Ltd"});
 }
 

@@ -15,6 +15,7 @@
 #include "base/string_hash.h"
 #include "privacy/detector.h"
 #include "privacy/dictionary.h"
+#include "privacy/text.h"
 #include "privacy/validators.h"
 
 namespace chitin::privacy {
@@ -60,10 +61,14 @@ struct TextModel {
     kGivenChar = 4,          // seen in given names
     kStopChar = 8,           // a function word that rarely starts a name
     kNonNameChar = 16,       // a verb or noun, for weak evidence
+    kCompoundFirst = 32,     // the first character of a two-character surname (欧 of 欧阳)
   };
   std::vector<std::uint8_t> han_flags;
   // Whether the Han character at `at` has `flag`; false when no Han character starts there.
-  bool han_is(std::string_view text, std::size_t at, HanFlag flag) const;
+  bool han_is(std::string_view text, std::size_t at, HanFlag flag) const {
+    const int index = han_index(text, at);
+    return index >= 0 && (han_flags[static_cast<std::size_t>(index)] & flag) != 0;
+  }
   // How much likelier a character is in a name than in running text, in tenths of a natural
   // log ratio (zh_name_char_scores.txt, derived from jieba's dictionary), by han_index():
   // dense tables, because the uncued-name scan looks up every Han character of the text.
@@ -94,6 +99,10 @@ struct Detector::Impl {
   HsDatabase database;                // built-in patterns, then lexicon literals
   std::vector<std::uint32_t> pattern_type;
   std::vector<std::uint8_t> pattern_wrapped;  // 1: boundary written into the pattern
+  // Per pattern: its type's start_reach (0: the main scan reports the start). Those patterns
+  // are in late_database too, with start of match, by the same ids.
+  std::vector<std::uint16_t> pattern_reach;
+  HsDatabase late_database;  // null when no type has a start_reach
   std::uint32_t literal_base = 0;
   std::vector<LexiconKind> literal_kind;
   std::vector<std::uint32_t> literal_length;

@@ -60,6 +60,23 @@ TEST(DetectorTest, EntitiesMayTouchTheEndsOfTheTextButNotAWordCharacter) {
   EXPECT_TRUE(found("the total was 111000025111000025111 units").empty());
 }
 
+// EMAIL, IPV6, JWT, ORG_EN and ADDRESS_EN are scanned for their ends only; a second scan
+// reaching back from each end (start_reach) finds where they start. The spans are exact, also
+// for values side by side, at the ends of the text and for a token of tens of kilobytes.
+TEST(DetectorTest, TypesFoundByTheirEndsKeepTheirExactStarts) {
+  EXPECT_THAT(found("a.b@example.com,c-d@example.org;e@example.net"),
+              ElementsAre("EMAIL:a.b@example.com", "EMAIL:c-d@example.org", "EMAIL:e@example.net"));
+  EXPECT_THAT(found("请联系zhang.san@example.com谢谢"), ElementsAre("EMAIL:zhang.san@example.com"));
+  EXPECT_THAT(found("route 2001:db8::1 via fe80::1ff:fe23:4567:890a now"),
+              ElementsAre("IPV6:2001:db8::1", "IPV6:fe80::1ff:fe23:4567:890a"));
+  EXPECT_THAT(found("She joined Acme Widgets Ltd after Northwind Trading LLC closed."),
+              ElementsAre("ORG_EN:Acme Widgets Ltd", "ORG_EN:Northwind Trading LLC"));
+  EXPECT_THAT(found("Ship it to 221B Baker Street, please"),
+              ElementsAre("ADDRESS_EN:221B Baker Street"));
+  const std::string jwt = "eyJhbGciOiJIUzI1NiJ9.eyJ" + std::string(40000, 'Q') + ".c2lnbmF0dXJl";
+  EXPECT_THAT(found("token=" + jwt + " end"), ElementsAre("JWT:" + jwt));
+}
+
 TEST(DetectorTest, ContextWordsDecideWeakShapes) {
   EXPECT_TRUE(found("the total was 123456789 units").empty());
   EXPECT_THAT(found("routing number 111000025"), ElementsAre("US_ABA_ROUTING:111000025"));

@@ -77,7 +77,9 @@ bool common_word(const TextModel& model, std::string_view text, std::size_t at, 
 
 // Length in bytes of the surname starting at `at` (compound first), or 0.
 std::size_t surname_at(const TextModel& model, std::string_view text, std::size_t at) {
-  if (han_run_at(text, at, 2) == 2 && model.surnames.contains(text.substr(at, 6))) {
+  // The flag first: this runs at nearly every Han character, a hash look-up does not pay.
+  if (model.han_is(text, at, TextModel::kCompoundFirst) && han_run_at(text, at, 2) == 2 &&
+      model.surnames.contains(text.substr(at, 6))) {
     return 6;
   }
   if (model.han_is(text, at, TextModel::kSurnameChar)) {
@@ -551,7 +553,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
   }
   // A run of 2-4 Han characters standing alone (between punctuation, spaces or Latin text,
   // as names do in forms, lists and mixed-language messages).
-  for (std::size_t at = 0; at < text.size();) {
+  for (std::size_t at = next_han_lead(text, 0); at < text.size(); at = next_han_lead(text, at)) {
     if (han_length_at(text, at) == 0 || han_length_before(text, at) != 0) {
       ++at;
       continue;
@@ -583,7 +585,7 @@ void find_chinese_names(const Detector::Impl& impl, std::string_view text,
   merge_spans(taken);
   const std::size_t first_unmarked = out.size();
   std::size_t next_taken = 0;
-  for (std::size_t at = 0; at < text.size();) {
+  for (std::size_t at = next_han_lead(text, 0); at < text.size(); at = next_han_lead(text, at)) {
     if (han_length_at(text, at) == 0) {
       ++at;
       continue;
@@ -615,7 +617,11 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
   while (at < text.size()) {
     const std::size_t first = capitalised_word(text, at);
     if (first == 0) {
+      // Only an upper-case letter starts a name: skip to the next one.
       ++at;
+      while (at < text.size() && !is_upper(text[at])) {
+        ++at;
+      }
       continue;
     }
     const std::string_view word = text.substr(at, first);

@@ -37,6 +37,14 @@ inline std::size_t han_length_at(std::string_view text, std::size_t at) {
   // U+3400..U+3FFF: E3 90..BF; U+4000..U+9FFF: E4..E9.
   return (b0 >= 0xE4 && b0 <= 0xE9) || (b0 == 0xE3 && b1 >= 0x90) ? 3 : 0;
 }
+// The first offset from `at` whose byte could start a Han character (E3..E9), or the size:
+// the name scans skip Latin text, digits and other scripts with it.
+inline std::size_t next_han_lead(std::string_view text, std::size_t at) {
+  while (at < text.size() && static_cast<unsigned char>(text[at] - '\xE3') > 6) {
+    ++at;
+  }
+  return at;
+}
 // Han characters U+3400..U+9FFF (three UTF-8 bytes each) as dense indexes 0..kHanCount-1, for
 // per-character tables; -1 when `at` does not start one.
 inline constexpr std::size_t kHanCount = 0x9FFF - 0x3400 + 1;

@@ -126,16 +126,17 @@ void flag_chars(TextModel& model, std::string_view text, TextModel::HanFlag flag
 
 TextModel build_model() {
   TextModel model;
-  split_lines(embedded_lexicon("zh_surnames"), [&](std::string_view line) {
-    model.surnames.emplace(line);
-    for (std::size_t i = 0; i + 6 <= kCompoundSurnames.size(); i += 6) {
-      model.surnames.emplace(kCompoundSurnames.substr(i, 6));
-    }
-  });
+  split_lines(embedded_lexicon("zh_surnames"),
+              [&](std::string_view line) { model.surnames.emplace(line); });
+  for (std::size_t i = 0; i + 6 <= kCompoundSurnames.size(); i += 6) {
+    model.surnames.emplace(kCompoundSurnames.substr(i, 6));
+  }
   model.han_flags.assign(kHanCount, 0);
   for (const auto& surname : model.surnames) {
     if (surname.size() == 3) {
       flag_chars(model, surname, TextModel::kSurnameChar);
+    } else if (surname.size() == 6) {
+      flag_chars(model, surname.substr(0, 3), TextModel::kCompoundFirst);
     }
   }
   flag_chars(model, kCommonSurnames, TextModel::kCommonSurnameChar);
@@ -242,11 +243,6 @@ TextModel build_model() {
 }
 
 }  // namespace
-
-bool TextModel::han_is(std::string_view text, std::size_t at, HanFlag flag) const {
-  const int index = han_index(text, at);
-  return index >= 0 && (han_flags[static_cast<std::size_t>(index)] & flag) != 0;
-}
 
 const TextModel& text_model() {
   static const TextModel model = build_model();
