@@ -150,7 +150,7 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
   }
   const std::string_view near = window(text, start, end, type.context_before, type.context_after);
   for (const std::string& word : type.context) {
-    if (!contains_folded(near, word)) {
+    if (find_word_folded(near, word, false) == std::string_view::npos) {
       continue;
     }
     if (!type.context_adjacent) {
@@ -160,9 +160,8 @@ bool has_context(const EntityType& type, std::string_view text, std::size_t star
     // 预约日期2025-03-01": the second date is not a birth date).
     const std::size_t match_in_near = start - static_cast<std::size_t>(near.data() - text.data());
     // Only words before the match count here (the nearest one).
-    const std::string lower_near = ascii_lowercase(near.substr(0, match_in_near));
-    const std::size_t at = lower_near.rfind(ascii_lowercase(word));
-    if (at == std::string::npos || at + word.size() > match_in_near) {
+    const std::size_t at = find_word_folded(near.substr(0, match_in_near), word, true);
+    if (at == std::string_view::npos) {
       continue;
     }
     // 生于 after 先 is "Mr. … on" (王先生于2020年逝世), not "born on".
@@ -285,8 +284,7 @@ int on_late_match(unsigned id, unsigned long long from, unsigned long long to, u
   if (!std::binary_search(scan.late_ends.begin(), scan.late_ends.end(), key)) {
     return 0;
   }
-  return keep_raw(scan, scan.impl->pattern_type[id], scan.impl->pattern_wrapped[id] != 0, from,
-                  to);
+  return keep_raw(scan, scan.impl->pattern_type[id], scan.impl->pattern_wrapped[id] != 0, from, to);
 }
 
 // The starts of start_reach matches: late_database over the merged stretches of buffer that
@@ -756,9 +754,19 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   for (const LexiconLiteral& literal : text_model().literals) {
     add_literal(literal.text, literal.kind, 0);
   }
-  // Context words match case-insensitively, as has_context() compares them.
+  // Context words match case-insensitively and as words, as has_context() compares them
+  // (find_word_folded): "id" in "video" opened a window in most English lines. The boundary
+  // bytes count into the hit, which only opens a window with a margin.
   for (const std::string& word : context_words) {
-    add_literal(word, LexiconKind::kContextWord, HS_FLAG_CASELESS);
+    const bool letter_first = is_ascii_alpha(static_cast<unsigned char>(word.front()));
+    const bool letter_last = is_ascii_alpha(static_cast<unsigned char>(word.back()));
+    ids.push_back(static_cast<unsigned>(impl->literal_base + impl->literal_kind.size()));
+    impl->literal_kind.push_back(LexiconKind::kContextWord);
+    impl->literal_length.push_back(
+        static_cast<std::uint32_t>(word.size() + (letter_first ? 1 : 0)));
+    expressions.push_back((letter_first ? "[^A-Za-z]" : "") + escape_literal(word) +
+                          (letter_last ? "(?:s?[^A-Za-z])" : ""));
+    flags.push_back(HS_FLAG_CASELESS);
   }
   const Impl* raw_impl = impl.get();
   builtin.describe = [&](unsigned index) {

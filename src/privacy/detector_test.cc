@@ -77,6 +77,21 @@ TEST(DetectorTest, TypesFoundByTheirEndsKeepTheirExactStarts) {
   EXPECT_THAT(found("token=" + jwt + " end"), ElementsAre("JWT:" + jwt));
 }
 
+// Latin context words count as words (a plural s allowed), not inside other words: "sin" is
+// not in "since", "id" not in "video".
+TEST(DetectorTest, LatinContextWordsAreWholeWords) {
+  EXPECT_THAT(found("SIN 130 454 283"), ElementsAre("CA_SIN:130 454 283"));
+  EXPECT_THAT(found("their SINs: 130 454 283"), ElementsAre("CA_SIN:130 454 283"));
+  EXPECT_TRUE(found("since 130 454 283 people voted").empty());
+  EXPECT_TRUE(found("using 130 454 283 as a seed").empty());
+  EXPECT_EQ(find_word_folded("the video id: 7", "ID", false), 10U);
+  EXPECT_EQ(find_word_folded("IDs and ids", "id", true), 8U);
+  EXPECT_EQ(find_word_folded("身份id号", "ID", false), 6U);
+  EXPECT_EQ(find_word_folded("video idea", "id", false), std::string_view::npos);
+  EXPECT_EQ(find_word_folded("编号", "编号", true), 0U);
+  EXPECT_EQ(find_word_folded("", "id", false), std::string_view::npos);
+}
+
 TEST(DetectorTest, ContextWordsDecideWeakShapes) {
   EXPECT_TRUE(found("the total was 123456789 units").empty());
   EXPECT_THAT(found("routing number 111000025"), ElementsAre("US_ABA_ROUTING:111000025"));

@@ -51,27 +51,34 @@ std::size_t utf8_char_start(std::string_view text, std::size_t at) {
   return at;
 }
 
-bool contains_folded(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) {
-    return true;
+std::size_t find_word_folded(std::string_view text, std::string_view word, bool last) {
+  if (word.empty() || word.size() > text.size()) {
+    return std::string_view::npos;
   }
-  if (needle.size() > haystack.size()) {
-    return false;
-  }
-  const char first = ascii_lower(needle[0]);
-  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (ascii_lower(haystack[i]) != first) {
-      continue;
-    }
-    std::size_t j = 1;
-    while (j < needle.size() && ascii_lower(haystack[i + j]) == ascii_lower(needle[j])) {
+  const auto letter = [&](std::size_t at) {
+    return at < text.size() && is_ascii_alpha(static_cast<unsigned char>(text[at]));
+  };
+  const bool letter_first = is_ascii_alpha(static_cast<unsigned char>(word.front()));
+  const bool letter_last = is_ascii_alpha(static_cast<unsigned char>(word.back()));
+  std::size_t found = std::string_view::npos;
+  for (std::size_t i = 0; i + word.size() <= text.size(); ++i) {
+    std::size_t j = 0;
+    while (j < word.size() && ascii_lower(text[i + j]) == ascii_lower(word[j])) {
       ++j;
     }
-    if (j == needle.size()) {
-      return true;
+    if (j != word.size() || (letter_first && i > 0 && letter(i - 1))) {
+      continue;
+    }
+    const std::size_t end = i + word.size();
+    if (letter_last && letter(end) && !(ascii_lower(text[end]) == 's' && !letter(end + 1))) {
+      continue;
+    }
+    found = i;
+    if (!last) {
+      break;
     }
   }
-  return false;
+  return found;
 }
 
 }  // namespace chitin::privacy

@@ -75,7 +75,10 @@ inline std::size_t han_run_at(std::string_view text, std::size_t at, std::size_t
 // at most 3).
 std::size_t utf8_char_start(std::string_view text, std::size_t at);
 
-// True when `needle` (ASCII letters compared case-insensitively) occurs in `haystack`.
-bool contains_folded(std::string_view haystack, std::string_view needle);
+// Where `word` occurs in `text`, ASCII letters compared case-insensitively, as a word: an edge
+// of `word` that is an ASCII letter touches no other letter, except a plural s ("id" is in
+// "ID:", "IDs" and "身份id", not in "video"). The first occurrence, or the last with `last`;
+// npos when there is none.
+std::size_t find_word_folded(std::string_view text, std::string_view word, bool last);
 
 }  // namespace chitin::privacy
