@@ -87,14 +87,13 @@ TEST_F(PrivacyCliTest, TheFirstRunCompilesThePatternsAndCachesThemPrivately) {
   ASSERT_TRUE(first.status.success()) << first.err;
   EXPECT_EQ(mode_of(cli.user_home + "/.cache"), 0700U);
   EXPECT_EQ(mode_of(cli.user_home + "/.cache/chitin"), 0700U);
-  // The built-in patterns, the context-only ones, the record types among those, and the
-  // start-of-match rescan of the start_reach types.
-  EXPECT_EQ(cached_files(cli.user_home + "/.cache/chitin").size(), 4U);
+  // The built-in patterns, the context-only ones, and the record types among those.
+  EXPECT_EQ(cached_files(cli.user_home + "/.cache/chitin").size(), 3U);
 
   ASSERT_TRUE(cli.run({"init"}).status.success());
   ASSERT_TRUE(cli.run({"privacy", "redact", input}).status.success());
   EXPECT_EQ(mode_of(cli.home + "/cache"), 0700U);
-  EXPECT_EQ(cached_files(cli.home + "/cache").size(), 4U);
+  EXPECT_EQ(cached_files(cli.home + "/cache").size(), 3U);
 }
 
 TEST_F(PrivacyCliTest, ScanReportsOffsetsAndHashesNeverTheText) {

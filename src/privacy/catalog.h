@@ -68,12 +68,6 @@ struct EntityType {
   Boundary boundary = Boundary::kAlnum;
   Canonical canonical = Canonical::kExact;
   Extent extent = Extent::kMatch;
-  // Nonzero: the main scan looks for this type without start of match, which costs
-  // Vectorscan far less for patterns with unbounded repeats (e-mail, company names); the
-  // start of each match is then found by a second scan of at most this many bytes before its
-  // end. A match reaching further back is found with a later start, or not at all, so the
-  // reach must exceed the longest real value.
-  std::uint16_t start_reach = 0;
   std::string example;  // matched in full and accepted by the validator (unit-tested)
   bool builtin = true;
 };

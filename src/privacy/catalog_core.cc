@@ -306,7 +306,6 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "email",
                  .score = 0.97F,
                  .canonical = Canonical::kLower,
-                 .start_reach = 320,  // RFC 5321: 64-byte local part, 254-byte path
                  .example = "zhang.san@example.com"});
   out.push_back({.id = "PHONE_INTL",
                  .label = "PHONE",
@@ -353,7 +352,6 @@ void add_core_types(std::vector<EntityType>& out) {
                  .score = 0.9F,
                  .boundary = Boundary::kDotted,
                  .canonical = Canonical::kLower,
-                 .start_reach = 64,
                  .example = "2001:db8:85a3::8a2e:370:7334"});
   out.push_back(
       {.id = "MAC_ADDRESS",
@@ -407,7 +405,6 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "jwt",
                  .score = 0.97F,
                  .boundary = Boundary::kToken,
-                 .start_reach = 65535,  // the most the field holds: tokens of tens of KB exist
                  .example = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl"});
   struct Pem {
     const char* id;

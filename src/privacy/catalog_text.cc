@@ -47,7 +47,6 @@ void add_text_types(std::vector<EntityType>& out) {
                  .score = 0.85F,
                  .boundary = Boundary::kAlnum,
                  .extent = Extent::kStreetEn,
-                 .start_reach = 256,
                  .example = "221B Baker Street, London"});
   out.push_back({.id = "ORG_ZH",
                  .label = "ORG",
@@ -73,7 +72,6 @@ void add_text_types(std::vector<EntityType>& out) {
                  .score = 0.8F,
                  .boundary = Boundary::kAlnum,
                  .extent = Extent::kOrgEn,
-                 .start_reach = 256,
                  .example = "Acme Widgets Ltd"});
 }
 

@@ -219,8 +219,6 @@ struct ScanContext {
   std::size_t text_size = 0;
   std::size_t window_start = 0;  // sentinel-buffer offset of the window being scanned
   bool overflow = false;
-  // Matches of start_reach patterns: pattern id and end in the sentinel buffer.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> late_ends;
 };
 
 // Scans see the text between two sentinel bytes (buffer offset = text offset + 1). A pattern
@@ -261,56 +259,13 @@ int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to
         LexiconHit{scan.impl->literal_kind[index], end - scan.impl->literal_length[index], end});
     return 0;
   }
-  if (scan.raws.size() + scan.hits.size() + scan.late_ends.size() >= kMaxRawMatches) {
+  if (scan.raws.size() + scan.hits.size() >= kMaxRawMatches) {
     scan.overflow = true;
     return 1;
-  }
-  if (scan.impl->pattern_reach[id] != 0) {
-    scan.late_ends.emplace_back(id, static_cast<std::uint32_t>(to));
-    return 0;
   }
   scan.raws.push_back(to_text_offsets(scan, scan.impl->pattern_type[id],
                                       scan.impl->pattern_wrapped[id] != 0, from, to));
   return 0;
-}
-
-// A match of late_database: kept when the main scan found a match of that pattern ending
-// there (late_ends, sorted).
-int on_late_match(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/,
-                  void* context) {
-  auto& scan = *static_cast<ScanContext*>(context);
-  const std::pair<std::uint32_t, std::uint32_t> key{
-      id, static_cast<std::uint32_t>(to + scan.window_start)};
-  if (!std::binary_search(scan.late_ends.begin(), scan.late_ends.end(), key)) {
-    return 0;
-  }
-  return keep_raw(scan, scan.impl->pattern_type[id], scan.impl->pattern_wrapped[id] != 0, from, to);
-}
-
-// The starts of start_reach matches: late_database over the merged stretches of buffer that
-// reach back from each end (scan.late_ends, buffer offsets).
-hs_error_t find_late_starts(const Detector::Impl& impl, std::string_view buffer,
-                            hs_scratch_t* scratch, ScanContext& scan) {
-  if (scan.late_ends.empty()) {
-    return HS_SUCCESS;
-  }
-  std::vector<std::pair<std::size_t, std::size_t>> stretches;
-  for (const auto& [id, end] : scan.late_ends) {
-    const std::size_t reach = impl.pattern_reach[id];
-    stretches.emplace_back(end > reach ? end - reach : 0, end);
-  }
-  merge_spans(stretches);  // so that no byte is scanned twice, however many ends there are
-  std::sort(scan.late_ends.begin(), scan.late_ends.end());
-  for (const auto& [from, to] : stretches) {
-    scan.window_start = from;
-    const hs_error_t status =
-        hs_scan(impl.late_database.get(), buffer.data() + from, static_cast<unsigned>(to - from), 0,
-                scratch, on_late_match, &scan);
-    if (status != HS_SUCCESS) {
-      return status;
-    }
-  }
-  return HS_SUCCESS;
 }
 
 int on_context_match(unsigned id, unsigned long long from, unsigned long long to,
@@ -692,7 +647,6 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   std::vector<unsigned>& ids = builtin.ids;
   PatternSet contextual;
   PatternSet records;  // the contextual types that record lines take, by the same ids
-  PatternSet late;     // the start_reach types, with start of match, by the same ids
   std::set<std::string> context_words;
   for (std::size_t i = 0; i < catalog.size(); ++i) {
     const EntityType& type = catalog[i];
@@ -731,15 +685,8 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     ids.push_back(static_cast<unsigned>(impl->pattern_type.size()));
     impl->pattern_type.push_back(static_cast<std::uint32_t>(i));
     impl->pattern_wrapped.push_back(type.boundary == Boundary::kNone ? 0 : 1);
-    impl->pattern_reach.push_back(type.start_reach);
     expressions.push_back(with_boundary(type.pattern, type.boundary));
     flags.push_back(flag);
-    if (type.start_reach != 0) {
-      flags.back() &= ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST);
-      late.ids.push_back(ids.back());
-      late.expressions.push_back(expressions.back());
-      late.flags.push_back(flag);
-    }
   }
   // Room for the longest contextual match beyond the context distance.
   impl->context_window += kMaxContextualMatchBytes;
@@ -785,12 +732,6 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
     };
     impl->record_database = CHITIN_TRY(load_or_compile(records, options.cache_dir));
   }
-  if (!late.expressions.empty()) {
-    late.describe = [&](unsigned index) {
-      return "built-in type " + catalog[raw_impl->pattern_type[late.ids[index]]].id;
-    };
-    impl->late_database = CHITIN_TRY(load_or_compile(late, options.cache_dir));
-  }
   if (!user_expressions.empty()) {
     const PatternSet user{user_expressions, user_flags, user_ids, [&](unsigned index) {
                             return fmt::format(
@@ -824,7 +765,6 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
         hs_alloc_scratch(impl.context_database.get(), &raw) != HS_SUCCESS ||
         (impl.record_database &&
          hs_alloc_scratch(impl.record_database.get(), &raw) != HS_SUCCESS) ||
-        (impl.late_database && hs_alloc_scratch(impl.late_database.get(), &raw) != HS_SUCCESS) ||
         (impl.user_database && hs_alloc_scratch(impl.user_database.get(), &raw) != HS_SUCCESS)) {
       hs_free_scratch(raw);
       return fail(ErrorCode::kInternal, "cannot allocate Vectorscan scratch space");
@@ -842,10 +782,6 @@ Result<std::vector<Entity>> Detector::detect(std::string_view text) const {
   const auto length = static_cast<unsigned>(buffer.size());
   hs_error_t status = hs_scan(impl.database.get(), buffer.data(), length, 0, scratch.get(),
                               on_builtin_match, &scan);
-  if (status == HS_SUCCESS) {
-    status = find_late_starts(impl, buffer, scratch.get(), scan);
-    scan.window_start = 0;
-  }
   if (status == HS_SUCCESS && impl.user_database) {
     // User patterns see the text itself, so that their ^ and $ anchor at its ends.
     scan.window_start = 1;

@@ -99,10 +99,6 @@ struct Detector::Impl {
   HsDatabase database;                // built-in patterns, then lexicon literals
   std::vector<std::uint32_t> pattern_type;
   std::vector<std::uint8_t> pattern_wrapped;  // 1: boundary written into the pattern
-  // Per pattern: its type's start_reach (0: the main scan reports the start). Those patterns
-  // are in late_database too, with start of match, by the same ids.
-  std::vector<std::uint16_t> pattern_reach;
-  HsDatabase late_database;  // null when no type has a start_reach
   std::uint32_t literal_base = 0;
   std::vector<LexiconKind> literal_kind;
   std::vector<std::uint32_t> literal_length;
