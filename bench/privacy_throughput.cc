@@ -6,6 +6,8 @@
 //   baseline   memchr over the text for '\n' and a byte copy: the memory floor;
 //   detect     Detector::detect alone, built-in catalog;
 //   redact     detect + replace, built-in catalog (target >= 50 MB/s per core);
+//   chat       redact of ordinary chat messages (chat_plain_*.txt) with 0%, 10% and 25% of the
+//              messages from the dense text;
 //   redact+dict  with a 100,000-term user dictionary (target >= 20 MB/s);
 //   redact+1M  with 50,000 user types holding 1,000,000 terms (target: within 2x of above);
 //   restore    the redacted text back (target >= 200 MB/s): median of 5 warm passes, and the
@@ -93,6 +95,31 @@ std::string build_corpus(std::size_t bytes, std::mt19937_64& rng) {
       at = close + 1;
     }
     out += '\n';
+  }
+  return out;
+}
+
+// Chat where only a share of the messages carries personal data: messages from the dense
+// corpus (`dense`, one per line) with probability `share`, else ordinary chat messages without
+// any (tests/privacy/eval/chat_plain_*.txt), until `bytes`.
+std::string mix_chat(const std::string& dense, double share, std::size_t bytes,
+                     std::mt19937_64& rng) {
+  std::vector<std::string> plain = lines_of("tests/privacy/eval/chat_plain_zh.txt");
+  for (std::string& line : lines_of("tests/privacy/eval/chat_plain_en.txt")) {
+    plain.push_back(std::move(line));
+  }
+  std::uniform_real_distribution<double> coin(0, 1);
+  std::string out;
+  std::size_t next_dense = 0;
+  while (out.size() < bytes) {
+    if (coin(rng) < share) {
+      const std::size_t end = dense.find('\n', next_dense);
+      out.append(dense, next_dense, end - next_dense + 1);
+      next_dense = end + 1 < dense.size() ? end + 1 : 0;
+    } else {
+      out += plain[rng() % plain.size()];
+      out += '\n';
+    }
   }
   return out;
 }
@@ -239,6 +266,17 @@ int main(int argc, char** argv) {
       "%.3f of memchr\n",
       (*builtin)->types().size(), redact.mb_per_s, redact.entities,
       redact.entities / (text.size() / 1e6), redact.mb_per_s / memchr_rate);
+
+  // Ordinary chat: most messages carry no personal data. The share of those that do is not
+  // known in general, so several are measured.
+  for (const double share : {0.0, 0.1, 0.25}) {
+    const std::string chat = mix_chat(text, share, text.size(), rng);
+    const Rate rate = time_redact(**builtin, chat, nullptr, nullptr);
+    std::printf(
+        "redact, chat with %2.0f%% of messages carrying personal data: %.1f MB/s, "
+        "%.0f entities per MB\n",
+        share * 100, rate.mb_per_s, rate.entities / (chat.size() / 1e6));
+  }
 
   // Restore: the first pass, and the median of five more. The first pass also pays for the
   // kernel's first touch of a fresh multi-megabyte output buffer; a long-running gateway
