@@ -22,6 +22,12 @@ constexpr std::array<std::string_view, 31> kPlateProvinces{
 const std::vector<std::string> kIdContext{"身份证",   "证件",     "身份证号", "身份号码",
                                           "公民身份", "证号",     "旧号码",   "老号码",
                                           "ID",       "identity", "id card",  "id no"};
+// The old number is often introduced by its length ("the old 15-digit one").
+const std::vector<std::string> kId15Context = [] {
+  std::vector<std::string> words = kIdContext;
+  words.insert(words.end(), {"15-digit", "15 digit", "15位", "十五位"});
+  return words;
+}();
 const std::vector<std::string> kPassportContext{"护照", "passport", "證件", "证件", "旅行证件",
                                                 "出境", "入境",     "签证", "visa"};
 const std::vector<std::string> kPhoneContext{"电话", "手机", "联系",     "tel", "phone", "mobile",
@@ -71,8 +77,9 @@ void add_core_types(std::vector<EntityType>& out) {
                  .description = "Mainland resident identity number issued before 1999 (15 digits)",
                  .pattern = R"([1-9][0-9]{7}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3})",
                  .validator = "cn_resident_id_15",
-                 .context = kIdContext,
+                 .context = kId15Context,
                  .context_required = true,
+                 .record = RecordField::kYes,  // 1961-01-06,郑静,370102831028428
                  .score = 0.85F,
                  .canonical = Canonical::kDigits,
                  .example = "110105491231002"});
@@ -182,6 +189,7 @@ void add_core_types(std::vector<EntityType>& out) {
                  .validator = "shape",
                  .context = {"通行证", "通行證", "回乡证", "回鄉證", "permit", "港澳居民"},
                  .context_required = true,
+                 .record = RecordField::kYes,  // 胡磊	H31790958	27/10/1994
                  .score = 0.85F,
                  .canonical = Canonical::kAlnum,
                  .example = "H12345678"});
@@ -478,34 +486,34 @@ void add_core_types(std::vector<EntityType>& out) {
                    .example = wallet.example});
   }
   // --- Dates of birth (only next to a birth word) ---
-  out.push_back({.id = "DATE_OF_BIRTH",
-                 .label = "DOB",
-                 .category = "demographic",
-                 .regions = "zh,en",
-                 .description = "Date of birth (a calendar date next to a birth word)",
-                 .pattern =
-                     R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
-                     R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
-                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
-                     R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
-                     R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
-                     R"((?:19|20)[0-9]{2}))",
-                 .caseless = true,
-                 .validator = "date_of_birth",
-                 .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth",
-                             "dob", "d.o.b", "birthday", "date of birth", "birthdate", "bday"},
-                 .context_before = 80,
-                 .context_after = 0,
-                 .context_required = true,
-                 .context_adjacent = true,
-                 .context_follow = {"出生", "生", "（生日", "(生日", "(birthday", "(dob"},
-                 .record = RecordField::kBirthDate,
-                 .score = 0.85F,
-                 .boundary = Boundary::kAlnum,
-                 .example = "1990-03-07"});
+  out.push_back(
+      {.id = "DATE_OF_BIRTH",
+       .label = "DOB",
+       .category = "demographic",
+       .regions = "zh,en",
+       .description = "Date of birth (a calendar date next to a birth word)",
+       .pattern = R"((?:(?:19|20)[0-9]{2}(?:[-/.]|年)[ ]?(?:0?[1-9]|1[0-2])[ ]?(?:[-/.]|月)[ ]?)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:[ ]?日)?|)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:19|20)[0-9]{2}|)"
+                  R"((?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12][0-9]|3[01])/(?:19|20)[0-9]{2}|)"
+                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.? )"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?,? (?:19|20)[0-9]{2}|)"
+                  R"((?:0?[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)? (?:of )?)"
+                  R"((?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?,? )"
+                  R"((?:19|20)[0-9]{2}))",
+       .caseless = true,
+       .validator = "date_of_birth",
+       .context = {"出生", "生日", "出生日期", "生于", "出生于", "诞辰", "born", "birth", "dob",
+                   "d.o.b", "birthday", "date of birth", "birthdate", "bday"},
+       .context_before = 80,
+       .context_after = 0,
+       .context_required = true,
+       .context_adjacent = true,
+       .context_follow = {"出生", "生", "生的", "的生日", "（生日", "(生日", "(birthday", "(dob"},
+       .record = RecordField::kBirthDate,
+       .score = 0.85F,
+       .boundary = Boundary::kAlnum,
+       .example = "1990-03-07"});
 }
 
 }  // namespace chitin::privacy

@@ -224,6 +224,38 @@ TEST(DetectorTest, RecordLinesThatNameAPersonNeedNoContextWords) {
   EXPECT_THAT(found("钱秀英，预约日期1979-11-12，套餐A"), ElementsAre("PERSON:钱秀英"));
   // 先生于 is "Mr. … on", not "born on".
   EXPECT_THAT(found("讣告 石乐梦先生于2020年7月22日逝世"), ElementsAre("PERSON:石乐梦"));
+  // Travel permits and old 15-digit ids in such rows too, far into the line as well; an
+  // order word in front still vetoes them.
+  EXPECT_THAT(found("胡磊\tH31790958\t27/10/1994"),
+              ElementsAre("PERSON:胡磊", "CN_HMT_PERMIT:H31790958", "DATE_OF_BIRTH:27/10/1994"));
+  EXPECT_THAT(found("张伟，男，汉族，籍贯某地，现居某处，工作单位某某单位某某部门某某科室，"
+                    "370102831028428"),
+              ElementsAre("PERSON:张伟", "CN_RESIDENT_ID_15:370102831028428"));
+  EXPECT_THAT(found("张伟 订单号 370102831028428"), ElementsAre("PERSON:张伟"));
+  EXPECT_THAT(found("and also the old 15-digit one 140105630604169."),
+              ElementsAre("CN_RESIDENT_ID_15:140105630604169"));
+}
+
+// Parties in registers and contracts, relatives and set phrases after a name, and the old
+// surname form 锺 (session 13).
+TEST(DetectorTest, RegisterRolesKinshipAndSetPhrasesMarkNames) {
+  EXPECT_THAT(found("资产登记：使用人傅军，网卡已更换"), ElementsAre("PERSON:傅军"));
+  EXPECT_THAT(found("小区停车登记：户主萧洋，3栋2单元"), ElementsAre("PERSON:萧洋"));
+  EXPECT_THAT(found("二手车过户：卖方薛汉雷，买方锺勇楚"),
+              ElementsAre("PERSON:薛汉雷", "PERSON:锺勇楚"));
+  EXPECT_THAT(found("谁有唐娜表姐的微信？"), ElementsAre("PERSON:唐娜"));
+  EXPECT_THAT(found("遗失声明：侯丽不慎遗失身份证"), ElementsAre("PERSON:侯丽"));
+  EXPECT_THAT(found("那个，段娟啊，你再发我一遍"), ElementsAre("PERSON:段娟"));
+  // 授权 ends a company name's walk left, so the name before it stays a name.
+  EXPECT_THAT(found("本人叶伟授权北京宏达电子股份有限公司核实"),
+              ElementsAre("PERSON:叶伟", "ORG_ZH:北京宏达电子股份有限公司"));
+  // Dates of birth before 的生日 and 生的.
+  EXPECT_THAT(found("爷爷是1955-02-18的生日"), ElementsAre("DATE_OF_BIRTH:1955-02-18"));
+  EXPECT_THAT(found("是不是1976-03-21生的？"), ElementsAre("DATE_OF_BIRTH:1976-03-21"));
+  // Not names: kinship and set phrases after ordinary words.
+  EXPECT_THAT(found("我表姐的微信"), ElementsAre());
+  EXPECT_THAT(found("好啊，明天见"), ElementsAre());
+  EXPECT_THAT(found("记得回电话"), ElementsAre());
 }
 
 TEST(DetectorTest, RecordFieldsYieldToEventsOrderWordsAndLongLines) {
