@@ -252,10 +252,16 @@ TEST(DetectorTest, RegisterRolesKinshipAndSetPhrasesMarkNames) {
   // Dates of birth before 的生日 and 生的.
   EXPECT_THAT(found("爷爷是1955-02-18的生日"), ElementsAre("DATE_OF_BIRTH:1955-02-18"));
   EXPECT_THAT(found("是不是1976-03-21生的？"), ElementsAre("DATE_OF_BIRTH:1976-03-21"));
+  EXPECT_THAT(found("小二班孟恩克，家长秦月红，明天接"),
+              ElementsAre("PERSON:孟恩克", "PERSON:秦月红"));
+  EXPECT_THAT(found("邻居郑桂英家的狗天天叫"), ElementsAre("PERSON:郑桂英"));
+  // A word on the not-a-name list is no given name ("Name" is in the given-name lexicon).
+  EXPECT_THAT(found("Name Addie Bowman, date"), ElementsAre("PERSON:Addie Bowman"));
   // Not names: kinship and set phrases after ordinary words.
   EXPECT_THAT(found("我表姐的微信"), ElementsAre());
   EXPECT_THAT(found("好啊，明天见"), ElementsAre());
   EXPECT_THAT(found("记得回电话"), ElementsAre());
+  EXPECT_THAT(found("大家的意见，家长会定在周五"), ElementsAre());
 }
 
 TEST(DetectorTest, RecordFieldsYieldToEventsOrderWordsAndLongLines) {

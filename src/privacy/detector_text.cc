@@ -630,7 +630,8 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
     if (title && next < text.size() && text[next] == '.') {
       ++next;
     }
-    const bool given = !title && model.en_given.contains(word);
+    // The not-a-name list wins over the given-name list ("Name Addie Bowman").
+    const bool given = !title && model.en_given.contains(word) && !model.en_not_name.contains(word);
     if ((title || given) && next + 1 < text.size() && text[next] == ' ') {
       std::size_t name_start = title ? next + 1 : at;
       std::size_t cursor = next + 1;
