@@ -30,8 +30,10 @@ const std::vector<std::string> kId15Context = [] {
 }();
 const std::vector<std::string> kPassportContext{"护照", "passport", "證件", "证件", "旅行证件",
                                                 "出境", "入境",     "签证", "visa"};
-const std::vector<std::string> kPhoneContext{"电话", "手机", "联系",     "tel", "phone", "mobile",
-                                             "call", "cell", "whatsapp", "fax", "传真",  "致电"};
+// Context words are words: "phone" is not in "telephone", so the compounds are listed.
+const std::vector<std::string> kPhoneContext{"电话",      "手机", "联系", "tel",      "phone",
+                                             "mobile",    "call", "cell", "whatsapp", "telephone",
+                                             "cellphone", "fax",  "传真", "致电"};
 const std::vector<std::string> kCardContext{"卡号", "银行卡",     "信用卡", "借记卡", "card",
                                             "visa", "mastercard", "amex",   "付款",   "payment"};
 

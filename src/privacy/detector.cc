@@ -254,9 +254,11 @@ int on_builtin_match(unsigned id, unsigned long long from, unsigned long long to
   auto& scan = *static_cast<ScanContext*>(context);
   if (id >= scan.impl->literal_base) {
     const std::size_t index = id - scan.impl->literal_base;
-    const std::size_t end = static_cast<std::size_t>(to) - 1;
+    // A context word's boundary byte may be a sentinel: its hit is clamped to the text.
+    const std::size_t end = std::min(static_cast<std::size_t>(to) - 1, scan.text_size);
+    const std::size_t length = scan.impl->literal_length[index];
     scan.hits.push_back(
-        LexiconHit{scan.impl->literal_kind[index], end - scan.impl->literal_length[index], end});
+        LexiconHit{scan.impl->literal_kind[index], end > length ? end - length : 0, end});
     return 0;
   }
   if (scan.raws.size() + scan.hits.size() >= kMaxRawMatches) {
@@ -668,8 +670,10 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
       context_words.insert(type.context.begin(), type.context.end());
       // A follow word must also open a window: itself, or for one Han character the way a
       // date ends before it ("5生", "日生"), which is rare enough to scan around.
+      // Han ones only where a date ends before them ("5生的", "日的生日"): 生的 alone is in
+      // every 学生的.
       for (const std::string& word : type.context_follow) {
-        if (han_length_at(word, 0) != word.size()) {
+        if (han_length_at(word, 0) == 0) {
           context_words.insert(word);
           continue;
         }
@@ -703,14 +707,13 @@ Result<std::unique_ptr<Detector>> Detector::create(DetectorOptions options) {
   }
   // Context words match case-insensitively and as words, as has_context() compares them
   // (find_word_folded): "id" in "video" opened a window in most English lines. The boundary
-  // bytes count into the hit, which only opens a window with a margin.
+  // bytes may shift the hit by a byte or two, which only opens a window with a margin.
   for (const std::string& word : context_words) {
     const bool letter_first = is_ascii_alpha(static_cast<unsigned char>(word.front()));
     const bool letter_last = is_ascii_alpha(static_cast<unsigned char>(word.back()));
     ids.push_back(static_cast<unsigned>(impl->literal_base + impl->literal_kind.size()));
     impl->literal_kind.push_back(LexiconKind::kContextWord);
-    impl->literal_length.push_back(
-        static_cast<std::uint32_t>(word.size() + (letter_first ? 1 : 0)));
+    impl->literal_length.push_back(static_cast<std::uint32_t>(word.size()));
     expressions.push_back((letter_first ? "[^A-Za-z]" : "") + escape_literal(word) +
                           (letter_last ? "(?:s?[^A-Za-z])" : ""));
     flags.push_back(HS_FLAG_CASELESS);

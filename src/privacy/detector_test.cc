@@ -99,6 +99,11 @@ TEST(DetectorTest, LatinContextWordsAreWholeWords) {
   EXPECT_EQ(find_word_folded("video idea", "id", false), std::string_view::npos);
   EXPECT_EQ(find_word_folded("编号", "编号", true), 0U);
   EXPECT_EQ(find_word_folded("", "id", false), std::string_view::npos);
+  // A context word whose boundary byte is the scan's sentinel (QQ号 at the very start, SIN at
+  // the very end): its hit stays inside the text.
+  EXPECT_THAT(found("QQ号12345678"), ElementsAre("CN_QQ:12345678"));
+  EXPECT_THAT(found("130 454 283 is my SIN"), ElementsAre("CA_SIN:130 454 283"));
+  EXPECT_THAT(found("telephone 415-555-0132"), ElementsAre("PHONE_NANP:415-555-0132"));
 }
 
 TEST(DetectorTest, ContextWordsDecideWeakShapes) {
@@ -257,6 +262,8 @@ TEST(DetectorTest, RegisterRolesKinshipAndSetPhrasesMarkNames) {
   EXPECT_THAT(found("邻居郑桂英家的狗天天叫"), ElementsAre("PERSON:郑桂英"));
   // A word on the not-a-name list is no given name ("Name" is in the given-name lexicon).
   EXPECT_THAT(found("Name Addie Bowman, date"), ElementsAre("PERSON:Addie Bowman"));
+  EXPECT_THAT(found("June Carter and April Johnson came"),
+              ElementsAre("PERSON:June Carter", "PERSON:April Johnson"));
   // Not names: kinship and set phrases after ordinary words.
   EXPECT_THAT(found("我表姐的微信"), ElementsAre());
   EXPECT_THAT(found("好啊，明天见"), ElementsAre());

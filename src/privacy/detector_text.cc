@@ -630,8 +630,14 @@ void find_english_names(const Detector::Impl& impl, std::string_view text,
     if (title && next < text.size() && text[next] == '.') {
       ++next;
     }
-    // The not-a-name list wins over the given-name list ("Name Addie Bowman").
-    const bool given = !title && model.en_given.contains(word) && !model.en_not_name.contains(word);
+    // A word on both lists (June, April, Name) is a given name only before a family name:
+    // "June Carter", not "Name Addie Bowman".
+    const auto family_next = [&] {
+      const std::size_t second = next + 1 < text.size() ? capitalised_word(text, next + 1) : 0;
+      return second != 0 && model.en_family.contains(text.substr(next + 1, second));
+    };
+    const bool given = !title && model.en_given.contains(word) &&
+                       (!model.en_not_name.contains(word) || family_next());
     if ((title || given) && next + 1 < text.size() && text[next] == ' ') {
       std::size_t name_start = title ? next + 1 : at;
       std::size_t cursor = next + 1;
