@@ -108,6 +108,10 @@ std::string mix_chat(const std::string& dense, double share, std::size_t bytes,
   for (std::string& line : lines_of("tests/privacy/eval/chat_plain_en.txt")) {
     plain.push_back(std::move(line));
   }
+  if (plain.empty()) {
+    std::fprintf(stderr, "run from the repository root (needs tests/privacy/eval/chat_plain_*)\n");
+    std::exit(2);
+  }
   std::uniform_real_distribution<double> coin(0, 1);
   std::string out;
   std::size_t next_dense = 0;
